@@ -1,0 +1,3 @@
+from isaacsim.cli import main
+
+raise SystemExit(main())
