@@ -180,6 +180,8 @@ def _spec(chk: Checker, raw: Any, path: str, index: int,
         default_stride = 1 if kind == "conv" else fields["kernel"]
         fields["stride"] = _pair(chk, raw, "stride", path, minimum=1, default=default_stride)
         fields["padding"] = _pair(chk, raw, "padding", path, minimum=0, default=0)
+        if kind != "conv" and fields["kernel"] and fields["padding"]:
+            _check_pool_padding(chk, path, fields["kernel"], fields["padding"])
     if kind == "conv":
         fields["out_channels"] = chk.integer(raw, "out_channels", path, minimum=1)
         fields["groups"] = chk.integer(raw, "groups", path, minimum=1, default=1)
@@ -194,6 +196,15 @@ def _spec(chk: Checker, raw: Any, path: str, index: int,
         return None
     return LayerSpec(name=name, kind=kind, index=index, input_name=input_name,
                      comment=comment or "", **fields)
+
+
+def _check_pool_padding(chk: Checker, path: str, kernel: tuple[int, int],
+                        padding: tuple[int, int]) -> None:
+    for axis, k, p in zip(("height", "width"), kernel, padding):
+        if 2 * p > k:
+            chk.add(join(path, "padding"), f"padding {p} along the {axis} is more than half the "
+                                           f"kernel {k}: some pooling windows would hold only "
+                                           f"padding")
 
 
 def _previous_name(index: int, first_index: dict[str, int]) -> str | None:

@@ -100,11 +100,6 @@ def _conv(spec: LayerSpec, in_shape: Shape) -> tuple[Layer | None, list[tuple[st
 
 def _pool(spec: LayerSpec, in_shape: Shape) -> tuple[Layer | None, list[tuple[str, str]]]:
     problems = _window_problems(spec, in_shape)
-    for axis, k, p in zip(AXES, spec.kernel, spec.padding):
-        if 2 * p > k:
-            problems.append(("padding", f"padding {p} along the {axis} is more than half the "
-                                        f"kernel {k}: some pooling windows would hold only "
-                                        f"padding"))
     if problems:
         return None, problems
     out = _spatial_out(spec, in_shape, in_shape.channels)
