@@ -33,16 +33,15 @@ _KIND_KEYS = {
     "fc": {"out_features", "activation"},
     "add": {"add", "activation"},
 }
-_KIND_REQUIRED = {"conv": {"kernel", "out_channels", "activation"}, "maxpool": {"kernel"},
-                  "avgpool": {"kernel"}, "fc": {"out_features", "activation"},
-                  "add": {"add", "activation"}}
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 def network_dirs() -> tuple[Path, ...]:
     """Folders searched for built-in names, in order: ``./workloads/networks`` then the one in the
-    repository checkout that holds this package."""
-    return (Path.cwd() / NETWORKS_SUBDIR, Path(isaacsim.__file__).resolve().parents[1] / NETWORKS_SUBDIR)
+    repository checkout that holds this package (once when they are the same folder)."""
+    here = Path.cwd() / NETWORKS_SUBDIR
+    repo = Path(isaacsim.__file__).resolve().parents[1] / NETWORKS_SUBDIR
+    return (here,) if here.resolve() == repo else (here, repo)
 
 
 def builtin_networks() -> tuple[str, ...]:
@@ -171,7 +170,7 @@ def _spec(chk: Checker, raw: Any, path: str, index: int,
     kind = chk.choice(raw, "kind", path, KINDS)
     if kind is None:
         return None
-    chk.keys(raw, path, _COMMON_KEYS | _KIND_KEYS[kind], required=_KIND_REQUIRED[kind])
+    chk.keys(raw, path, _COMMON_KEYS | _KIND_KEYS[kind])  # values report missing keys
     default_input = _previous_name(index, first_index)
     input_name = _reference(chk, raw, "input", path, index, first_index, default_input)
     fields: dict[str, Any] = {}
@@ -188,7 +187,8 @@ def _spec(chk: Checker, raw: Any, path: str, index: int,
     if kind == "fc":
         fields["out_channels"] = chk.integer(raw, "out_features", path, minimum=1)
     if kind == "add":
-        fields["add_name"] = _reference(chk, raw, "add", path, index, first_index, None)
+        fields["add_name"] = _reference(chk, raw, "add", path, index, first_index, None,
+                                        required=True)
     if kind in ("conv", "fc", "add"):
         fields["activation"] = chk.choice(raw, "activation", path, ACTIVATIONS)
     comment = chk.string(raw, "comment", path, default="")
@@ -200,11 +200,10 @@ def _spec(chk: Checker, raw: Any, path: str, index: int,
 
 def _check_pool_padding(chk: Checker, path: str, kernel: tuple[int, int],
                         padding: tuple[int, int]) -> None:
-    for axis, k, p in zip(("height", "width"), kernel, padding):
-        if 2 * p > k:
-            chk.add(join(path, "padding"), f"padding {p} along the {axis} is more than half the "
-                                           f"kernel {k}: some pooling windows would hold only "
-                                           f"padding")
+    if any(2 * p > k for k, p in zip(kernel, padding)):
+        chk.add(join(path, "padding"), f"padding {padding[0]}x{padding[1]} is more than half the "
+                                       f"kernel {kernel[0]}x{kernel[1]}: some pooling windows "
+                                       f"would hold only padding")
 
 
 def _previous_name(index: int, first_index: dict[str, int]) -> str | None:
@@ -216,9 +215,13 @@ def _previous_name(index: int, first_index: dict[str, int]) -> str | None:
 
 
 def _reference(chk: Checker, raw: Mapping, key: str, path: str, index: int,
-               first_index: dict[str, int], default: str | None) -> str | None:
-    """A reference to an earlier layer (or the image) in ``raw[key]``, checked."""
+               first_index: dict[str, int], default: str | None,
+               required: bool = False) -> str | None:
+    """A reference to an earlier layer (or the image) in ``raw[key]``, checked; `default` when
+    the key is absent (`None` when unknown, e.g. the previous layer has no valid name)."""
     if key not in raw:
+        if required:
+            chk.add(join(path, key), "missing required key (expected the name of an earlier layer)")
         return default
     ref = chk.string(raw, key, path)
     if ref is None or ref == IMAGE:

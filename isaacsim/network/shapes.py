@@ -63,15 +63,15 @@ def infer_layer(spec: LayerSpec, in_shape: Shape,
 
 
 def _window_problems(spec: LayerSpec, in_shape: Shape) -> list[tuple[str, str]]:
-    problems = []
     sizes = (in_shape.height, in_shape.width)
-    for axis, size, k, p in zip(AXES, sizes, spec.kernel, spec.padding):
-        if k > size + 2 * p:
-            problems.append(("kernel", f"kernel {spec.kernel[0]}x{spec.kernel[1]} is larger than "
-                                       f"the padded input along the {axis} ({size} + 2 x {p} = "
-                                       f"{size + 2 * p}; input map {in_shape}), so there would be "
-                                       f"no output; use a smaller kernel or more padding"))
-    return problems
+    padded = [size + 2 * p for size, p in zip(sizes, spec.padding)]
+    bad_axes = [axis for axis, k, n in zip(AXES, spec.kernel, padded) if k > n]
+    if not bad_axes:
+        return []
+    return [("kernel", f"kernel {spec.kernel[0]}x{spec.kernel[1]} is larger than the padded input "
+                       f"{padded[0]}x{padded[1]} along the {' and '.join(bad_axes)} (input map "
+                       f"{in_shape}, padding {spec.padding[0]}x{spec.padding[1]}), so there would "
+                       f"be no output; use a smaller kernel or more padding")]
 
 
 def _spatial_out(spec: LayerSpec, in_shape: Shape, channels: int) -> Shape:

@@ -1,0 +1,97 @@
+"""Work and parameter counts of the shipped networks against published figures.
+
+Every count is derived from first principles by the loader (MACs = output pixels x fan_in x
+out_channels for conv, N_in x units for fc). Published anchors:
+
+* VGG-16: 15,470,264,320 MACs, 138,344,128 weights + 13,416 biases (isaac.md section 5).
+* VGG-11/13/16/19 parameters: torchvision model documentation, ``num_params`` of VGG11_Weights
+  etc. (132,863,336 / 133,047,848 / 138,357,544 / 143,667,240); GFLOPS (really GMACs) 7.61 /
+  11.31 / 15.47 / 19.63.
+* AlexNet (grouped, 227x227): Caffe bvlc_alexnet, 60,965,224 parameters; Sze et al., "Efficient
+  Processing of Deep Neural Networks: A Tutorial and Survey", Proc. IEEE 2017: 666M conv MACs,
+  58.6M fc MACs, 724M total; 2.3M conv weights, 58.6M fc weights, 61M total.
+* ResNet-18: He et al., CVPR 2016, Table 1: 1.8 x 10^9 FLOPs (multiply-adds); torchvision
+  ``ResNet18_Weights``: 11,689,512 parameters, 1.81 GFLOPS.
+"""
+
+import pytest
+
+from isaacsim.network import load_network
+
+
+def _conv_fc(net, kind):
+    return [layer for layer in net.layers if layer.kind == kind]
+
+
+def test_vgg16_totals():
+    net = load_network("vgg16")
+    assert net.macs == 15_470_264_320
+    assert net.weights == 138_344_128
+    assert net.biases == 13_416
+    assert sum(l.macs for l in _conv_fc(net, "conv")) == 15_346_630_656
+    assert sum(l.macs for l in _conv_fc(net, "fc")) == 123_633_664
+
+
+@pytest.mark.parametrize("name, params, gmacs", [
+    ("vgg11", 132_863_336, 7.61), ("vgg13", 133_047_848, 11.31),
+    ("vgg16", 138_357_544, 15.47), ("vgg19", 143_667_240, 19.63)])
+def test_vgg_family_matches_torchvision(name, params, gmacs):
+    net = load_network(name)
+    assert net.weights + net.biases == params
+    assert round(net.macs / 1e9, 2) == gmacs
+
+
+def test_vgg_family_layer_counts():
+    # Simonyan & Zisserman Table 1: weight layers 11, 13, 16, 19; always 5 pools and 3 fc.
+    for name, weight_layers in [("vgg11", 11), ("vgg13", 13), ("vgg16", 16), ("vgg19", 19)]:
+        net = load_network(name)
+        assert sum(l.uses_crossbars for l in net.layers) == weight_layers
+        assert len(_conv_fc(net, "maxpool")) == 5
+        assert len(_conv_fc(net, "fc")) == 3
+
+
+def test_alexnet_grouped_counts():
+    net = load_network("alexnet")
+    conv, fc = _conv_fc(net, "conv"), _conv_fc(net, "fc")
+    assert net.macs == 724_406_816
+    assert sum(l.macs for l in conv) == 665_784_864          # Sze et al.: 666M
+    assert sum(l.macs for l in fc) == 58_621_952             # 58.6M
+    assert sum(l.weights for l in conv) == 2_332_704         # 2.3M
+    assert net.weights == 60_954_656
+    assert net.weights + net.biases == 60_965_224            # Caffe bvlc_alexnet
+    assert [l.groups for l in conv] == [1, 2, 1, 2, 2]
+    assert net.layer("conv2").fan_in == 5 * 5 * 96 // 2
+
+
+def test_resnet18_counts():
+    net = load_network("resnet18")
+    assert net.macs == 1_814_073_344
+    assert round(net.macs / 1e9, 2) == 1.81
+    conv = _conv_fc(net, "conv")
+    # torchvision counts conv weights, fc weights + bias and two batch-norm parameters per conv
+    # output channel; with batch norm folded we count one bias per conv output channel instead.
+    conv_channels = sum(l.out_channels for l in conv)
+    assert conv_channels == 4_800
+    assert net.weights == 11_678_912
+    assert net.weights + 1_000 + 2 * conv_channels == 11_689_512
+    assert net.weights + net.biases + conv_channels == 11_689_512
+
+
+def test_resnet18_structure():
+    net = load_network("resnet18")
+    adds = _conv_fc(net, "add")
+    assert len(adds) == 8
+    assert all(a.activation == "relu" for a in adds)
+    projections = [l for l in net.layers if l.name.endswith("_proj")]
+    assert [(p.kernel, p.stride, p.out_channels) for p in projections] == [
+        ((1, 1), (2, 2), c) for c in (128, 256, 512)]
+    assert net.layer("res3_0_add").inputs == ("res3_0_conv2", "res3_0_proj")
+    assert net.layer("res3_0_proj").inputs == ("res2_1_add",)
+    assert net.layer("res2_0_add").inputs == ("res2_0_conv2", "pool1")
+    assert sum(l.uses_crossbars for l in net.layers) - len(projections) == 18
+
+
+def test_tiny_is_small():
+    net = load_network("tiny")
+    assert net.macs < 200_000
+    assert [l.kind for l in net.layers] == ["conv", "conv", "maxpool", "fc"]
