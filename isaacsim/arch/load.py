@@ -1,0 +1,146 @@
+"""`load_arch`: built-in names and files, `base` + `set` files, `--set` overrides, validation.
+
+Every problem is reported at once. A problem in a value that an override set is reported against that
+override (``--set ima.adc.bits=banana`` or ``my.json: $.set["ima.adc.bits"]``), so the user is pointed
+at what they typed, not at the built-in file underneath.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from isaacsim import overrides
+from isaacsim.arch import build, schema
+from isaacsim.arch.model import Architecture
+from isaacsim.errors import InputError, Problem
+from isaacsim.jsonio import load_json
+from isaacsim.validate import Checker, describe, did_you_mean
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+BASE_KEYS = {"format_version", "base", "set", "name", "description"}
+MAX_BASE_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class _Override:
+    key: str
+    value: Any
+    source: str
+    place: str
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in architectures (``isaacsim/data/<name>.json``)."""
+    return sorted(p.stem for p in DATA_DIR.glob("*.json"))
+
+
+def load_arch(name_or_file: str = "isaac-ce", sets: dict[str, Any] | None = None) -> Architecture:
+    """Load, validate and build an architecture.
+
+    `name_or_file` is a built-in name (``isaac-ce``) or a path to a JSON file that is either complete
+    (with ``format_version``) or ``{"format_version": 1, "base": NAME_OR_FILE, "set": {dotted: value}}``.
+    `sets` are dotted overrides applied last (parsed by `isaacsim.overrides.parse_sets`).
+    Raises `InputError` listing every problem.
+    """
+    problems: list[Problem] = []
+    tree, source, layered = _resolve(str(name_or_file), None, (), problems)
+    for key, value in (sets or {}).items():
+        text = value if isinstance(value, str) else json.dumps(value)
+        layered.append(_Override(key, value, f"--set {key}={text}", ""))
+    valid = []
+    for ov in layered:
+        why = schema.check_set_key(ov.key)
+        if why is None:
+            valid.append(ov)
+        else:
+            problems.append(Problem(ov.source, ov.place, why))
+    tree = overrides.apply(tree, {ov.key: ov.value for ov in valid})
+    chk = Checker(source)
+    values = schema.check_tree(tree, chk)
+    schema.check_rules(values, chk)
+    problems += [_attribute(p, valid) for p in chk.problems]
+    if problems:
+        raise InputError(problems)
+    return build.architecture(values, tree)
+
+
+def _attribute(problem: Problem, layered: list[_Override]) -> Problem:
+    """Re-source a problem found at ``$.a.b.c`` to the last override that set ``a.b.c``."""
+    dotted = problem.place[2:] if problem.place.startswith("$.") else None
+    for ov in reversed(layered):
+        if dotted == ov.key:
+            return Problem(ov.source, ov.place, problem.message)
+    return problem
+
+
+def _locate(name_or_file: str, relative_to: Path | None) -> tuple[Path, str]:
+    """The file to read and how to name it in messages."""
+    plain = "/" not in name_or_file and "\\" not in name_or_file and not name_or_file.endswith(".json")
+    if plain and name_or_file in builtin_names():
+        return DATA_DIR / f"{name_or_file}.json", f"{name_or_file} (built-in)"
+    path = Path(name_or_file)
+    if relative_to is not None and not path.is_absolute():
+        path = relative_to / path
+    if plain and not path.exists():
+        names = builtin_names()
+        raise InputError(Problem(name_or_file, "", f"no built-in architecture or file of that name"
+                                                   f"{did_you_mean(name_or_file, names)}; built-in: "
+                                                   f"{', '.join(names)}; or give a path to a JSON file"))
+    return path, str(path)
+
+
+def _resolve(name_or_file: str, relative_to: Path | None, seen: tuple[Path, ...],
+             problems: list[Problem]) -> tuple[dict[str, Any], str, list[_Override]]:
+    """(complete tree, source of that tree, overrides from base-form files in order of application).
+
+    Problems that do not stop the loading are appended to `problems`; the others raise at once.
+    """
+    path, source = _locate(name_or_file, relative_to)
+    if path.resolve() in seen or len(seen) >= MAX_BASE_DEPTH:
+        chain = " -> ".join(str(p) for p in (*seen, path.resolve()))
+        raise InputError(problems + [Problem(source, "$.base", f"architecture bases form a loop or "
+                                                               f"are nested more than "
+                                                               f"{MAX_BASE_DEPTH} deep: {chain}")])
+    raw = load_json(path, "architecture file")
+    chk = Checker(source)
+    if not chk.obj(raw, "$") or not _version_ok(raw, chk):
+        raise InputError(problems + chk.problems)
+    if "base" not in raw:
+        problems += chk.problems
+        tree = dict(raw)
+        tree.setdefault("name", path.stem)
+        return tree, source, []
+    chk.keys(raw, "$", allowed=BASE_KEYS, required={"base"})
+    base = chk.string(raw, "base", "$")
+    sets = raw.get("set", {})
+    if not chk.obj(sets, "$.set"):
+        sets = {}
+    problems += chk.problems
+    if base is None:
+        raise InputError(problems)
+    tree, base_source, layered = _resolve(base, path.parent, (*seen, path.resolve()), problems)
+    for key in ("name", "description"):
+        if key in raw:
+            layered.append(_Override(key, raw[key], source, f"$.{key}"))
+    if "name" not in raw:
+        tree["name"] = path.stem
+    layered += [_Override(k, v, source, f"$.set[{json.dumps(k)}]") for k, v in sets.items()]
+    return tree, base_source, layered
+
+
+def _version_ok(raw: dict[str, Any], chk: Checker) -> bool:
+    """Missing: reported with the rest (True). Wrong: reported alone (False), since the rest of a
+    file in another format may mean something else."""
+    if "format_version" not in raw:
+        chk.add("$.format_version", f"missing required key (expected {schema.FORMAT_VERSION}, "
+                                    f"the architecture file format this isaacsim reads)")
+        return True
+    version = raw["format_version"]
+    if version != schema.FORMAT_VERSION or isinstance(version, bool):
+        chk.add("$.format_version", f"expected {schema.FORMAT_VERSION} (the architecture file format "
+                                    f"this isaacsim reads), got {describe(version)}")
+        return False
+    return True
