@@ -31,6 +31,10 @@ class StageCycles:
     tile_sa: int = 1
     act: int = 1
     write: int = 1
+    pool: int = 0
+    """Digital max/avg-pool op (0: in the activation cycle, isaac.md 2c)."""
+    add: int = 1
+    """Digital residual add (one shift-and-add)."""
 
     def xbar_tail(self, span_cycles: int) -> int:
         """`done - s - b` for a crossbar op: cycles after the reads up to the activation stage."""
