@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 
 from isaacsim.arch import load_arch
+from isaacsim.cli.common import arch_parent, json_parent
 from isaacsim.crop import (FLATTEN_ORDERS, ROUNDINGS, SIDES, MapCrop, crop_summary, parse_fraction,
                            parse_vector)
 from isaacsim.errors import InputError
 from isaacsim.jsonio import dumps
-from isaacsim.cli.common import arch_parent, json_parent
 from isaacsim.network import load_network
 from isaacsim.overrides import parse_sets
 
