@@ -19,6 +19,17 @@ def mesh_shape(routers: int) -> tuple[int, int]:
     return routers // y, y
 
 
+def _per_cycle(x: float) -> float:
+    """A rate converted to per-cycle units, cleaned of float noise (3.2 x 100 gives 320, not
+    320.00000000000006), so that callers may floor it safely."""
+    return round(x, 9)
+
+
+def _whole_cycles(ns: float, cycle_ns: float) -> int:
+    """A latency in ns as the nearest whole number of cycles (halves round up)."""
+    return math.floor(ns / cycle_ns + 0.5)
+
+
 def params(v: dict[str, Any]) -> Params:
     """`Params` from the flat dotted `values` of a valid tree (ADC bits already resolved)."""
     cycle_ns = v["cycle_ns"]
@@ -27,11 +38,14 @@ def params(v: dict[str, Any]) -> Params:
     tiles, per_router = v["chip.tiles"], v["mesh.tiles_per_router"]
     routers = tiles // per_router
     routers_x, routers_y = mesh_shape(routers)
-    tile_clocks = v["tile.clock_ghz"] * cycle_ns
-    mesh_link_bits = v["mesh.link_gbytes_per_s"] * 8 * cycle_ns
+    tile_clocks = _per_cycle(v["tile.clock_ghz"] * cycle_ns)
+    mesh_link_bytes = _per_cycle(v["mesh.link_gbytes_per_s"] * cycle_ns)
+    stages = {k: v[f"timing.{k}"] for k in ("fetch_cycles", "adc_cycles", "ima_sa_cycles",
+                                           "tile_sa_cycles", "act_cycles", "write_cycles",
+                                           "pool_cycles", "add_cycles")}
     return Params(
         name=v["name"], cycle_ns=cycle_ns,
-        input_bits=v["datapath.input_bits"], weight_bits=v["datapath.weight_bits"],
+        input_bits=v["datapath.input_bits"], weight_bits=v["datapath.weight_bits"], **stages,
         arrays_per_ima=v["ima.arrays"], xbar_rows=rows, xbar_cols=v["ima.xbar.cols"],
         cell_bits=cell_bits, flip_encoding=flip, dac_bits=dac_bits, adc_bits=v["ima.adc.bits"],
         adc_bits_required=required_adc_bits(rows, dac_bits, cell_bits, flip),
@@ -50,18 +64,19 @@ def params(v: dict[str, Any]) -> Params:
         ht_latency_ns=v["chip.ht.latency_ns"], ht_static_fraction=v["chip.ht.static_fraction"],
         cycles_per_input=-(-v["datapath.input_bits"] // dac_bits),
         slices_per_weight=-(-v["datapath.weight_bits"] // cell_bits),
-        adc_conversions_per_read=v["ima.xbar.cols"],
+        adc_conversions_per_read=v["ima.xbar.cols"] + (1 if flip else 0),
         arrays_per_chip=v["ima.arrays"] * v["tile.imas"] * tiles,
         imas_per_chip=v["tile.imas"] * tiles,
         routers_per_chip=routers, mesh_routers_x=routers_x, mesh_routers_y=routers_y,
         tile_clocks_per_cycle=tile_clocks,
-        edram_bytes_per_cycle=v["tile.edram.bus_bits"] / 8 * tile_clocks,
-        tile_bus_bits_per_cycle=v["tile.bus.wires"] * tile_clocks,
-        mesh_link_bits_per_cycle=mesh_link_bits,
-        mesh_link_flits_per_cycle=mesh_link_bits / v["mesh.flit_bits"],
-        mesh_hop_cycles=v["mesh.hop_ns"] / cycle_ns,
-        ht_link_bytes_per_cycle=v["chip.ht.link_gbytes_per_s"] * cycle_ns,
-        ht_latency_cycles=v["chip.ht.latency_ns"] / cycle_ns,
+        edram_bytes_per_cycle=_per_cycle(v["tile.edram.bus_bits"] / 8 * tile_clocks),
+        tile_bus_bits_per_cycle=_per_cycle(v["tile.bus.wires"] * tile_clocks),
+        mesh_link_bits_per_cycle=_per_cycle(mesh_link_bytes * 8),
+        mesh_link_bytes_per_cycle=mesh_link_bytes,
+        mesh_link_flits_per_cycle=_per_cycle(mesh_link_bytes * 8 / v["mesh.flit_bits"]),
+        mesh_hop_cycles=_whole_cycles(v["mesh.hop_ns"], cycle_ns),
+        ht_link_bytes_per_cycle=_per_cycle(v["chip.ht.link_gbytes_per_s"] * cycle_ns),
+        ht_latency_cycles=_whole_cycles(v["chip.ht.latency_ns"], cycle_ns),
     )
 
 
@@ -72,7 +87,7 @@ def warnings(p: Params) -> tuple[str, ...]:
         out.append(f"ima.adc.bits = {p.adc_bits} is fewer than the {p.adc_bits_required} bits a "
                    f"column sum can need ({p.xbar_rows} rows, {p.dac_bits}-bit DAC, {p.cell_bits}-bit "
                    f"cells, flip encoding {'on' if p.flip_encoding else 'off'}): large sums saturate")
-    per_adc = p.adc_conversions_per_read / p.adcs_per_array
+    per_adc = p.xbar_cols / p.adcs_per_array  # the unit column is not counted, as in the paper
     capacity = p.adc_gsamples_per_s * p.cycle_ns
     if per_adc > capacity * (1 + 1e-9):
         out.append(f"each ADC must convert {per_adc:g} columns per {p.cycle_ns:g} ns cycle but "

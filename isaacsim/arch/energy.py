@@ -47,8 +47,8 @@ def full_activity(p: Params) -> dict[str, float]:
     """Events per ISAAC cycle when one IMA (IMA events), one tile (tile events, its IMAs excluded,
     its router share included) or one chip (chip events, its tiles excluded) is fully busy.
 
-    IMA: every array read every cycle, every DAC driving, every S+H sampling and every converted column
-    converted and merged by the shift-and-add; the IR written with the next vector while the DACs read
+    IMA: every array read every cycle, every DAC driving, every column (with the flip encoding, also
+    the unit column) sampled, converted and merged by the shift-and-add; the IR written with the next vector while the DACs read
     one bit-slice of the current one; the OR written once and read once per completed output.
     Tile: one eDRAM access of the bus width, every bus wire, and one operation of every sigmoid,
     shift-and-add and max-pool unit per tile clock; one value read and one written in the tile OR per
@@ -63,7 +63,7 @@ def full_activity(p: Params) -> dict[str, float]:
         "adc_conversion": conversions,
         "dac_row_drive": arrays * p.xbar_rows,
         "xbar_read": arrays,
-        "sample_hold": arrays * p.xbar_cols,
+        "sample_hold": conversions,
         "ima_shift_add": conversions,
         "ir_byte": ir_read_bytes + ir_write_bytes,
         "ima_or_byte": 2 * value_bytes(p) * ima_outputs_per_cycle(p),

@@ -60,45 +60,58 @@ def load_arch(name_or_file: str = "isaac-ce", sets: dict[str, Any] | None = None
     tree = overrides.apply(tree, {ov.key: ov.value for ov in valid})
     chk = Checker(source)
     values = schema.check_tree(tree, chk)
-    schema.check_rules(values, chk)
     problems += [_attribute(p, valid) for p in chk.problems]
+    for rule in schema.check_rules(values):
+        problems.append(_attribute(Problem(source, rule.place, rule.message), valid, rule.keys))
     if problems:
         raise InputError(problems)
     return build.architecture(values, tree)
 
 
-def _attribute(problem: Problem, layered: list[_Override]) -> Problem:
-    """Re-source a problem found at ``$.a.b.c`` to the last override that set ``a.b.c``."""
-    dotted = problem.place[2:] if problem.place.startswith("$.") else None
+def _attribute(problem: Problem, layered: list[_Override], keys: tuple[str, ...] = ()) -> Problem:
+    """Re-source a problem to the last override that set one of `keys` (default: the dotted key
+    of its place, ``$.a.b.c`` -> ``a.b.c``), so it points at what the user typed."""
+    if not keys and problem.place.startswith("$."):
+        keys = (problem.place[2:],)
     for ov in reversed(layered):
-        if dotted == ov.key:
+        if ov.key in keys:
             return Problem(ov.source, ov.place, problem.message)
     return problem
 
 
-def _locate(name_or_file: str, relative_to: Path | None) -> tuple[Path, str]:
-    """The file to read and how to name it in messages."""
+def _locate(name_or_file: str, relative_to: Path | None,
+            referrer: Problem | None) -> tuple[Path, str]:
+    """The file to read and how to name it in messages. `referrer` (source and place, no message)
+    is the `base` key that named it, where a missing base is reported."""
     plain = "/" not in name_or_file and "\\" not in name_or_file and not name_or_file.endswith(".json")
     if plain and name_or_file in builtin_names():
         return DATA_DIR / f"{name_or_file}.json", f"{name_or_file} (built-in)"
     path = Path(name_or_file)
     if relative_to is not None and not path.is_absolute():
         path = relative_to / path
-    if plain and not path.exists():
+    if not path.exists() and (plain or referrer is not None):
         names = builtin_names()
-        raise InputError(Problem(name_or_file, "", f"no built-in architecture or file of that name"
-                                                   f"{did_you_mean(name_or_file, names)}; built-in: "
-                                                   f"{', '.join(names)}; or give a path to a JSON file"))
+        hint = did_you_mean(name_or_file, names) if plain else ""
+        where = referrer or Problem(name_or_file, "", "")
+        tail = ("a base file is looked for relative to the file naming it" if referrer
+                else "or give a path to a JSON file")
+        raise InputError(Problem(where.source, where.place,
+                                 f"no built-in architecture or file named '{name_or_file}'{hint}; "
+                                 f"built-in: {', '.join(names)}; {tail}"))
     return path, str(path)
 
 
 def _resolve(name_or_file: str, relative_to: Path | None, seen: tuple[Path, ...],
-             problems: list[Problem]) -> tuple[dict[str, Any], str, list[_Override]]:
+             problems: list[Problem], referrer: Problem | None = None,
+             ) -> tuple[dict[str, Any], str, list[_Override]]:
     """(complete tree, source of that tree, overrides from base-form files in order of application).
 
     Problems that do not stop the loading are appended to `problems`; the others raise at once.
     """
-    path, source = _locate(name_or_file, relative_to)
+    try:
+        path, source = _locate(name_or_file, relative_to, referrer)
+    except InputError as exc:
+        raise InputError(problems + exc.problems) from None
     if path.resolve() in seen or len(seen) >= MAX_BASE_DEPTH:
         chain = " -> ".join(str(p) for p in (*seen, path.resolve()))
         raise InputError(problems + [Problem(source, "$.base", f"architecture bases form a loop or "
@@ -121,12 +134,11 @@ def _resolve(name_or_file: str, relative_to: Path | None, seen: tuple[Path, ...]
     problems += chk.problems
     if base is None:
         raise InputError(problems)
-    tree, base_source, layered = _resolve(base, path.parent, (*seen, path.resolve()), problems)
-    for key in ("name", "description"):
-        if key in raw:
-            layered.append(_Override(key, raw[key], source, f"$.{key}"))
-    if "name" not in raw:
-        tree["name"] = path.stem
+    tree, base_source, layered = _resolve(base, path.parent, (*seen, path.resolve()), problems,
+                                          Problem(source, "$.base", ""))
+    layered.append(_Override("name", raw.get("name", path.stem), source, "$.name"))
+    if "description" in raw:
+        layered.append(_Override("description", raw["description"], source, "$.description"))
     layered += [_Override(k, v, source, f"$.set[{json.dumps(k)}]") for k, v in sets.items()]
     return tree, base_source, layered
 

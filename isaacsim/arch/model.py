@@ -132,6 +132,15 @@ class Params:
     cycle_ns: float
     input_bits: int
     weight_bits: int
+    # per-operation pipeline stages, in ISAAC cycles (docs/timing-model.md section 4)
+    fetch_cycles: int
+    adc_cycles: int
+    ima_sa_cycles: int
+    tile_sa_cycles: int
+    act_cycles: int
+    write_cycles: int
+    pool_cycles: int
+    add_cycles: int
     # IMA
     arrays_per_ima: int
     xbar_rows: int
@@ -176,8 +185,8 @@ class Params:
     slices_per_weight: int
     """Cells (adjacent columns) holding one weight: ceil(weight_bits / cell_bits)."""
     adc_conversions_per_read: int
-    """Columns converted per array read: the weight columns; the flip encoding's unit column is not
-    converted (docs/energy-model.md)."""
+    """Columns sampled and converted per array read: the weight columns plus, with the flip
+    encoding, the unit column (docs/energy-model.md)."""
     arrays_per_chip: int
     imas_per_chip: int
     routers_per_chip: int
@@ -188,10 +197,13 @@ class Params:
     edram_bytes_per_cycle: float
     tile_bus_bits_per_cycle: float
     mesh_link_bits_per_cycle: float
+    mesh_link_bytes_per_cycle: float
     mesh_link_flits_per_cycle: float
-    mesh_hop_cycles: float
+    mesh_hop_cycles: int
+    """`mesh_hop_ns` rounded to the nearest whole cycle (0 for ISAAC-CE's 4 ns hop)."""
     ht_link_bytes_per_cycle: float
-    ht_latency_cycles: float
+    ht_latency_cycles: int
+    """`ht_latency_ns` rounded to the nearest whole cycle."""
 
 
 @dataclass(frozen=True)

@@ -50,10 +50,12 @@ def column_max_sum(rows: int, dac_bits: int, cell_bits: int, flip: bool) -> int:
 
     Without the encoding: every row at its largest input (2^v - 1) times its largest cell (2^w - 1).
     With the weight-flipping encoding a column never stores slices summing to more than half the
-    largest possible sum, so the bound halves (isaac.md 2b).
+    largest possible sum, so the bound halves (isaac.md 2b); but the encoding's unit column (all
+    cells 1) then sums the inputs, up to rows x (2^v - 1), which dominates only for 1-bit cells.
     """
-    full = rows * (2 ** dac_bits - 1) * (2 ** cell_bits - 1)
-    return full // 2 if flip else full
+    inputs = rows * (2 ** dac_bits - 1)
+    full = inputs * (2 ** cell_bits - 1)
+    return max(full // 2, inputs) if flip else full
 
 
 def required_adc_bits(rows: int, dac_bits: int, cell_bits: int, flip: bool) -> int:
@@ -61,7 +63,8 @@ def required_adc_bits(rows: int, dac_bits: int, cell_bits: int, flip: bool) -> i
 
     Computed as the bit length of `column_max_sum`. For a power-of-two number of rows R this equals
     the paper's rule log2(R) + v + w, minus 1 when v = 1 or w = 1, and minus 1 more with the
-    encoding: 128 rows, 1-bit DACs, 2-bit cells give 9 bits, 8 with the encoding.
+    encoding when cells hold 2 bits or more: 128 rows, 1-bit DACs, 2-bit cells give 9 bits, 8 with
+    the encoding. With 1-bit cells the encoding saves nothing (its unit column needs the full range).
     """
     for name, value in (("rows", rows), ("dac_bits", dac_bits), ("cell_bits", cell_bits)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

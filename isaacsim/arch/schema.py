@@ -30,6 +30,7 @@ class Leaf:
 
 
 COUNT = Leaf("int", 1)
+STAGE = Leaf("int", 0)
 BITS = Leaf("int", 1, 32)
 POSITIVE = Leaf("number", 0, exclusive_minimum=True)
 NON_NEGATIVE = Leaf("number", 0)
@@ -41,6 +42,9 @@ SPEC: dict[str, Any] = {
     "description": Leaf("string", optional=True),
     "cycle_ns": POSITIVE,
     "datapath": {"input_bits": BITS, "weight_bits": BITS},
+    "timing": {"fetch_cycles": STAGE, "adc_cycles": STAGE, "ima_sa_cycles": STAGE,
+               "tile_sa_cycles": STAGE, "act_cycles": STAGE, "write_cycles": STAGE,
+               "pool_cycles": STAGE, "add_cycles": STAGE},
     "ima": {
         "arrays": COUNT,
         "xbar": {"rows": COUNT, "cols": COUNT, "cell_bits": Leaf("int", 1, 8),
@@ -162,11 +166,22 @@ def _leaf(leaf: Leaf, node: Mapping[str, Any], key: str, path: str, chk: Checker
     return None
 
 
-def check_rules(values: dict[str, Any], chk: Checker) -> None:
+@dataclass(frozen=True)
+class RuleProblem:
+    """A problem involving several values: reported at `place`, caused by any of `keys`."""
+
+    place: str
+    message: str
+    keys: tuple[str, ...]
+
+
+def check_rules(values: dict[str, Any]) -> list[RuleProblem]:
     """Checks across values; each runs only when the values it needs are valid.
 
     Resolves ``ima.adc.bits = "auto"`` in `values` to the required resolution.
     """
+    problems: list[RuleProblem] = []
+
     def have(*keys: str) -> bool:
         return all(k in values for k in keys)
 
@@ -175,18 +190,22 @@ def check_rules(values: dict[str, Any], chk: Checker) -> None:
         if tiles % per:
             low, high = tiles - tiles % per, tiles + per - tiles % per
             near = " or ".join(str(n) for n in (low, high) if n > 0)
-            chk.add("$.chip.tiles", f"expected a multiple of mesh.tiles_per_router = {per} (every "
-                                    f"router of the concentrated mesh serves {per} tiles), got "
-                                    f"{tiles}; use {near}, or change mesh.tiles_per_router")
+            problems.append(RuleProblem(
+                "$.chip.tiles", f"expected a multiple of mesh.tiles_per_router = {per} (every router "
+                                f"of the concentrated mesh serves {per} tiles), got {tiles}; use "
+                                f"{near}, or change mesh.tiles_per_router",
+                ("chip.tiles", "mesh.tiles_per_router")))
         elif have("mesh.ports"):
             routers, ports = tiles // per, values["mesh.ports"]
             need = per + (1 if routers > 1 else 0)
             if ports < need:
-                chk.add("$.mesh.ports", f"expected at least {need} ports ({per} tiles"
-                                        f"{' and a mesh neighbour' if routers > 1 else ''}), "
-                                        f"got {ports}")
-    if values.get("ima.adc.bits") == "auto" and have("ima.xbar.rows", "ima.dac.bits",
-                                                     "ima.xbar.cell_bits", "ima.xbar.flip_encoding"):
+                problems.append(RuleProblem(
+                    "$.mesh.ports", f"expected at least {need} ports ({per} tiles"
+                                    f"{' and a mesh neighbour' if routers > 1 else ''}), got {ports}",
+                    ("mesh.ports", "mesh.tiles_per_router", "chip.tiles")))
+    adc_keys = ("ima.adc.bits", "ima.xbar.rows", "ima.dac.bits", "ima.xbar.cell_bits",
+                "ima.xbar.flip_encoding")
+    if values.get("ima.adc.bits") == "auto" and have(*adc_keys):
         rows, dac = values["ima.xbar.rows"], values["ima.dac.bits"]
         cell, flip = values["ima.xbar.cell_bits"], values["ima.xbar.flip_encoding"]
         bits = required_adc_bits(rows, dac, cell, flip)
@@ -194,8 +213,10 @@ def check_rules(values: dict[str, Any], chk: Checker) -> None:
             values["ima.adc.bits"] = bits
         else:
             del values["ima.adc.bits"]
-            chk.add("$.ima.adc.bits",
-                    f"\"auto\" needs {bits} bits ({rows} rows, {dac}-bit DAC, {cell}-bit cells, flip "
-                    f"encoding {'on' if flip else 'off'}), outside the published ADC table "
-                    f"({ADC_MIN_BITS} to {ADC_MAX_BITS} bits); set ima.adc.bits to an integer in that "
-                    f"range (too few bits gives a warning) or change the crossbar")
+            problems.append(RuleProblem(
+                "$.ima.adc.bits",
+                f"ima.adc.bits \"auto\" needs {bits} bits ({rows} rows, {dac}-bit DAC, {cell}-bit "
+                f"cells, flip encoding {'on' if flip else 'off'}), outside the published ADC table "
+                f"({ADC_MIN_BITS} to {ADC_MAX_BITS} bits); set ima.adc.bits to an integer in that "
+                f"range (too few bits gives a warning) or change the crossbar", adc_keys))
+    return problems

@@ -11,7 +11,8 @@ from isaacsim.jsonio import dumps
 from isaacsim.overrides import parse_sets
 
 CONVERSIONS = ("tile_clocks_per_cycle", "edram_bytes_per_cycle", "tile_bus_bits_per_cycle",
-               "mesh_link_bits_per_cycle", "mesh_link_flits_per_cycle", "mesh_hop_cycles",
+               "mesh_link_bits_per_cycle", "mesh_link_bytes_per_cycle", "mesh_link_flits_per_cycle",
+               "mesh_hop_cycles",
                "ht_link_bytes_per_cycle", "ht_latency_cycles", "cycles_per_input",
                "slices_per_weight", "adc_conversions_per_read", "adc_bits_required")
 

@@ -1,0 +1,115 @@
+"""The full-activity consistency rule (docs/energy-model.md): an IMA, a tile and a chip kept fully
+busy for one second by the per-event energies consume the table's power within 1 %.
+
+The event rates are written out here from the fully-busy definitions in docs/energy-model.md, not
+taken from `isaacsim.arch.energy`, so a change of either side shows up.
+"""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from isaacsim.arch import full_activity, load_arch
+
+
+def busy_ima_events_per_s(a):
+    """Events per second of one IMA with every array reading every cycle."""
+    cycles = 1e9 / a.cycle_ns
+    columns = a.xbar_cols + (1 if a.flip_encoding else 0)   # + the flip encoding's unit column
+    reads = a.arrays_per_ima
+    bit_cycles = math.ceil(a.input_bits / a.dac_bits)
+    cells_per_weight = math.ceil(a.weight_bits / a.cell_bits)
+    outputs = reads * (a.xbar_cols / cells_per_weight) / bit_cycles
+    ir_bytes = reads * a.xbar_rows * a.dac_bits / 8 + reads * a.xbar_rows * a.input_bits / 8 / bit_cycles
+    e = a.energy
+    return cycles * (reads * e.xbar_read_pj + reads * a.xbar_rows * e.dac_row_drive_pj
+                     + reads * columns * (e.sample_hold_pj + e.adc_conversion_pj + e.ima_shift_add_pj)
+                     + ir_bytes * e.ir_byte_pj + outputs * 2 * (a.input_bits / 8) * e.ima_or_byte_pj)
+
+
+def busy_tile_own_pj_per_s(a):
+    """Energy per second of one tile's periphery (its IMAs excluded) with every unit busy."""
+    clocks = a.tile_clock_ghz * 1e9    # per second
+    e = a.energy
+    flits_per_s = a.mesh_link_gbytes_per_s * 1e9 * 8 / a.flit_bits * a.router_ports
+    edram = clocks * (e.edram_read_pj + e.edram_write_pj) / 2   # one access per clock, either kind
+    return (edram + clocks * a.tile_bus_wires * e.bus_bit_pj
+            + flits_per_s / a.tiles_per_router * e.router_flit_pj
+            + clocks * (a.sigmoid_units * e.sigmoid_op_pj + a.tile_shift_add_units * e.tile_shift_add_pj
+                        + a.maxpool_units * e.maxpool_op_pj)
+            + clocks * 2 * (a.input_bits / 8) * e.tile_or_byte_pj)
+
+
+def busy_power_w(a):
+    """(IMA mW, tile mW, chip W) consumed when kept fully busy for one second."""
+    ima_mw = busy_ima_events_per_s(a) * 1e-12 * 1e3
+    tile_mw = a.imas_per_tile * ima_mw + busy_tile_own_pj_per_s(a) * 1e-9
+    ht_bytes_per_s = a.ht_links * a.ht_link_gbytes_per_s * 1e9
+    chip_mw = (a.tiles_per_chip * tile_mw + ht_bytes_per_s * a.energy.ht_byte_pj * 1e-9
+               + a.energy.chip_static_mw)
+    return ima_mw, tile_mw, chip_mw / 1000
+
+
+def assert_consistent(a, rel=0.01):
+    ima_mw, tile_mw, chip_w = busy_power_w(a)
+    t = a.totals
+    assert ima_mw == pytest.approx(t.ima_power_mw, rel=rel)
+    assert tile_mw == pytest.approx(t.tile_power_mw, rel=rel)
+    assert chip_w == pytest.approx(t.chip_power_w, rel=rel)
+
+
+def test_isaac_ce_fully_busy_matches_the_table():
+    a = load_arch()
+    ima_mw, tile_mw, chip_w = busy_power_w(a)
+    assert ima_mw == pytest.approx(24.08, rel=0.01)
+    assert tile_mw == pytest.approx(330, rel=0.01)
+    assert chip_w == pytest.approx(65.8, rel=0.01)
+    assert_consistent(a, rel=1e-9)   # exact by construction of the definitions
+
+
+def test_energies_agree_with_the_published_derivations():
+    e = load_arch().energy
+    assert e.dac_row_drive_pj == pytest.approx(4 * 100 / 1024)   # 0.39 pJ, isaac.md 1e
+    assert e.xbar_read_pj == pytest.approx(0.3 * 100)             # 30 pJ per 128x128 read
+    # 1.5625 pJ over 128 columns; the unit column spreads it over 129 (within 1 %)
+    assert e.adc_conversion_pj == pytest.approx(16 * 100 / (8 * 129))
+    assert e.adc_conversion_pj == pytest.approx(1.5625, rel=0.01)
+    assert e.edram_read_pj == e.edram_write_pj == pytest.approx(20.7 / 1.2)
+    assert e.router_flit_pj == pytest.approx(42 * 100 / (8 * 80))
+    assert e.ht_byte_pj == 0 and e.ht_static_mw == pytest.approx(10400)
+
+
+def test_static_fraction_splits_hyper_transport():
+    a = load_arch(sets={"chip.ht.static_fraction": 0.25})
+    assert a.energy.ht_static_mw == pytest.approx(2600)
+    assert a.energy.ht_byte_pj == pytest.approx(0.75 * 10400 * 100 / (4 * 640))
+    assert_consistent(a, rel=1e-9)
+
+
+def test_full_activity_is_per_cycle():
+    a = load_arch()
+    act = full_activity(a)
+    assert act["adc_conversion"] == 8 * 129
+    assert act["dac_row_drive"] == 1024 and act["xbar_read"] == 8
+    assert act["ir_byte"] == 256 and act["ima_or_byte"] == 32
+    assert act["edram_access"] == 120 and act["bus_bit"] == 384 * 120
+    assert act["router_flit"] == 8 * 80 / 4 and act["ht_byte"] == 4 * 640
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays=st.integers(1, 16), imas=st.integers(1, 16), routers=st.integers(1, 50),
+       adc_bits=st.integers(4, 10), rows=st.sampled_from([32, 64, 100, 128, 256]),
+       cols=st.sampled_from([32, 64, 128, 200]), cell_bits=st.integers(1, 4),
+       dac_bits=st.integers(1, 2), flip=st.booleans(), cycle_ns=st.sampled_from([50, 100, 200]),
+       static=st.sampled_from([0.0, 0.5, 1.0]), input_bits=st.sampled_from([8, 12, 16]))
+def test_consistency_under_scaled_configurations(arrays, imas, routers, adc_bits, rows, cols,
+                                                 cell_bits, dac_bits, flip, cycle_ns, static,
+                                                 input_bits):
+    a = load_arch(sets={
+        "ima.arrays": arrays, "tile.imas": imas, "chip.tiles": 4 * routers, "ima.adc.bits": adc_bits,
+        "ima.xbar.rows": rows, "ima.xbar.cols": cols, "ima.xbar.cell_bits": cell_bits,
+        "ima.dac.bits": dac_bits, "ima.xbar.flip_encoding": flip, "cycle_ns": cycle_ns,
+        "chip.ht.static_fraction": static, "datapath.input_bits": input_bits})
+    assert_consistent(a, rel=1e-9)
