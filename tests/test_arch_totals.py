@@ -165,3 +165,15 @@ def test_counts_scale_with_structure(arrays, imas, routers, per_router):
     assert arch.routers_per_chip == routers
     assert arch.mesh_routers_x * arch.mesh_routers_y == routers
     assert close(arch.peak.macs_per_s, arrays * imas * tiles * 1.28e9, 1e-9)
+
+
+def test_text_report(capsys):
+    assert main(["arch", "--set", "ima.adc.bits=7"]) == 0
+    out = capsys.readouterr().out
+    for fragment in ("= one IMA", "= one tile", "= one chip", "eDRAM-to-IMA bus", "384 wires",
+                     "HyperTransport link", "CE ", "PE ", "SE ", "adc_conversion_pj",
+                     "warning: ima.adc.bits = 7 is fewer than the 8 bits"):
+        assert fragment in out, fragment
+    # 168 x (329.81 - 12 x 16 x (1 - 1.42 / 1.67)) mW + 10.4 W
+    chip_w = (168 * (329.81 - 12 * 16 * (1 - 1.42 / 1.67)) + 10400) / 1000
+    assert f"chip: {chip_w:.3f} W" in out

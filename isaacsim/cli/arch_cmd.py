@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 from typing import Any
 
 from isaacsim.arch import Architecture, load_arch
@@ -37,13 +38,13 @@ def run(args: argparse.Namespace) -> int:
 
 def summary(arch: Architecture) -> dict[str, Any]:
     """The one JSON object `--json` prints."""
-    t, pk = arch.totals, arch.peak
+    t = arch.totals
     return {
         "name": arch.name,
         "ima": {"power_mw": t.ima_power_mw, "area_mm2": t.ima_area_mm2},
         "tile": {"power_mw": t.tile_power_mw, "area_mm2": t.tile_area_mm2},
         "chip": {"power_w": t.chip_power_w, "area_mm2": t.chip_area_mm2},
-        "peak": {k: getattr(pk, k) for k in pk.__dataclass_fields__},
+        "peak": asdict(arch.peak),
         "components": [row.to_dict() for row in arch.components],
         "energy_pj": arch.energy.event_pj(),
         "static_mw": arch.energy.static_mw(),
