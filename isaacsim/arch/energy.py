@@ -48,8 +48,9 @@ def full_activity(p: Params) -> dict[str, float]:
     its router share included) or one chip (chip events, its tiles excluded) is fully busy.
 
     IMA: every array read every cycle, every DAC driving, every column (with the flip encoding, also
-    the unit column) sampled, converted and merged by the shift-and-add; the IR written with the next vector while the DACs read
-    one bit-slice of the current one; the OR written once and read once per completed output.
+    the unit column) sampled, converted and merged by the shift-and-add; the IR written with the
+    next vector while the DACs read one bit-slice of the current one; the OR written once and read
+    once per completed output.
     Tile: one eDRAM access of the bus width, every bus wire, and one operation of every sigmoid,
     shift-and-add and max-pool unit per tile clock; one value read and one written in the tile OR per
     tile clock; every router port moving one flit per flit-time of its link.
