@@ -1,0 +1,84 @@
+"""How one crossbar layer's weights tile onto arrays, and the rolling input buffer it needs.
+
+Formulas (``docs/mapping.md``; isaac.md sections 2, 3 and 5):
+
+* A conv layer with ``groups`` groups is ``groups`` independent matrices of ``fan_in`` rows
+  (``K_h * K_w * C_in / groups``) by ``C_out / groups`` outputs; each group has its own arrays.
+  An fc layer is one matrix of ``H * W * C`` rows by ``out_features`` outputs.
+* One weight of ``weight_bits`` bits takes ``ceil(weight_bits / cell_bits)`` adjacent columns.
+* Row blocks: ``ceil(fan_in / xbar_rows)``; column blocks per group:
+  ``ceil(C_out / groups * ceil(weight_bits / cell_bits) / xbar_cols)``. A replica holds
+  ``row_blocks x col_blocks`` arrays, where ``col_blocks`` counts the column blocks of all groups
+  (group after group). The last row block and the last column block of a group may be partial.
+* The flip encoding's unit column is an extra, 129th column of every array (isaac.md 2b): it never
+  holds weights, so it does not change these counts; ``cols_per_col_block`` lists weight columns.
+* Rolling buffer (isaac.md 3): ``(padded W_in * (K_h - 1) + K_w) * C_in * 2`` bytes for a conv
+  (values are stored as 16-bit words whatever their precision); the whole input map,
+  ``H * W * C * 2`` bytes, for an fc.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from isaacsim.network import Layer
+
+VALUE_BYTES = 2
+"""Bytes per stored activation value in eDRAM (16-bit words, isaac.md 2)."""
+
+
+@dataclass(frozen=True)
+class ArrayGrid:
+    """The arrays of one replica of a crossbar layer."""
+
+    row_blocks: int
+    """Row blocks of one group (partial sums added by the shift-and-add units)."""
+    col_blocks: int
+    """Column blocks of all groups together."""
+    rows_per_row_block: tuple[int, ...]
+    """Rows used in each row block (the same in every group)."""
+    cols_per_col_block: tuple[int, ...]
+    """Weight columns used in each column block, group after group (unit column not included)."""
+    slices_per_weight: int
+    """Adjacent columns holding one weight: ceil(weight_bits / cell_bits)."""
+
+    @property
+    def arrays(self) -> int:
+        """Arrays in one replica: row blocks x column blocks."""
+        return self.row_blocks * self.col_blocks
+
+
+def split(total: int, block: int) -> tuple[int, ...]:
+    """`total` items in blocks of `block`: full blocks then the remainder (``split(300, 128) ==
+    (128, 128, 44)``); ``()`` for 0."""
+    full, rest = divmod(total, block)
+    return (block,) * full + ((rest,) if rest else ())
+
+
+def array_grid(layer: Layer, weight_bits: int, xbar_rows: int, xbar_cols: int,
+               cell_bits: int) -> ArrayGrid:
+    """The arrays of one replica of conv or fc `layer` at `weight_bits` bits per weight."""
+    if not layer.uses_crossbars:
+        raise ValueError(f"layer '{layer.name}' ({layer.kind}) has no crossbar arrays")
+    if weight_bits < 1 or cell_bits < 1 or xbar_rows < 1 or xbar_cols < 1:
+        raise ValueError(f"bad array geometry: weight_bits {weight_bits}, cell_bits {cell_bits}, "
+                         f"{xbar_rows} x {xbar_cols} arrays")
+    groups = layer.groups if layer.kind == "conv" else 1
+    slices = -(-weight_bits // cell_bits)
+    rows = split(layer.fan_in, xbar_rows)
+    cols_per_group = split(layer.out_channels // groups * slices, xbar_cols)
+    return ArrayGrid(row_blocks=len(rows), col_blocks=len(cols_per_group) * groups,
+                     rows_per_row_block=rows, cols_per_col_block=cols_per_group * groups,
+                     slices_per_weight=slices)
+
+
+def rolling_buffer_bytes(layer: Layer) -> int:
+    """Bytes of input a crossbar layer must hold to run (isaac.md 3; docs/mapping.md)."""
+    c_in = layer.in_shape.channels
+    if layer.kind == "fc":
+        return layer.in_shape.values * VALUE_BYTES
+    if layer.kind != "conv":
+        raise ValueError(f"layer '{layer.name}' ({layer.kind}) has no crossbar input buffer")
+    kh, kw = layer.kernel
+    padded_width = layer.in_shape.width + 2 * layer.padding[1]
+    return (padded_width * (kh - 1) + kw) * c_in * VALUE_BYTES

@@ -1,0 +1,161 @@
+"""`map_network`: arrays per layer, replication, packing, home tiles, buffers, chip count."""
+
+from __future__ import annotations
+
+from isaacsim.arch import Architecture
+from isaacsim.crop.vectors import FLATTEN_ORDERS
+from isaacsim.errors import InputError, Problem
+from isaacsim.mapping.arrays import ArrayGrid, array_grid, rolling_buffer_bytes
+from isaacsim.mapping.model import LayerMapping, Mapping, Totals
+from isaacsim.mapping.packing import PACKINGS, Packed, buffer_capacities, pack
+from isaacsim.mapping.replication import POLICIES, replication_for, scaled
+from isaacsim.network import IMAGE, Network
+from isaacsim.precision import Precision, load_precision
+from isaacsim.validate import did_you_mean
+
+SOURCE = "mapping"
+
+
+def map_network(network: Network, arch: Architecture, precision: Precision | None = None,
+                replication: str = "isaac", chips: int | None = None, packing: str = "layer",
+                flatten: str = "position") -> Mapping:
+    """Map every layer of `network` onto `arch` (``docs/mapping.md``).
+
+    `replication` is ``"none"`` or ``"isaac"``; with a chip budget `chips` the policy's
+    replication is divided by the smallest integer that makes the mapping fit (an `InputError` if
+    even one copy of every layer does not fit). `packing` is ``"layer"`` or ``"shared"``;
+    `flatten` (``"position"`` or ``"channel"``) is carried for the fc row order. Raises
+    `InputError` for bad options, a network without crossbar layers, or an input buffer larger
+    than the eDRAM its layer gets.
+    """
+    _check_options(replication, chips, packing, flatten)
+    precision = precision if precision is not None else load_precision({}, network)
+    xbar = [layer for layer in network.layers if layer.uses_crossbars]
+    if not xbar:
+        raise InputError(Problem(network.origin or network.name, "",
+                                 "nothing to map: the network has no conv or fc layer"))
+    grids = {layer.name: array_grid(layer, precision.of(layer.name).weight_bits, arch.xbar_rows,
+                                    arch.xbar_cols, arch.cell_bits) for layer in xbar}
+    base = replication_for(network, replication)
+    divisor = 1
+    reps, packed = base, _pack(xbar, grids, base, arch, packing)
+    if chips is not None and packed.chips > chips:
+        divisor, reps, packed = _fit_budget(network, xbar, grids, base, arch, packing, chips)
+    layers = _layer_mappings(network, arch, precision, grids, reps, packed)
+    return Mapping(network=network.name, arch=arch.name, layers=layers,
+                   totals=Totals(packed.arrays, packed.imas, packed.tiles, packed.chips),
+                   replication=replication, replication_divisor=divisor, chip_budget=chips,
+                   packing=packing, flatten=flatten, tiles_per_chip=arch.tiles_per_chip)
+
+
+def _check_options(replication: str, chips: int | None, packing: str, flatten: str) -> None:
+    problems = []
+    for option, value, allowed in (("replication", replication, POLICIES),
+                                   ("packing", packing, PACKINGS),
+                                   ("flatten", flatten, FLATTEN_ORDERS)):
+        if value not in allowed:
+            problems.append(Problem(SOURCE, option, f"expected one of {', '.join(allowed)}, got "
+                                                    f"{value!r}{did_you_mean(str(value), allowed)}"))
+    if chips is not None and (isinstance(chips, bool) or not isinstance(chips, int) or chips < 1):
+        problems.append(Problem(SOURCE, "chips", f"expected a chip budget >= 1 or None, got "
+                                                 f"{chips!r}"))
+    if problems:
+        raise InputError(problems)
+
+
+def _pack(xbar, grids: dict[str, ArrayGrid], reps: dict[str, int], arch: Architecture,
+          packing: str) -> Packed:
+    arrays = [grids[layer.name].arrays * reps[layer.name] for layer in xbar]
+    return pack(arrays, arch.arrays_per_ima, arch.imas_per_tile, arch.tiles_per_chip, packing)
+
+
+def _fit_budget(network: Network, xbar, grids, base: dict[str, int], arch: Architecture,
+                packing: str, chips: int) -> tuple[int, dict[str, int], Packed]:
+    """Smallest divisor d of the base replication whose mapping fits in `chips` chips.
+
+    Chips never increase with d (fewer copies, fewer arrays), so a binary search finds it; at
+    d = max(base) every layer has one copy.
+    """
+    low, high = 1, max(base.values())
+    floor_packed = _pack(xbar, grids, scaled(base, high), arch, packing)
+    if floor_packed.chips > chips:
+        raise InputError(Problem(
+            network.origin or network.name, "",
+            f"network '{network.name}' needs {floor_packed.chips} chips even without replication "
+            f"({floor_packed.arrays:,} arrays in {floor_packed.tiles:,} tiles of "
+            f"{arch.tiles_per_chip} per chip, packing '{packing}'); the chip budget is {chips}: "
+            f"raise it to at least {floor_packed.chips}"))
+    while low < high:
+        mid = (low + high) // 2
+        if _pack(xbar, grids, scaled(base, mid), arch, packing).chips <= chips:
+            high = mid
+        else:
+            low = mid + 1
+    reps = scaled(base, low)
+    return low, reps, _pack(xbar, grids, reps, arch, packing)
+
+
+def _layer_mappings(network: Network, arch: Architecture, precision: Precision,
+                    grids: dict[str, ArrayGrid], reps: dict[str, int],
+                    packed: Packed) -> tuple[LayerMapping, ...]:
+    xbar = [layer for layer in network.layers if layer.uses_crossbars]
+    place = {layer.name: p for layer, p in zip(xbar, packed.placements)}
+    needs = [rolling_buffer_bytes(layer) for layer in xbar]
+    capacity = dict(zip((layer.name for layer in xbar),
+                        buffer_capacities([place[layer.name].home_tile for layer in xbar], needs,
+                                          arch.edram_bytes)))
+    need = dict(zip((layer.name for layer in xbar), needs))
+    _check_buffers(network, xbar, need, capacity, place, arch)
+    home: dict[str, int] = {IMAGE: 0}
+    out = []
+    for layer in network.layers:
+        lp = precision.of(layer.name)
+        if layer.uses_crossbars:
+            g, p = grids[layer.name], place[layer.name]
+            home[layer.name] = p.home_tile
+            out.append(LayerMapping(
+                name=layer.name, kind=layer.kind, out_shape=layer.out_shape, macs=layer.macs,
+                groups=layer.groups, row_blocks=g.row_blocks, col_blocks=g.col_blocks,
+                arrays_per_replica=g.arrays, rows_per_row_block=g.rows_per_row_block,
+                cols_per_col_block=g.cols_per_col_block, replication=reps[layer.name],
+                arrays=g.arrays * reps[layer.name], imas=p.imas, tiles=p.tiles,
+                home_tile=p.home_tile, first_chip=p.tiles[0] // arch.tiles_per_chip,
+                last_chip=p.tiles[-1] // arch.tiles_per_chip, buffer_bytes=need[layer.name],
+                buffer_capacity_bytes=capacity[layer.name], weight_bits=lp.weight_bits,
+                activation_bits=lp.activation_bits))
+            continue
+        tile = home[layer.inputs[0]]
+        home[layer.name] = tile
+        chip = tile // arch.tiles_per_chip
+        out.append(LayerMapping(
+            name=layer.name, kind=layer.kind, out_shape=layer.out_shape, macs=0, groups=1,
+            row_blocks=0, col_blocks=0, arrays_per_replica=0, rows_per_row_block=(),
+            cols_per_col_block=(), replication=1, arrays=0, imas=0, tiles=(), home_tile=tile,
+            first_chip=chip, last_chip=chip, buffer_bytes=0, buffer_capacity_bytes=0,
+            weight_bits=lp.weight_bits, activation_bits=lp.activation_bits))
+    return tuple(out)
+
+
+def _check_buffers(network: Network, xbar, need: dict[str, int], capacity: dict[str, int],
+                   place, arch: Architecture) -> None:
+    """An input error for every layer whose rolling buffer does not fit the eDRAM it gets."""
+    problems = []
+    for layer in xbar:
+        n, c = need[layer.name], capacity[layer.name]
+        if n <= c:
+            continue
+        shared = [other.name for other in xbar if other is not layer
+                  and place[other.name].home_tile == place[layer.name].home_tile]
+        what = (f"its share of tile {place[layer.name].home_tile}'s {arch.edram_bytes:,}-byte "
+                f"eDRAM, split with {', '.join(shared)} in proportion to need"
+                if shared else f"the eDRAM of its home tile {place[layer.name].home_tile}")
+        fix = (f"raise tile.edram.bytes to at least {n:,} (in a workload: --set "
+               f"arch.tile.edram.bytes={n})" if not shared else
+               "use packing 'layer' so that it has a tile's eDRAM alone, or raise "
+               "tile.edram.bytes")
+        problems.append(Problem(
+            network.origin or network.name, f"layer '{layer.name}'",
+            f"the rolling input buffer needs {n:,} bytes but gets {c:,} bytes ({what}); "
+            f"{fix}, or use a narrower or shorter input"))
+    if problems:
+        raise InputError(problems)

@@ -1,0 +1,98 @@
+"""Packing replicas' arrays into IMAs, IMAs into tiles, tiles into chips, in layer order.
+
+Two policies (``docs/mapping.md``):
+
+* ``layer`` (default): an IMA and a tile serve one layer. A layer's arrays, all replicas together,
+  fill ``ceil(arrays / arrays_per_ima)`` IMAs and those fill ``ceil(imas / imas_per_tile)`` tiles;
+  the next layer starts on a fresh tile. Every tile's eDRAM, bus, output register and activation
+  unit therefore serve one layer, and a layer's input buffer has its home tile's eDRAM alone.
+* ``shared``: arrays are laid out densely in layer order, so an IMA or a tile may hold the end of
+  one layer and the start of the next. Fewest IMAs and tiles; two layers can share a home tile,
+  and then they split its eDRAM (`buffer_capacities`).
+
+Tiles are numbered globally (``chip * tiles_per_chip + local tile``) and filled in order, so a
+layer may straddle a chip boundary; the chip count is ``ceil(tiles / tiles_per_chip)``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+PACKINGS = ("layer", "shared")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one crossbar layer's arrays went."""
+
+    imas: int
+    tiles: tuple[int, ...]
+
+    @property
+    def home_tile(self) -> int:
+        """The tile holding the layer's last arrays."""
+        return self.tiles[-1]
+
+
+@dataclass(frozen=True)
+class Packed:
+    placements: tuple[Placement, ...]
+    arrays: int
+    imas: int
+    tiles: int
+    chips: int
+
+
+def pack(arrays: list[int], arrays_per_ima: int, imas_per_tile: int, tiles_per_chip: int,
+         packing: str = "layer") -> Packed:
+    """Place crossbar layers holding `arrays[i]` arrays (all replicas, each >= 1), in order."""
+    if packing not in PACKINGS:
+        raise ValueError(f"unknown packing {packing!r}; expected one of {PACKINGS}")
+    if any(a < 1 for a in arrays):
+        raise ValueError("every crossbar layer holds at least one array")
+    placements = []
+    if packing == "layer":
+        next_tile, total_imas = 0, 0
+        for n in arrays:
+            imas = -(-n // arrays_per_ima)
+            tiles = -(-imas // imas_per_tile)
+            placements.append(Placement(imas, tuple(range(next_tile, next_tile + tiles))))
+            next_tile += tiles
+            total_imas += imas
+        used_tiles = next_tile
+    else:
+        per_tile = arrays_per_ima * imas_per_tile
+        offset = 0
+        for n in arrays:
+            first, last = offset, offset + n - 1
+            imas = last // arrays_per_ima - first // arrays_per_ima + 1
+            placements.append(Placement(imas, tuple(range(first // per_tile,
+                                                          last // per_tile + 1))))
+            offset += n
+        total_imas = -(-offset // arrays_per_ima)
+        used_tiles = -(-offset // per_tile)
+    return Packed(tuple(placements), sum(arrays), total_imas, used_tiles,
+                  -(-used_tiles // tiles_per_chip))
+
+
+def buffer_capacities(home_tiles: list[int], needs_bytes: list[int],
+                      edram_bytes: int) -> list[int]:
+    """eDRAM given to each crossbar layer's input buffer.
+
+    A layer alone on its home tile gets the whole eDRAM. Layers sharing a home tile (``shared``
+    packing) split it in proportion to their needs, rounded down: if the needs add up to at most
+    the eDRAM, each layer gets at least its need; otherwise every one of them gets less.
+    """
+    sharing: dict[int, list[int]] = defaultdict(list)
+    for i, tile in enumerate(home_tiles):
+        sharing[tile].append(i)
+    out = [0] * len(home_tiles)
+    for members in sharing.values():
+        if len(members) == 1:
+            out[members[0]] = edram_bytes
+            continue
+        total = sum(needs_bytes[i] for i in members)
+        for i in members:
+            out[i] = edram_bytes * needs_bytes[i] // total if total else edram_bytes // len(members)
+    return out

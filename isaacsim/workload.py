@@ -1,0 +1,268 @@
+"""Workload files (``format_version`` 1): a network, an architecture, precision, mapping, crop,
+trace and run options in one JSON file, documented in ``docs/workload-format.md``.
+
+`load_workload(path, sets)` reads the file, applies the ``--set`` overrides (keys under ``arch.``
+go to the architecture, the others into the workload's own sections), loads the network and the
+architecture, validates everything and raises one `InputError` listing every problem with its
+file (or ``--set`` option) and JSON path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from isaacsim import overrides
+from isaacsim.arch import Architecture, load_arch
+from isaacsim.arch.load import builtin_names
+from isaacsim.crop.vectors import DEFAULT_FRACTION, FLATTEN_ORDERS, ROUNDINGS, parse_fraction
+from isaacsim.errors import InputError, Problem
+from isaacsim.jsonio import load_json
+from isaacsim.mapping import PACKINGS, POLICIES, Mapping, map_network
+from isaacsim.network import Network, load_network, resolve_network
+from isaacsim.precision import Precision, check_precision
+from isaacsim.validate import Checker, describe
+
+FORMAT_VERSION = 1
+TOP_KEYS = {"format_version", "name", "description", "source", "network", "arch", "precision",
+            "mapping", "crop", "trace", "run"}
+MODES = ("single", "stream")
+ENGINES = ("fast", "reference")
+DEFAULT_ARCH = "isaac-ce"
+
+
+@dataclass(frozen=True)
+class MappingOptions:
+    replication: str = "isaac"
+    chips: int | None = None
+    packing: str = "layer"
+    flatten: str = "position"
+
+
+@dataclass(frozen=True)
+class CropOptions:
+    fraction: Fraction = DEFAULT_FRACTION
+    rounding: str = "floor"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    mode: str = "single"
+    images: int | None = None
+    """Images to simulate; ``None``: every image of the trace."""
+    baseline: bool = True
+    """Also simulate the same images uncropped."""
+    engine: str = "fast"
+    seed: int = 0
+    arrival_interval_cycles: int = 0
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A loaded and validated workload."""
+
+    name: str
+    source: str
+    """The workload file."""
+    network: Network
+    network_path: str
+    """The network file used (built-in names resolved)."""
+    arch: Architecture
+    arch_base: str
+    """Built-in architecture name or file the architecture starts from."""
+    arch_sets: dict[str, Any]
+    """Dotted architecture overrides: the file's ``arch.set`` then ``--set arch.*``."""
+    precision: Precision
+    mapping: MappingOptions = field(default_factory=MappingOptions)
+    crop: CropOptions = field(default_factory=CropOptions)
+    trace: str | None = None
+    """Trace file path (relative to the workload's folder when it exists there), or ``None``."""
+    run: RunOptions = field(default_factory=RunOptions)
+    description: str = ""
+
+    def map(self) -> Mapping:
+        """The network mapped with this workload's architecture, precision and mapping options."""
+        m = self.mapping
+        return map_network(self.network, self.arch, self.precision, replication=m.replication,
+                           chips=m.chips, packing=m.packing, flatten=m.flatten)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved workload (every default filled in); it loads back to an equal workload."""
+        frac = self.crop.fraction
+        fraction: Any = float(frac) if Fraction(repr(float(frac))) == frac else str(frac)
+        return {
+            "format_version": FORMAT_VERSION, "name": self.name, "description": self.description,
+            "source": self.source, "network": self.network_path,
+            "arch": {"base": self.arch_base, "set": dict(self.arch_sets)},
+            "precision": self.precision.to_dict(),
+            "mapping": {"replication": self.mapping.replication, "chips": self.mapping.chips,
+                        "packing": self.mapping.packing, "flatten": self.mapping.flatten},
+            "crop": {"fraction": fraction, "rounding": self.crop.rounding},
+            "trace": self.trace,
+            "run": {"mode": self.run.mode, "images": self.run.images,
+                    "baseline": self.run.baseline, "engine": self.run.engine,
+                    "seed": self.run.seed,
+                    "arrival_interval_cycles": self.run.arrival_interval_cycles},
+        }
+
+
+def load_workload(path: str | Path, sets: dict[str, Any] | None = None) -> Workload:
+    """Load and validate a workload file; `sets` are parsed ``--set`` items (``parse_sets``)."""
+    source = str(path)
+    folder = Path(path).parent
+    arch_cli, own_sets = overrides.split_prefix(dict(sets or {}), "arch")
+    raw = load_json(path, "workload file")
+    chk = Checker(source)
+    if not chk.obj(raw, "$"):
+        chk.raise_if_any()
+    raw = overrides.apply(raw, own_sets)
+    chk.keys(raw, "$", TOP_KEYS, required={"format_version", "network"})
+    if "format_version" in raw and raw["format_version"] != FORMAT_VERSION:
+        chk.add("$.format_version", f"unsupported format version {describe(raw['format_version'])}"
+                                    f"; this isaacsim reads format_version {FORMAT_VERSION}")
+    name = chk.string(raw, "name", "$", default=Path(path).stem)
+    description = chk.string(raw, "description", "$", default="")
+    chk.string(raw, "source", "$", default="")
+    extra: list[Problem] = []
+    network, network_path = _network(chk, raw, folder, extra)
+    arch, base, arch_sets = _arch(chk, raw.get("arch", DEFAULT_ARCH), folder, arch_cli, extra)
+    precision = check_precision(chk, raw.get("precision"), network)
+    mapping = _mapping(chk, raw.get("mapping", {}))
+    crop = _crop(chk, raw.get("crop", {}))
+    trace = _trace(chk, raw.get("trace"), folder)
+    run = _run(chk, raw.get("run", {}))
+    problems = [_attribute(p, own_sets) for p in chk.problems] + extra
+    if problems:
+        raise InputError(problems)
+    return Workload(name=name, source=source, network=network, network_path=network_path,
+                    arch=arch, arch_base=base, arch_sets=arch_sets, precision=precision,
+                    mapping=mapping, crop=crop, trace=trace, run=run, description=description)
+
+
+def _attribute(problem: Problem, own_sets: dict[str, Any]) -> Problem:
+    """Point a problem at the ``--set`` that caused it, when one set that place."""
+    dotted = problem.place[2:] if problem.place.startswith("$.") else None
+    for key, value in reversed(list(own_sets.items())):
+        if dotted is not None and (dotted == key or dotted.startswith(key + ".")
+                                   or key.startswith(dotted + ".")):
+            text = value if isinstance(value, str) else json.dumps(value)
+            return Problem(f"--set {key}={text}", f"{problem.source}: {problem.place}",
+                           problem.message)
+    return problem
+
+
+def _local(text: str, folder: Path) -> str:
+    """`text` taken relative to the workload's folder when a file exists there, else as given."""
+    candidate = folder / text
+    return str(candidate) if not Path(text).is_absolute() and candidate.is_file() else text
+
+
+def _network(chk: Checker, raw: dict, folder: Path,
+             extra: list[Problem]) -> tuple[Network | None, str]:
+    text = chk.string(raw, "network", "$") if "network" in raw else None
+    if text is None:
+        return None, ""
+    ref = _local(text, folder)
+    try:
+        path = resolve_network(ref)
+    except InputError as exc:
+        chk.extend(Problem(chk.source, "$.network", p.message) for p in exc.problems)
+        return None, ""
+    try:
+        return load_network(path), str(path)
+    except InputError as exc:
+        extra.extend(exc.problems)
+        return None, str(path)
+
+
+def _arch(chk: Checker, spec: Any, folder: Path, cli: dict[str, Any], extra: list[Problem]
+          ) -> tuple[Architecture | None, str, dict[str, Any]]:
+    place, own = "$.arch", {}
+    if isinstance(spec, dict):
+        chk.keys(spec, place, {"base", "set"}, required={"base"})
+        own = spec.get("set", {})
+        if not chk.obj(own, "$.arch.set"):
+            own = {}
+        place, spec = "$.arch.base", spec.get("base")
+    if not isinstance(spec, str):
+        if spec is not None:
+            chk.add(place, f"expected an architecture name or file, or {{\"base\": ..., \"set\": "
+                           f"{{...}}}}, got {describe(spec)}")
+        return None, "", {}
+    plain = "/" not in spec and "\\" not in spec and not spec.endswith(".json")
+    base = spec if plain and spec in builtin_names() else _local(spec, folder)
+    merged = {**own, **cli}
+    try:
+        return load_arch(base, merged), base, merged
+    except InputError as exc:
+        for p in exc.problems:
+            key = next((k for k in merged if p.source.startswith(f"--set {k}=")), None)
+            if key is not None and key in cli:
+                extra.append(Problem(f"--set arch.{p.source[len('--set '):]}", p.place, p.message))
+            elif key is not None:
+                chk.add(f"$.arch.set[{json.dumps(key)}]", p.message)
+            elif p.source == base and not p.place:
+                chk.add(place, p.message)
+            else:
+                extra.append(p)
+        return None, base, merged
+
+
+def _optional_int(chk: Checker, raw: dict, key: str, path: str, minimum: int) -> int | None:
+    return None if raw.get(key) is None else chk.integer(raw, key, path, minimum=minimum)
+
+
+def _mapping(chk: Checker, raw: Any) -> MappingOptions:
+    path, d = "$.mapping", MappingOptions()
+    if not chk.obj(raw, path):
+        return d
+    chk.keys(raw, path, {"replication", "chips", "packing", "flatten"})
+    return MappingOptions(
+        replication=chk.choice(raw, "replication", path, POLICIES, default=d.replication),
+        chips=_optional_int(chk, raw, "chips", path, 1),
+        packing=chk.choice(raw, "packing", path, PACKINGS, default=d.packing),
+        flatten=chk.choice(raw, "flatten", path, FLATTEN_ORDERS, default=d.flatten))
+
+
+def _crop(chk: Checker, raw: Any) -> CropOptions:
+    path, d = "$.crop", CropOptions()
+    if not chk.obj(raw, path):
+        return d
+    chk.keys(raw, path, {"fraction", "rounding"})
+    fraction = d.fraction
+    if "fraction" in raw:
+        try:
+            fraction = parse_fraction(raw["fraction"], source=chk.source, place="$.crop.fraction")
+        except InputError as exc:
+            chk.extend(exc.problems)
+    return CropOptions(fraction=fraction,
+                       rounding=chk.choice(raw, "rounding", path, ROUNDINGS, default=d.rounding))
+
+
+def _trace(chk: Checker, value: Any, folder: Path) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        chk.add("$.trace", f"expected a trace file path or null, got {describe(value)}")
+        return None
+    return _local(value, folder)
+
+
+def _run(chk: Checker, raw: Any) -> RunOptions:
+    path, d = "$.run", RunOptions()
+    if not chk.obj(raw, path):
+        return d
+    chk.keys(raw, path, {"mode", "images", "baseline", "engine", "seed",
+                         "arrival_interval_cycles"})
+    return RunOptions(
+        mode=chk.choice(raw, "mode", path, MODES, default=d.mode),
+        images=_optional_int(chk, raw, "images", path, 1),
+        baseline=chk.boolean(raw, "baseline", path, default=d.baseline),
+        engine=chk.choice(raw, "engine", path, ENGINES, default=d.engine),
+        seed=chk.integer(raw, "seed", path, minimum=0, default=d.seed),
+        arrival_interval_cycles=chk.integer(raw, "arrival_interval_cycles", path, minimum=0,
+                                            default=d.arrival_interval_cycles))
+
