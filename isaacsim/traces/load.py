@@ -1,0 +1,66 @@
+"""Loading a trace file of either form: the one code path of ``traces validate`` and the simulator.
+
+The form is chosen by the file name (``.csv`` compact; ``.jsonl``/``.ndjson`` explicit), else by the
+first character (``#`` compact, ``{`` explicit). Every problem is collected and raised together.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from isaacsim.errors import InputError, Problem
+from isaacsim.network import Network
+from isaacsim.traces.compact import read_compact
+from isaacsim.traces.explicit import read_explicit
+from isaacsim.traces.model import FORMS, Trace
+from isaacsim.traces.validate import check_trace
+from isaacsim.validate import Checker
+
+EXTENSIONS = {".csv": "compact", ".jsonl": "explicit", ".ndjson": "explicit"}
+
+
+def load_trace(path: str | os.PathLike, network: Network | None = None) -> Trace:
+    """Read, parse and validate a trace file; with `network`, also map names and regions.
+
+    Raises `InputError` listing every problem, each with its line and field.
+    """
+    p = Path(path)
+    if not p.is_file():
+        why = "is a directory" if p.is_dir() else "not found"
+        raise InputError(Problem(str(p), "", f"trace file {why}; check the path (relative paths "
+                                             f"are taken from {os.getcwd()})"))
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(str(p), "", f"cannot read trace file: {exc}")) from exc
+    return parse_trace(text, str(p), network=network, form=detect_form(p.name, text))
+
+
+def detect_form(name: str, text: str) -> str:
+    """``"compact"`` or ``"explicit"`` from the file name, else from the first character."""
+    form = EXTENSIONS.get(Path(name).suffix.lower())
+    if form is not None:
+        return form
+    head = text.lstrip()[:1]
+    if head in ("#", "{"):
+        return "compact" if head == "#" else "explicit"
+    raise InputError(Problem(name, "line 1", "cannot tell the trace form: name the file .csv "
+                                             "(compact) or .jsonl (explicit), or start it with "
+                                             "its version line"))
+
+
+def parse_trace(text: str, source: str, *, form: str, network: Network | None = None) -> Trace:
+    """Parse and validate trace text of the given form (`FORMS`); raise on any problem."""
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+    chk = Checker(source)
+    if form == "compact":
+        meta, columns, images = read_compact(text, chk)
+    else:
+        meta, images = read_explicit(text, chk)
+        columns = ()
+    trace = Trace(source, form, tuple(images), dict(meta), tuple(columns))
+    check_trace(trace, network, chk)
+    chk.raise_if_any()
+    return trace
