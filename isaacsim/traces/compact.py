@@ -8,7 +8,8 @@ Layout::
     img0,c1011,0.25,conv1_1:8;conv1_2:8,cat,cat,1
 
 The reader records every problem in a `Checker` with its place (``line 4, field crop``) and keeps
-going; it returns only the records that parsed. Network-dependent checks live in
+going; records with bad fields are returned with neutral values so that cross-record checks still
+see them (a trace with any problem is refused as a whole). Network-dependent checks live in
 `isaacsim.traces.validate`.
 """
 
@@ -18,7 +19,7 @@ import csv
 import re
 from fractions import Fraction
 
-from isaacsim.crop import ALL_VECTORS, CropVector, parse_fraction
+from isaacsim.crop import ALL_VECTORS, NO_CROP, CropVector, parse_fraction
 from isaacsim.errors import InputError
 from isaacsim.traces.model import FORMAT_VERSION, MAX_BITS, CompactImage
 from isaacsim.validate import Checker, describe, did_you_mean
@@ -69,9 +70,7 @@ def read_compact(text: str, chk: Checker) -> tuple[dict[str, str], tuple[str, ..
             chk.add(f"line {number}", f"malformed line: expected {len(columns)} fields "
                                       f"({','.join(columns)}), got {len(cells)}")
             continue
-        image = _record(dict(zip(columns, cells)), number, chk, fraction_cache)
-        if image is not None:
-            images.append(image)
+        images.append(_record(dict(zip(columns, cells)), number, chk, fraction_cache))
     if not columns:
         chk.add("line 2", "missing the column header line (image_id,crop,...) after the version "
                           "line")
@@ -174,43 +173,37 @@ def _check_columns(cells: list[str], number: int, chk: Checker) -> tuple[str, ..
 
 
 def _record(row: dict[str, str], number: int, chk: Checker,
-            fraction_cache: dict[str, Fraction]) -> CompactImage | None:
+            fraction_cache: dict[str, Fraction]) -> CompactImage:
     place = f"line {number}, field "
-    ok = True
     for name, value in row.items():
         if "#" in value:
             chk.add(place + name, f"contains '#', which a CSV reader with comment='#' (pandas) "
                                   f"would take as the start of a comment, got {describe(value)}")
-            ok = False
     image_id = row["image_id"]
     if not image_id:
         chk.add(place + "image_id", "empty image id")
-        ok = False
     crop = parse_crop(row["crop"])
     if crop is None:
         chk.add(place + "crop", f"expected a crop vector of 4 characters 0/1 in the order TOP "
                                 f"BOTTOM LEFT RIGHT, optionally prefixed with "
                                 f"'{CROP_PREFIX}' (e.g. {CROP_PREFIX}1011), got "
                                 f"{describe(row['crop'])}")
-        ok = False
     fraction = _fraction(row.get("fraction", ""), place + "fraction", chk, fraction_cache)
-    ok = ok and fraction is not False
     all_bits, layer_bits = None, ()
     if row.get("activation_bits"):
         all_bits, layer_bits, errors = parse_bits_spec(row["activation_bits"])
         for message in errors:
             chk.add(place + "activation_bits", message)
-        ok = ok and not errors
     for name in BOOLEAN_COLUMNS:
         value = row.get(name, "")
         if value and value.lower() not in BOOLEAN_VALUES:
             chk.add(place + name, f"expected 1, 0, true, false or empty, got {describe(value)}")
-            ok = False
-    if not ok:
-        return None
+    # A record with problems is still returned, with neutral values for its bad fields, so that
+    # cross-record checks (duplicate ids, map names) see it; the trace is refused anyway.
     fields = {k: v for k, v in row.items()
               if k not in ("image_id", "crop", "fraction", "activation_bits")}
-    return CompactImage(image_id, crop, fraction if isinstance(fraction, Fraction) else None, all_bits,
+    return CompactImage(image_id, NO_CROP if crop is None else crop,
+                        fraction if isinstance(fraction, Fraction) else None, all_bits,
                         layer_bits, fields, number)
 
 

@@ -6,7 +6,8 @@ Layout (line 1 is the header, every further non-blank line one image)::
     {"image_id": "img0", "uncovered": "default",
      "regions": [{"layer": "conv1", "rows": [0, 4], "cols": [0, 16], "bits": 4}]}
 
-The reader records every problem with its place (``line 3, $.regions[1].bits``) and keeps going.
+The reader records every problem with its place (``line 3, $.regions[1].bits``) and keeps going;
+records with problems are kept (without their bad parts) for the cross-record checks.
 `expand` turns compact records into explicit ones for a given network.
 """
 
@@ -148,7 +149,6 @@ def _header(first: str, chk: Checker) -> dict[str, Any] | None:
 
 def _record(data: Any, number: int, chk: Checker) -> ExplicitImage | None:
     path = f"line {number}, $"
-    before = len(chk.problems)
     if not chk.keys(data, path, RECORD_KEYS, required=("image_id",)):
         if not isinstance(data, Mapping):
             return None
@@ -170,9 +170,10 @@ def _record(data: Any, number: int, chk: Checker) -> ExplicitImage | None:
             isinstance(v, (str, int, float, bool)) or v is None for v in fields.values()):
         chk.add(join(path, "fields"), f"expected an object of strings, numbers, booleans or null, "
                                       f"got {describe(fields)}")
-    if len(chk.problems) > before:
-        return None
-    return ExplicitImage(image_id, tuple(parsed), uncovered, dict(fields), number)
+    # Returned even with problems (bad regions left out) so that duplicate ids and map names are
+    # still checked; the trace is refused anyway.
+    good_fields = dict(fields) if isinstance(fields, Mapping) else {}
+    return ExplicitImage(image_id or "", tuple(parsed), uncovered or "default", good_fields, number)
 
 
 def _region(data: Any, path: str, chk: Checker) -> Region | None:

@@ -7,6 +7,7 @@ first character (``#`` compact, ``{`` explicit). Every problem is collected and 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from isaacsim.errors import InputError, Problem
@@ -17,6 +18,7 @@ from isaacsim.traces.model import FORMS, Trace
 from isaacsim.traces.validate import check_trace
 from isaacsim.validate import Checker
 
+_LINE_RE = re.compile(r"^line (\d+)")
 EXTENSIONS = {".csv": "compact", ".jsonl": "explicit", ".ndjson": "explicit"}
 
 
@@ -62,5 +64,11 @@ def parse_trace(text: str, source: str, *, form: str, network: Network | None = 
         columns = ()
     trace = Trace(source, form, tuple(images), dict(meta), tuple(columns))
     check_trace(trace, network, chk)
+    chk.problems.sort(key=_line_number)     # stable: reader order within a line
     chk.raise_if_any()
     return trace
+
+
+def _line_number(problem: Problem) -> int:
+    match = _LINE_RE.match(problem.place)
+    return int(match.group(1)) if match else 0

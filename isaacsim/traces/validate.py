@@ -38,6 +38,8 @@ def check_unique_ids(trace: Trace, chk: Checker) -> None:
     first: dict[str, int] = {}
     field = "field image_id" if trace.form == "compact" else "$.image_id"
     for image in trace.images:
+        if not image.image_id:
+            continue        # reported as empty or missing by the reader
         if image.image_id in first:
             chk.add(f"line {image.line}, {field}",
                     f"duplicate image id '{image.image_id}' (first on line "
