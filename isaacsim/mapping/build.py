@@ -66,7 +66,8 @@ def _check_options(replication: str, chips: int | None, packing: str, flatten: s
 def _pack(xbar, grids: dict[str, ArrayGrid], reps: dict[str, int], arch: Architecture,
           packing: str) -> Packed:
     arrays = [grids[layer.name].arrays * reps[layer.name] for layer in xbar]
-    return pack(arrays, arch.arrays_per_ima, arch.imas_per_tile, arch.tiles_per_chip, packing)
+    return pack(arrays, arch.arrays_per_ima, arch.imas_per_tile, arch.tiles_per_chip, packing,
+                [rolling_buffer_bytes(layer) for layer in xbar], arch.edram_bytes)
 
 
 def _fit_budget(network: Network, xbar, grids, base: dict[str, int], arch: Architecture,

@@ -7,8 +7,10 @@ Two policies (``docs/mapping.md``):
   the next layer starts on a fresh tile. Every tile's eDRAM, bus, output register and activation
   unit therefore serve one layer, and a layer's input buffer has its home tile's eDRAM alone.
 * ``shared``: arrays are laid out densely in layer order, so an IMA or a tile may hold the end of
-  one layer and the start of the next. Fewest IMAs and tiles; two layers can share a home tile,
-  and then they split its eDRAM (`buffer_capacities`).
+  one layer and the start of the next. Fewest IMAs and tiles; layers whose last arrays fall in the
+  same tile share that home tile and split its eDRAM (`buffer_capacities`). A layer that would end
+  in a tile whose eDRAM cannot hold its input buffer next to those already homed there starts on
+  a fresh tile instead, so sharing never makes a buffer too small.
 
 Tiles are numbered globally (``chip * tiles_per_chip + local tile``) and filled in order, so a
 layer may straddle a chip boundary; the chip count is ``ceil(tiles / tiles_per_chip)``.
@@ -45,8 +47,13 @@ class Packed:
 
 
 def pack(arrays: list[int], arrays_per_ima: int, imas_per_tile: int, tiles_per_chip: int,
-         packing: str = "layer") -> Packed:
-    """Place crossbar layers holding `arrays[i]` arrays (all replicas, each >= 1), in order."""
+         packing: str = "layer", buffer_bytes: list[int] | None = None,
+         edram_bytes: int | None = None) -> Packed:
+    """Place crossbar layers holding `arrays[i]` arrays (all replicas, each >= 1), in order.
+
+    For ``shared`` packing, `buffer_bytes` (each layer's input-buffer need) and `edram_bytes`
+    decide when a layer must start on a fresh tile; without them layers are packed densely.
+    """
     if packing not in PACKINGS:
         raise ValueError(f"unknown packing {packing!r}; expected one of {PACKINGS}")
     if any(a < 1 for a in arrays):
@@ -63,14 +70,21 @@ def pack(arrays: list[int], arrays_per_ima: int, imas_per_tile: int, tiles_per_c
         used_tiles = next_tile
     else:
         per_tile = arrays_per_ima * imas_per_tile
-        offset = 0
-        for n in arrays:
+        offset, total_imas, previous_ima = 0, 0, -1
+        homed: dict[int, int] = defaultdict(int)  # home tile -> buffer bytes of layers homed there
+        for i, n in enumerate(arrays):
+            need = buffer_bytes[i] if buffer_bytes is not None else 0
+            home = (offset + n - 1) // per_tile
+            if homed[home] and edram_bytes is not None and homed[home] + need > edram_bytes:
+                offset = -(-offset // per_tile) * per_tile
             first, last = offset, offset + n - 1
-            imas = last // arrays_per_ima - first // arrays_per_ima + 1
-            placements.append(Placement(imas, tuple(range(first // per_tile,
-                                                          last // per_tile + 1))))
+            homed[last // per_tile] += need
+            first_ima, last_ima = first // arrays_per_ima, last // arrays_per_ima
+            total_imas += last_ima - first_ima + 1 - (first_ima == previous_ima)
+            previous_ima = last_ima
+            placements.append(Placement(last_ima - first_ima + 1,
+                                        tuple(range(first // per_tile, last // per_tile + 1))))
             offset += n
-        total_imas = -(-offset // arrays_per_ima)
         used_tiles = -(-offset // per_tile)
     return Packed(tuple(placements), sum(arrays), total_imas, used_tiles,
                   -(-used_tiles // tiles_per_chip))

@@ -1,0 +1,90 @@
+"""Packing into IMAs, tiles and chips; home tiles; buffer capacities; every shipped network."""
+
+import math
+
+import pytest
+
+from isaacsim.arch import load_arch
+from isaacsim.errors import InputError
+from isaacsim.mapping import map_network
+from isaacsim.mapping.packing import buffer_capacities, pack
+from isaacsim.network import builtin_networks, load_network
+
+
+@pytest.fixture(scope="module")
+def arch():
+    return load_arch("isaac-ce")
+
+
+def test_layer_packing_whole_imas_and_tiles():
+    p = pack([4, 20, 97], arrays_per_ima=8, imas_per_tile=12, tiles_per_chip=2)
+    assert [pl.imas for pl in p.placements] == [1, 3, 13]
+    assert [pl.tiles for pl in p.placements] == [(0,), (1,), (2, 3)]
+    assert (p.arrays, p.imas, p.tiles, p.chips) == (121, 17, 4, 2)
+
+
+def test_shared_packing_is_dense():
+    p = pack([4, 20, 97], arrays_per_ima=8, imas_per_tile=12, tiles_per_chip=2, packing="shared")
+    assert [pl.imas for pl in p.placements] == [1, 3, 13]  # arrays 0-3, 4-23, 24-120
+    assert [pl.tiles for pl in p.placements] == [(0,), (0,), (0, 1)]
+    assert (p.imas, p.tiles, p.chips) == (math.ceil(121 / 8), 2, 1)
+
+
+def test_shared_packing_moves_a_layer_whose_buffer_would_not_fit():
+    p = pack([4, 4, 4], 8, 12, 168, "shared", buffer_bytes=[40, 40, 20], edram_bytes=64)
+    assert [pl.tiles for pl in p.placements] == [(0,), (1,), (1,)]
+
+
+def test_buffer_capacities():
+    assert buffer_capacities([0, 1, 2], [10, 20, 30], 64) == [64, 64, 64]
+    assert buffer_capacities([0, 0, 1], [16, 48, 30], 64) == [16, 48, 64]
+    assert buffer_capacities([0, 0], [60, 60], 64) == [32, 32]
+
+
+@pytest.mark.parametrize("name", builtin_networks())
+@pytest.mark.parametrize("replication", ["none", "isaac"])
+@pytest.mark.parametrize("packing", ["layer", "shared"])
+def test_every_shipped_network_maps(arch, name, replication, packing):
+    net = load_network(name)
+    m = map_network(net, arch, replication=replication, packing=packing)
+    assert [lm.name for lm in m.layers] == [layer.name for layer in net.layers]
+    used = set()
+    for layer, lm in zip(net.layers, m.layers):
+        if layer.uses_crossbars:
+            assert lm.arrays == lm.arrays_per_replica * lm.replication > 0
+            assert lm.home_tile == lm.tiles[-1] and list(lm.tiles) == list(
+                range(lm.tiles[0], lm.tiles[-1] + 1))
+            assert lm.first_chip == lm.tiles[0] // 168 and lm.last_chip == lm.tiles[-1] // 168
+            assert lm.buffer_bytes <= lm.buffer_capacity_bytes
+            assert lm.imas >= math.ceil(lm.arrays / 8)
+            if packing == "layer":
+                assert not used & set(lm.tiles)  # a tile serves one layer
+                assert lm.buffer_capacity_bytes == arch.edram_bytes
+            used |= set(lm.tiles)
+        else:
+            producer = layer.inputs[0]
+            expect = 0 if producer == "input" else m.layer(producer).home_tile
+            assert lm.home_tile == expect and lm.arrays == 0 and lm.tiles == ()
+    assert m.totals.arrays == sum(lm.arrays for lm in m.layers)
+    assert m.totals.tiles == max(used) + 1
+    assert m.chips == m.totals.chips == math.ceil(m.totals.tiles / 168)
+    assert m.totals.imas <= sum(lm.imas for lm in m.layers)
+
+
+def test_small_edram_names_the_layer_need_and_capacity():
+    arch = load_arch("isaac-ce", {"tile.edram.bytes": 32768})
+    with pytest.raises(InputError) as info:
+        map_network(load_network("vgg16"), arch)
+    text = str(info.value)
+    assert "layer 'conv1_2'" in text and "58,240 bytes" in text and "32,768 bytes" in text
+    assert "arch.tile.edram.bytes=58240" in text
+    assert "conv1_1" not in text  # 2,730 bytes fit
+
+
+def test_network_without_crossbar_layers(arch):
+    from isaacsim.network import network_from_dict
+    net = network_from_dict({"format_version": 1, "name": "p",
+                             "input": {"height": 4, "width": 4, "channels": 1},
+                             "layers": [{"name": "p", "kind": "maxpool", "kernel": 2}]})
+    with pytest.raises(InputError, match="no conv or fc layer"):
+        map_network(net, arch)
