@@ -14,12 +14,12 @@ NETWORKS = {name: load_network(name) for name in builtin_networks()}
 
 @st.composite
 def conv_nets(draw):
-    """Random small chains of convs and pools ending in an fc."""
-    size = 40
+    """Random small chains of convs and pools ending in an fc (buffers fit in 64 KB)."""
+    size = 16
     channels = in_channels = draw(st.integers(1, 8))
     layers = []
     for i in range(draw(st.integers(1, 5))):
-        if size >= 4 and draw(st.booleans()):
+        if size >= 2 and draw(st.booleans()):
             layers.append({"name": f"p{i}", "kind": "maxpool", "kernel": 2, "stride": 2})
             size //= 2
         else:
@@ -28,7 +28,7 @@ def conv_nets(draw):
             groups = draw(st.sampled_from([1, 2]))
             if channels % groups:
                 groups = 1
-            out = draw(st.integers(1, 40)) * groups
+            out = draw(st.integers(1, 30)) * groups
             layers.append({"name": f"c{i}", "kind": "conv", "kernel": k, "stride": stride,
                            "padding": k // 2, "out_channels": out, "groups": groups,
                            "activation": "relu"})
@@ -37,7 +37,7 @@ def conv_nets(draw):
     layers.append({"name": "fc", "kind": "fc", "out_features": draw(st.integers(1, 300)),
                    "activation": "none"})
     return network_from_dict({"format_version": 1, "name": "r", "layers": layers,
-                              "input": {"height": 40, "width": 40, "channels": in_channels}},
+                              "input": {"height": 16, "width": 16, "channels": in_channels}},
                             "random")
 
 

@@ -2,6 +2,7 @@
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,7 @@ from isaacsim.network import load_network
 from isaacsim.precision import uniform_precision
 from isaacsim.workload import load_workload
 
-WORKLOAD = "workloads/vgg16.json"
+WORKLOAD = str(Path(__file__).parents[1] / "workloads" / "vgg16.json")
 BLOCKS = {1: ["conv1_1", "conv1_2"], 2: ["conv2_1", "conv2_2"],
           3: ["conv3_1", "conv3_2", "conv3_3"], 4: ["conv4_1", "conv4_2", "conv4_3"],
           5: ["conv5_1", "conv5_2", "conv5_3"]}

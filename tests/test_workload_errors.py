@@ -14,6 +14,7 @@ from isaacsim.errors import InputError
 from isaacsim.workload import load_workload
 
 BAD = Path(__file__).parent / "data" / "bad_workloads"
+VGG = str(Path(__file__).parents[1] / "workloads" / "vgg16.json")
 CASES = sorted(p.stem for p in BAD.glob("*.json"))
 
 
@@ -50,12 +51,12 @@ def test_map_exits_2_naming_the_file(case, capsys):
 
 
 def test_set_problems_point_at_the_option(capsys):
-    code = main(["map", "workloads/vgg16.json", "--set", "mapping.replication=nope",
+    code = main(["map", VGG, "--set", "mapping.replication=nope",
                  "--set", "precision.layers.fc9.weight_bits=3", "--set", "precision.weight_bits=17",
                  "--set", "arch.ima.xbar.rowz=3"])
     err = capsys.readouterr().err
     assert code == 2
-    assert "--set mapping.replication=nope: workloads/vgg16.json: $.mapping.replication" in err
+    assert f"--set mapping.replication=nope: {VGG}: $.mapping.replication" in err
     assert "--set precision.layers.fc9.weight_bits=3" in err and "unknown layer 'fc9'" in err
     assert "--set precision.weight_bits=17" in err and "got 17" in err
     assert "--set arch.ima.xbar.rowz=3" in err and "did you mean 'ima.xbar.rows'?" in err
@@ -63,12 +64,12 @@ def test_set_problems_point_at_the_option(capsys):
 
 
 def test_set_into_a_value_is_refused(capsys):
-    assert main(["map", "workloads/vgg16.json", "--set", "mapping.replication.x=1"]) == 2
+    assert main(["map", VGG, "--set", "mapping.replication.x=1"]) == 2
     assert "is a value, not a section" in capsys.readouterr().err
 
 
 def test_small_edram_exits_2_naming_the_layer(capsys):
-    code = main(["map", "workloads/vgg16.json", "--set", "arch.tile.edram.bytes=40000"])
+    code = main(["map", VGG, "--set", "arch.tile.edram.bytes=40000"])
     err = capsys.readouterr().err
     assert code == 2
     assert "layer 'conv1_2'" in err and "needs 58,240 bytes but gets 40,000 bytes" in err
@@ -91,5 +92,5 @@ def test_bad_network_through_map_names_layer_and_field(case, tmp_path, capsys):
 
 
 def test_chip_budget_too_small(capsys):
-    assert main(["map", "workloads/vgg16.json", "--chips", "4"]) == 2
+    assert main(["map", VGG, "--chips", "4"]) == 2
     assert "needs 5 chips even without replication" in capsys.readouterr().err

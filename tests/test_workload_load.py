@@ -2,6 +2,7 @@
 
 import json
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from isaacsim.mapping import map_network
 from isaacsim.network import load_network
 from isaacsim.workload import CropOptions, MappingOptions, RunOptions, load_workload
 
-VGG = "workloads/vgg16.json"
+VGG = str(Path(__file__).parents[1] / "workloads" / "vgg16.json")
 
 
 def test_shipped_vgg16_workload():
