@@ -1,0 +1,411 @@
+"""Reference timing model: `docs/timing-model.md` stepped one cycle at a time.
+
+This is the executable definition the fast engine (`isaacsim.engine`) is checked against, so it
+favours the obvious over the fast and shares no code with the engine or the kernels. Every cycle t:
+
+1. **Pipes** (section 6). Each remote edge is a FIFO of transfers, one per op of its producer, in
+   the producer's op (rank) order. The pipe sends up to `cap_bytes_per_cycle` bytes from its head;
+   a transfer may send from the cycle after its op is done (its request cycle), and the head blocks
+   the transfers behind it. A transfer whose last byte is sent in cycle c is written at
+   c + 1 + latency and ready `write` cycles later.
+2. **Ops**, node by node in topological order (sections 4, 5, 8):
+   - the source fires any active pixel whose out-slots are released, at t >= arrival;
+   - each crossbar replica issues the next op of its round-robin queue iff every active input pixel
+     of its receptive field is ready (ready <= t), the replica is free (t >= previous s + b), every
+     bounded out-slot is released and t >= arrival;
+   - a digital op is done at t iff its inputs satisfy ready + op_cycles - 1 <= t, its out-slots are
+     released and t >= arrival (an empty receptive field counts as inputs ready at the arrival).
+   The slot of rank r on an edge with B slots is released for rank r + B once every consumer op
+   reading it has issued, at 1 + the last reader's issue cycle (or at its ready time if no op
+   reads it). Only edges into crossbar layers with `capacity_pixels > 0` are bounded.
+3. t advances to the next cycle in which some condition can change: t + 1 while a pipe has bytes
+   to send, otherwise the smallest time value computed so far that lies after t. Every condition
+   above compares t with such a value, so no cycle in which anything could happen is skipped.
+
+Bookkeeping is by counters: an op is examined only once every quantity it waits for is known
+(`_Op.blockers` counts the input pixels whose ready time and the out-slots whose release are still
+unknown). If nothing can ever happen again while ops remain, the plan deadlocks and `simulate`
+raises `InputError` naming the edge whose buffer is too small.
+
+Digital and source ops have no occupancy; their "issue" cycle (node start, trace) is their done
+cycle.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from isaacsim.errors import InputError, Problem
+from isaacsim.plan import DIGITAL, SOURCE, XBAR, ImageWork, TimingPlan, TimingResult
+
+MODES = ("single", "stream")
+
+
+@dataclass
+class OpRecord:
+    """One op as simulated (for tests and debugging)."""
+
+    node: int
+    image: int
+    """Index of the image in the list given to `simulate`."""
+    rank: int
+    """Rank of the output pixel; in stream mode ranks continue across images."""
+    replica: int
+    """Crossbar layers: rank mod replicas; -1 for the source and digital layers."""
+    h: int
+    w: int
+    bits: int
+    issue: int
+    done: int
+    ready: dict[int, int] = field(default_factory=dict)
+    """Out-edge index -> ready cycle of the pixel on that edge."""
+    output_ready: int = -1
+    """Network outputs (nodes without out-edges): done + write + 1; -1 otherwise."""
+
+
+class _Op:
+    """Mutable state of one op while simulating."""
+
+    __slots__ = ("node", "image", "rank", "h", "w", "bits", "inputs", "readers", "unread",
+                 "last_read", "ready", "issue", "done", "blockers", "output_ready")
+
+    def __init__(self, node: int, image: int, rank: int, h: int, w: int, bits: int):
+        self.node, self.image, self.rank, self.h, self.w, self.bits = node, image, rank, h, w, bits
+        self.inputs: list[tuple[int, _Op]] = []  # (in-edge, producer op) per active rf pixel
+        self.readers: dict[int, list[_Op]] = {}  # out-edge -> consumer ops reading this pixel
+        self.unread: dict[int, int] = {}  # out-edge -> readers that have not issued yet
+        self.last_read: dict[int, int] = {}  # out-edge -> largest issue cycle of a reader so far
+        self.ready: dict[int, int] = {}  # out-edge -> ready cycle, once known
+        self.issue: int | None = None
+        self.done: int | None = None
+        self.blockers = 0
+        self.output_ready = -1
+
+
+class _Pipe:
+    """FIFO of one remote edge: transfers are the producer's ops, in op order."""
+
+    def __init__(self, ops: list[_Op], bytes_per_pixel: int):
+        self.ops, self.head, self.left = ops, 0, bytes_per_pixel
+
+
+class _Machine:
+    """One ISAAC machine running a list of images (one image in single mode)."""
+
+    def __init__(self, plan: TimingPlan, images: list[ImageWork], arrivals: list[int]):
+        self.plan, self.arrivals = plan, arrivals
+        self.write = plan.stages.write
+        nodes, edges = plan.nodes, plan.edges
+        # Edges with a rolling buffer: into a crossbar layer with a finite capacity (section 4).
+        self.bound = [edge.capacity_pixels if nodes[edge.dst].kind == XBAR else 0 for edge in edges]
+        self.ops: list[list[_Op]] = [[] for _ in nodes]
+        for n, work in enumerate(images):
+            self._add_image(n, work)
+        self.times: list[int] = []  # heap of time values at which a condition may change
+        self.waiting: list[list[_Op]] = [[] for _ in nodes]  # armed source and digital ops
+        self.queues: list[list[list[_Op]]] = []  # crossbar: per replica, its ops in order
+        for v, node in enumerate(nodes):
+            r = node.replicas if node.kind == XBAR else 1
+            self.queues.append([self.ops[v][k::r] for k in range(r)])
+        self.qpos = [[0] * len(q) for q in self.queues]
+        self.free = [[0] * len(q) for q in self.queues]
+        self.pipes = {e: _Pipe(self.ops[edge.src], edge.bytes_per_pixel)
+                      for e, edge in enumerate(edges) if not edge.local}
+        self.unissued = sum(len(ops) for ops in self.ops)
+        for v, node in enumerate(nodes):
+            for op in self.ops[v]:
+                op.blockers = len(op.inputs) + sum(
+                    1 for e in node.outputs if self.bound[e] and op.rank >= self.bound[e])
+                if op.blockers == 0:
+                    self._arm(op)
+        for a in arrivals:
+            self._at(a)
+            for node in nodes:
+                if node.kind == DIGITAL:
+                    self._at(a + node.op_cycles - 1)
+
+    def _add_image(self, n: int, work: ImageWork) -> None:
+        """Create the ops of one image (active pixels in raster order) and their read relations."""
+        grids: list[dict[tuple[int, int], _Op]] = []
+        for v, node in enumerate(self.plan.nodes):
+            bits = np.asarray(work.bits[v])
+            if bits.shape != node.shape[:2]:
+                raise ValueError(f"image {work.image_id}: bits of {node.name} have shape "
+                                 f"{bits.shape}, expected {node.shape[:2]}")
+            if bits.min(initial=0) < 0 or bits.max(initial=0) > 16:
+                raise ValueError(f"image {work.image_id}: bits of {node.name} outside 0..16")
+            grid = {}
+            for h in range(node.shape[0]):
+                for w in range(node.shape[1]):
+                    if bits[h, w] > 0:
+                        op = _Op(v, n, len(self.ops[v]), h, w, int(bits[h, w]))
+                        self.ops[v].append(op)
+                        grid[h, w] = op
+                        for e in node.outputs:
+                            op.readers[e], op.unread[e], op.last_read[e] = [], 0, -1
+                        for e in node.inputs:
+                            self._connect(op, e, grids)
+            grids.append(grid)
+
+    def _connect(self, op: _Op, e: int, grids: list[dict[tuple[int, int], _Op]]) -> None:
+        edge = self.plan.edges[e]
+        height, width = self.plan.nodes[edge.src].shape[:2]
+        for i in edge.geometry.rows(op.h, height):
+            for j in edge.geometry.cols(op.w, width):
+                producer = grids[edge.src].get((i, j))
+                if producer is not None:
+                    op.inputs.append((e, producer))
+                    producer.readers[e].append(op)
+                    producer.unread[e] += 1
+
+    # ---- bookkeeping -------------------------------------------------------------------------
+
+    def _at(self, time: int) -> None:
+        heapq.heappush(self.times, time)
+
+    def _arm(self, op: _Op) -> None:
+        if self.plan.nodes[op.node].kind != XBAR:
+            self.waiting[op.node].append(op)
+
+    def _unblock(self, op: _Op) -> None:
+        op.blockers -= 1
+        if op.blockers == 0:
+            self._arm(op)
+
+    def _release(self, op: _Op, e: int) -> int | None:
+        """Cycle from which the slot of `op`'s pixel on edge e may be reused, None if unknown."""
+        if op.readers[e]:
+            return None if op.unread[e] else op.last_read[e] + 1
+        return op.ready.get(e)
+
+    def _release_known(self, op: _Op, e: int) -> None:
+        """The release of op's slot on e became known: the op B ranks later waits for it."""
+        b = self.bound[e]
+        if b and op.rank + b < len(self.ops[op.node]):
+            self._unblock(self.ops[op.node][op.rank + b])
+
+    def _set_ready(self, op: _Op, e: int, ready: int) -> None:
+        op.ready[e] = ready
+        self._at(ready)
+        consumer = self.plan.nodes[self.plan.edges[e].dst]
+        if consumer.kind == DIGITAL:
+            self._at(ready + consumer.op_cycles - 1)
+        for reader in op.readers[e]:
+            self._unblock(reader)
+        if not op.readers[e]:
+            self._release_known(op, e)
+
+    def _finish(self, op: _Op, issue: int, done: int) -> None:
+        """Record an op's issue and done cycles and everything that follows from them."""
+        op.issue, op.done = issue, done
+        self.unissued -= 1
+        node = self.plan.nodes[op.node]
+        for e in node.outputs:
+            edge = self.plan.edges[e]
+            if edge.local:
+                into_digital = self.plan.nodes[edge.dst].kind == DIGITAL
+                self._set_ready(op, e, done + 1 if into_digital else done + self.write + 1)
+            else:
+                self._at(done + 1)  # the transfer is requested
+        if not node.outputs:
+            op.output_ready = done + self.write + 1
+        for e, producer in op.inputs:
+            producer.unread[e] -= 1
+            producer.last_read[e] = max(producer.last_read[e], issue)
+            if producer.unread[e] == 0:
+                self._at(producer.last_read[e] + 1)
+                self._release_known(producer, e)
+
+    # ---- the rules ---------------------------------------------------------------------------
+
+    def _slots_free(self, op: _Op, t: int) -> bool:
+        """Back-pressure: on every bounded out-edge the slot of rank r - B is released by t."""
+        for e in self.plan.nodes[op.node].outputs:
+            b = self.bound[e]
+            if b and op.rank >= b:
+                release = self._release(self.ops[op.node][op.rank - b], e)
+                if release is None or release > t:
+                    return False
+        return True
+
+    def _step_pipes(self, t: int) -> None:
+        for e, pipe in self.pipes.items():
+            edge = self.plan.edges[e]
+            budget = edge.cap_bytes_per_cycle
+            while budget > 0 and pipe.head < len(pipe.ops):
+                op = pipe.ops[pipe.head]
+                if op.done is None or op.done + 1 > t:
+                    break
+                sent = min(budget, pipe.left)
+                budget -= sent
+                pipe.left -= sent
+                if pipe.left == 0:
+                    self._set_ready(op, e, t + 1 + edge.latency_cycles + self.write)
+                    pipe.head += 1
+                    pipe.left = edge.bytes_per_pixel
+
+    def _step_ops(self, t: int) -> None:
+        stages = self.plan.stages
+        for v, node in enumerate(self.plan.nodes):
+            if node.kind == XBAR:
+                for k, queue in enumerate(self.queues[v]):
+                    pos = self.qpos[v][k]
+                    if pos == len(queue):
+                        continue
+                    op = queue[pos]
+                    if (op.blockers or t < self.arrivals[op.image] or t < self.free[v][k]
+                            or any(p.ready[e] > t for e, p in op.inputs)
+                            or not self._slots_free(op, t)):
+                        continue
+                    self.qpos[v][k] += 1
+                    self.free[v][k] = t + op.bits
+                    self._at(t + op.bits)
+                    self._finish(op, t, t + op.bits + stages.xbar_tail(node.span_cycles))
+            else:
+                late = node.op_cycles - 1 if node.kind == DIGITAL else 0
+                # Ops armed while this loop runs (by a release becoming known) join the new list.
+                waiting, self.waiting[v] = self.waiting[v], []
+                for op in waiting:
+                    arrival = self.arrivals[op.image]
+                    inputs_at = (max(p.ready[e] for e, p in op.inputs) if op.inputs
+                                 else arrival)  # A(p); an empty field reads as the arrival
+                    if t >= arrival and inputs_at + late <= t and self._slots_free(op, t):
+                        self._finish(op, t, t)
+                    else:
+                        self.waiting[v].append(op)
+
+    def _pipes_busy(self, t: int) -> bool:
+        """Some pipe has a requested transfer with bytes left to send in cycle t."""
+        for pipe in self.pipes.values():
+            if pipe.head < len(pipe.ops):
+                op = pipe.ops[pipe.head]
+                if op.done is not None and op.done + 1 <= t:
+                    return True
+        return False
+
+    def run(self) -> None:
+        t = 0
+        while True:
+            self._step_pipes(t)
+            self._step_ops(t)
+            if self.unissued == 0 and all(p.head == len(p.ops) for p in self.pipes.values()):
+                return
+            if self._pipes_busy(t + 1):
+                t += 1
+                continue
+            while self.times and self.times[0] <= t:
+                heapq.heappop(self.times)
+            if not self.times:
+                raise self._deadlock(t)
+            t = heapq.heappop(self.times)
+
+    def _deadlock(self, t: int) -> InputError:
+        """Name the edges whose buffer is too small: an op of rank r waits for the slot of rank
+        r - B while an unissued reader of that slot needs a pixel of rank >= r on the same edge (the
+        window spans more than B slots). Without such an edge, name every edge with a blocked op."""
+        blocked: dict[int, tuple[int, int]] = {}
+        culprits: set[int] = set()
+        for v, ops in enumerate(self.ops):
+            for op in (o for o in ops if o.issue is None):
+                for e in self.plan.nodes[v].outputs:
+                    b = self.bound[e]
+                    if not b or op.rank < b:
+                        continue
+                    held = self.ops[v][op.rank - b]
+                    if self._release(held, e) is not None:
+                        continue
+                    blocked.setdefault(e, (op.rank, b))
+                    if any(reader.issue is None and p.rank >= op.rank
+                           for reader in held.readers[e] for e2, p in reader.inputs if e2 == e):
+                        culprits.add(e)
+        if not blocked:  # pragma: no cover - only back-pressure can stop the machine
+            return InputError(f"reference model: no progress possible at cycle {t}")
+        problems = []
+        for e in sorted(culprits or blocked):
+            (rank, b), edge = blocked[e], self.plan.edges[e]
+            src, dst = self.plan.nodes[edge.src].name, self.plan.nodes[edge.dst].name
+            problems.append(Problem(
+                f"edge {src} -> {dst}", "",
+                f"buffer of {b} pixels is too small: the schedule deadlocks at cycle {t} "
+                f"(the pixel of rank {rank} waits for the slot of rank {rank - b}, which an op of "
+                f"{dst} that needs rank {rank} or later still has to read); give {dst} at least "
+                f"its rolling need W_in x (K_h - 1) + K_w pixels"))
+        return InputError(problems)
+
+    # ---- results -----------------------------------------------------------------------------
+
+    def fill(self, result: TimingResult, rows: list[int], records: list[OpRecord] | None) -> None:
+        """Write this machine's images into `result` rows (machine image n -> row rows[n])."""
+        plan = self.plan
+        for v, node in enumerate(plan.nodes):
+            for op in self.ops[v]:
+                row = rows[op.image]
+                end = op.output_ready if not node.outputs else max(op.ready.values())
+                result.node_ops[row, v] += 1
+                if node.kind == XBAR:
+                    result.node_bit_cycles[row, v] += op.bits
+                result.node_rf_pixels[row, v] += len(op.inputs)
+                start = result.node_start[row, v]
+                result.node_start[row, v] = op.issue if start < 0 else min(start, op.issue)
+                result.node_end[row, v] = max(result.node_end[row, v], end)
+                for e in node.outputs:
+                    if not plan.edges[e].local:
+                        result.edge_bytes[row, e] += plan.edges[e].bytes_per_pixel
+                if records is not None:
+                    replica = op.rank % node.replicas if node.kind == XBAR else -1
+                    records.append(OpRecord(v, row, op.rank, replica, op.h, op.w, op.bits,
+                                            op.issue, op.done, dict(op.ready), op.output_ready))
+        for n, row in enumerate(rows):
+            ends = [result.node_end[row, v] for v in plan.sinks if result.node_end[row, v] >= 0]
+            result.completion_cycle[row] = max(ends) if ends else self.arrivals[n]
+            result.latency_cycles[row] = result.completion_cycle[row] - self.arrivals[n]
+
+
+def _check_plan(plan: TimingPlan) -> None:
+    for e, edge in enumerate(plan.edges):
+        if edge.bytes_per_pixel < 1:
+            raise ValueError(f"edge {e}: bytes_per_pixel must be >= 1")
+        if not edge.local and edge.cap_bytes_per_cycle < 1:
+            raise ValueError(f"edge {e}: a remote edge needs cap_bytes_per_cycle >= 1")
+    for node in plan.nodes:
+        if node.kind not in (SOURCE, XBAR, DIGITAL):
+            raise ValueError(f"node {node.name}: unknown kind {node.kind!r}")
+
+
+def simulate_trace(plan: TimingPlan, images: list[ImageWork],
+                   mode: str = "single") -> tuple[TimingResult, list[OpRecord]]:
+    """Like `simulate`, and also return one `OpRecord` per op (sorted by image, node, rank)."""
+    return _simulate(plan, images, mode, [])
+
+
+def simulate(plan: TimingPlan, images: list[ImageWork], mode: str = "single") -> TimingResult:
+    """Run `images` through `plan` cycle by cycle (docs/timing-model.md).
+
+    `single`: each image alone on an empty machine, arriving at cycle 0. `stream`: one machine for
+    all images in list order, image n arriving at `images[n].arrival_cycle`; ranks, round-robin
+    replica counters, pipes and buffers carry over from one image to the next.
+    Raises `InputError` if a buffer is too small for the schedule to finish (deadlock).
+    """
+    return _simulate(plan, images, mode, None)[0]
+
+
+def _simulate(plan, images, mode, records):
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    _check_plan(plan)
+    result = TimingResult.empty(len(images), len(plan.nodes), len(plan.edges))
+    if mode == "single":
+        for n, work in enumerate(images):
+            machine = _Machine(plan, [work], [0])
+            machine.run()
+            machine.fill(result, [n], records)
+    else:
+        machine = _Machine(plan, list(images), [w.arrival_cycle for w in images])
+        machine.run()
+        machine.fill(result, list(range(len(images))), records)
+    if records is not None:
+        records.sort(key=lambda r: (r.image, r.node, r.rank))
+    return result, records
