@@ -6,7 +6,8 @@ import pytest
 
 from isaacsim.arch import load_arch
 from isaacsim.errors import InputError
-from isaacsim.mapping import isaac_replication, map_network, no_replication, scaled
+from isaacsim.mapping import array_grid, isaac_replication, map_network, no_replication, scaled
+from isaacsim.mapping.build import _pack
 from isaacsim.network import load_network
 
 
@@ -58,13 +59,8 @@ def test_chip_budget_is_the_largest_that_fits(arch, chips):
     d = m.replication_divisor
     base = isaac_replication(vgg)
     assert {lm.name: lm.replication for lm in m.layers if lm.arrays} == scaled(base, d)
-    if d > 1:  # one less would not fit
-        tighter = map_network(vgg, arch, replication="isaac")
-        assert tighter.totals.chips > chips
-        from isaacsim.mapping.build import _pack  # noqa: PLC0415 - checking the search itself
+    if d > 1:  # one less would not fit: the mapping of divisor d - 1 needs more chips
         xbar = [layer for layer in vgg.layers if layer.uses_crossbars]
-        grids = {lm.name: lm for lm in m.layers}
-        from isaacsim.mapping.arrays import array_grid
         grids = {layer.name: array_grid(layer, 16, 128, 128, 2) for layer in xbar}
         assert _pack(xbar, grids, scaled(base, d - 1), arch, "layer").chips > chips
     assert str(chips) in m.describe_replication()
