@@ -101,3 +101,15 @@ def test_validate_ok_summary(capsys):
     out = capsys.readouterr().out.strip()
     assert out == f"{path}: OK, explicit trace v1, 4 images, checked against network tiny"
     assert "\n" not in out
+
+
+def test_spreadsheet_bom_and_crlf_are_accepted_multiline_quotes_are_not(tmp_path):
+    good = tmp_path / "excel.csv"
+    good.write_bytes(b"\xef\xbb\xbf# isaacsim-trace v1\r\nimage_id,crop,label\r\n"
+                     b"a,c1111,\"x, y\"\r\n")
+    trace = load_trace(good)
+    assert trace.images[0].fields["label"] == "x, y"
+    bad = tmp_path / "multiline.csv"
+    bad.write_text('# isaacsim-trace v1\nimage_id,crop,label\na,c1111,"x\ny"\n')
+    with pytest.raises(InputError, match="line 3: malformed line: .*must close on the same line"):
+        load_trace(bad)

@@ -149,7 +149,8 @@ def _split(line: str, number: int, chk: Checker) -> list[str] | None:
     try:
         return next(csv.reader([line], strict=True))
     except csv.Error as exc:
-        chk.add(f"line {number}", f"malformed line: {exc}")
+        chk.add(f"line {number}", f"malformed line: {exc} (a quoted field must close on the "
+                                  f"same line)")
         return None
 
 

@@ -33,7 +33,7 @@ def load_trace(path: str | os.PathLike, network: Network | None = None) -> Trace
         raise InputError(Problem(str(p), "", f"trace file {why}; check the path (relative paths "
                                              f"are taken from {os.getcwd()})"))
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")     # a spreadsheet may add a BOM
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(str(p), "", f"cannot read trace file: {exc}")) from exc
     return parse_trace(text, str(p), network=network, form=detect_form(p.name, text))
