@@ -1,0 +1,192 @@
+"""From a mapped network to the timing problem (`TimingPlan`) and per-image work (`ImageWork`).
+
+This is where layer kinds, tiles, chips and bandwidths become the integers of
+docs/timing-model.md: nodes and edges with receptive-field geometry, home-tile locality, buffer
+capacities in pixels, statically shared link bandwidth in bytes per cycle, and route latencies in
+cycles.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from isaacsim.arch import Architecture
+from isaacsim.mapping import Mapping
+from isaacsim.mapping.topology import chip_route, mesh_route, tile_position
+from isaacsim.network import IMAGE, Network
+from isaacsim.plan import (DIGITAL, SOURCE, XBAR, Edge, Geometry, ImageWork, Node, StageCycles,
+                           TimingPlan)
+
+VALUE_BYTES = 2
+"""eDRAM and network carry 16-bit words whatever the activation precision (timing-model s5)."""
+
+HOST = "host"
+"""Route key of the HyperTransport link from the host into the first chip."""
+
+
+@dataclass(frozen=True)
+class Route:
+    links: tuple
+    mesh_hops: int
+    ht_links: int
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """A timing plan together with what was lowered into it."""
+
+    plan: TimingPlan
+    network: Network
+    mapping: Mapping
+    arch: Architecture
+    node_of: dict
+    """Layer name (or `IMAGE`) -> node index."""
+    home_tile: tuple
+    """Per node: global home tile (-1 for the image source, which sits off chip)."""
+
+
+def _geometry(network: Network, layer, src: str) -> Geometry:
+    if layer.kind == "fc":
+        shape = network.shape_of(src)
+        return Geometry(shape.height, shape.width)
+    if layer.kind == "add":
+        return Geometry(1, 1)
+    (kh, kw), (sh, sw), (ph, pw) = layer.kernel, layer.stride, layer.padding
+    return Geometry(kh, kw, sh, sw, ph, pw)
+
+
+def _route(arch: Architecture, src_tile: int, dst_tile: int) -> Route:
+    """Links from one home tile to another; `src_tile == -1` is the host (timing-model s6).
+
+    Besides the router-to-router mesh links and HyperTransport links, a route holds the source
+    tile's injection port and the destination tile's ejection port on their routers, so transfers
+    between tiles of one router (an empty mesh route) still share a link of the mesh's bandwidth.
+    """
+    eject = ("eject", dst_tile)
+    dst_chip = tile_position(dst_tile, arch)[0]
+    if src_tile < 0:
+        ht = [(HOST, 0)] + list(chip_route(0, dst_chip))
+        mesh = list(mesh_route(dst_chip * arch.tiles_per_chip, dst_tile, arch)) if ht[1:] else []
+        return Route(tuple(ht + mesh + [eject]), len(mesh), len(ht))
+    src_chip = tile_position(src_tile, arch)[0]
+    inject = ("inject", src_tile)
+    if src_chip == dst_chip:
+        mesh = mesh_route(src_tile, dst_tile, arch)
+        return Route(tuple([inject] + list(mesh) + [eject]), len(mesh), 0)
+    # leave through the chip's HyperTransport port (router of its tile 0), enter the next the same way
+    port_src = src_chip * arch.tiles_per_chip
+    port_dst = dst_chip * arch.tiles_per_chip
+    mesh = list(mesh_route(src_tile, port_src, arch)) + list(mesh_route(port_dst, dst_tile, arch))
+    ht = list(chip_route(src_chip, dst_chip))
+    return Route(tuple([inject] + mesh + ht + [eject]), len(mesh), len(ht))
+
+
+def _link_bytes_per_cycle(arch: Architecture, link) -> float:
+    is_ht = link[0] == HOST or (len(link) == 2 and isinstance(link[0], int))
+    return arch.ht_link_bytes_per_cycle if is_ht else arch.mesh_link_bytes_per_cycle
+
+
+def _latency_cycles(arch: Architecture, mesh_hops: int, ht_links: int) -> int:
+    return mesh_hops * arch.mesh_hop_cycles + ht_links * arch.ht_latency_cycles
+
+
+def _span_cycles(arch: Architecture, tiles: tuple, home: int) -> int:
+    """Partial-sum latency from the layer's farthest tile to its home tile (timing-model s7)."""
+    worst = 0
+    for t in tiles:
+        r = _route(arch, t, home)
+        worst = max(worst, _latency_cycles(arch, r.mesh_hops, r.ht_links))
+    return worst
+
+
+def stage_cycles(arch: Architecture) -> StageCycles:
+    """The architecture's `timing.*` stage latencies (docs/timing-model.md s4)."""
+    return StageCycles(fetch=arch.fetch_cycles, adc=arch.adc_cycles, ima_sa=arch.ima_sa_cycles,
+                       tile_sa=arch.tile_sa_cycles, act=arch.act_cycles, write=arch.write_cycles,
+                       pool=arch.pool_cycles, add=arch.add_cycles)
+
+
+def _buffer_bytes(lm, homes: set, arch: Architecture) -> int:
+    """eDRAM bytes of a crossbar layer's input buffer (timing-model s5): the share of its home
+    tile the mapper gives it, plus the whole eDRAM of every other tile holding its arrays that is
+    no layer's home; the tiles of a layer's replicas pool their eDRAM into one rolling buffer [U]."""
+    others = sum(1 for t in lm.tiles if t != lm.home_tile and t not in homes)
+    return lm.buffer_capacity_bytes + others * arch.edram_bytes
+
+
+def _tile_counts(network: Network, layers: dict) -> dict:
+    """Tiles a node's outputs leave from: a crossbar layer's tiles, a digital layer's first
+    producer's, one for the image source (its HyperTransport link)."""
+    counts = {IMAGE: 1}
+    for layer in network.layers:
+        lm = layers[layer.name]
+        counts[layer.name] = len(lm.tiles) if lm.tiles else counts[layer.inputs[0]]
+    return counts
+
+
+def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
+    """Build the `TimingPlan` of a mapped network (nodes in network order after the image source)."""
+    stages = stage_cycles(arch)
+    layers = {lm.name: lm for lm in mapping.layers}
+    names = [IMAGE] + [layer.name for layer in network.layers]
+    node_of = {name: i for i, name in enumerate(names)}
+    home = [-1] + [layers[layer.name].home_tile for layer in network.layers]
+
+    homes = {lm.home_tile for lm in mapping.layers if lm.tiles}
+    spread = _tile_counts(network, layers)
+    raw_edges = []  # (src, dst, geometry, local, bytes, capacity, route)
+    for layer in network.layers:
+        dst = node_of[layer.name]
+        for src_name in layer.inputs:
+            src = node_of[src_name]
+            c_src = network.shape_of(src_name).channels
+            local = src > 0 and home[src] == home[dst]
+            capacity = 0
+            if layer.uses_crossbars:
+                capacity = _buffer_bytes(layers[layer.name], homes, arch) // (c_src * VALUE_BYTES)
+            route = None if local else _route(arch, home[src], home[dst])
+            raw_edges.append((src, dst, _geometry(network, layer, src_name), local,
+                              c_src * VALUE_BYTES, capacity, route))
+
+    sharing = Counter(link for *_, route in raw_edges if route for link in route.links)
+    edges = []
+    for src, dst, geometry, local, nbytes, capacity, route in raw_edges:
+        if local:
+            edges.append(Edge(src, dst, geometry, True, nbytes, capacity))
+            continue
+        share = min(int(_link_bytes_per_cycle(arch, link) // sharing[link]) for link in route.links)
+        lanes = min(spread[names[src]], spread[names[dst]])
+        edges.append(Edge(src, dst, geometry, False, nbytes, capacity,
+                          cap_bytes_per_cycle=max(share, 1) * lanes,
+                          latency_cycles=_latency_cycles(arch, route.mesh_hops, route.ht_links),
+                          mesh_hops=route.mesh_hops, ht_links=route.ht_links))
+
+    nodes = [Node(IMAGE, SOURCE, tuple(network.input_shape),
+                  outputs=tuple(e for e, ed in enumerate(edges) if ed.src == 0))]
+    for layer in network.layers:
+        n = node_of[layer.name]
+        lm = layers[layer.name]
+        ins = tuple(e for e, ed in enumerate(edges) if ed.dst == n)
+        outs = tuple(e for e, ed in enumerate(edges) if ed.src == n)
+        if layer.uses_crossbars:
+            nodes.append(Node(layer.name, XBAR, tuple(layer.out_shape), replicas=lm.replication,
+                              span_cycles=_span_cycles(arch, lm.tiles, lm.home_tile),
+                              inputs=ins, outputs=outs))
+        else:
+            op = stages.add if layer.kind == "add" else stages.pool
+            nodes.append(Node(layer.name, DIGITAL, tuple(layer.out_shape), op_cycles=op,
+                              inputs=ins, outputs=outs))
+    plan = TimingPlan(tuple(nodes), tuple(edges), stages)
+    return Lowered(plan, network, mapping, arch, node_of, tuple(home))
+
+
+def image_work(lowered: Lowered, image_id: str, input_mask: np.ndarray, layer_bits: dict,
+               arrival_cycle: int = 0) -> ImageWork:
+    """Stack per-layer bit maps (layer name -> (H, W) ints, 0 = skipped) in node order."""
+    bits = [np.ascontiguousarray(input_mask, dtype=np.int64)]
+    for layer in lowered.network.layers:
+        bits.append(np.ascontiguousarray(layer_bits[layer.name], dtype=np.int64))
+    return ImageWork(image_id, tuple(bits), arrival_cycle)

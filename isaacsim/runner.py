@@ -1,0 +1,140 @@
+"""Running a workload: trace images -> per-image work -> simulation -> counts, energy, tables.
+
+`run_workload` is the one way to run a workload (the `run` command and sweeps call it). In single
+mode each image is simulated alone; images whose work is identical (same active pixels and bits in
+every map, e.g. the same crop vector at the same fraction) have identical results, so each distinct
+work is simulated once and its result shared (the count is reported as `distinct_works`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from isaacsim import accounting as acc
+from isaacsim import engine as fast_engine
+from isaacsim import reference as reference_engine
+from isaacsim.errors import InputError, Problem
+from isaacsim.lowering import Lowered, image_work, lower
+from isaacsim.network import IMAGE
+from isaacsim.plan import ImageWork, TimingResult
+from isaacsim.tables import build_tables
+from isaacsim.traces import image_bits, load_trace
+from isaacsim.workload import Workload
+
+ENGINES = {"fast": fast_engine.simulate, "reference": reference_engine.simulate}
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """One simulated set of images (cropped or baseline) with its accounting."""
+
+    works: list
+    result: TimingResult
+    accounting: acc.Accounting
+    distinct_works: int
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    tables: dict
+    """name -> DataFrame: images, layers, components, summary."""
+    meta: dict
+
+
+def _layer_bits(lowered: Lowered, workload: Workload, image, uncropped: bool) -> ImageWork:
+    net, prec, crop = lowered.network, workload.precision, workload.crop
+    if uncropped:
+        mask = np.ones(net.input_shape[:2], bool)
+        bits = {layer.name: np.full(layer.out_shape[:2], prec.of(layer.name).activation_bits,
+                                    np.int64) for layer in net.layers}
+        return image_work(lowered, image.image_id, mask, bits)
+    kw = dict(rounding=crop.rounding, default_fraction=crop.fraction)
+    mask = image_bits(image, net, IMAGE, 1, **kw)
+    bits = {layer.name: image_bits(image, net, layer.name, prec.of(layer.name).activation_bits, **kw)
+            for layer in net.layers}
+    return image_work(lowered, image.image_id, mask, bits)
+
+
+def _key(work: ImageWork) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for b in work.bits:
+        h.update(np.ascontiguousarray(b).tobytes())
+        h.update(b"|")
+    return h.digest()
+
+
+def simulate_works(lowered: Lowered, works: list[ImageWork], mode: str, engine: str,
+                   progress: Callable[[int], None] | None = None) -> tuple[TimingResult, int]:
+    """Simulate `works`; in single mode each distinct work once. Returns (result, distinct works)."""
+    simulate = ENGINES[engine]
+    plan = lowered.plan
+    if mode == "stream":
+        result = simulate(plan, works, mode="stream")
+        if progress:
+            progress(len(works))
+        return result, len(works)
+    result = TimingResult.empty(len(works), len(plan.nodes), len(plan.edges))
+    seen: dict[bytes, int] = {}
+    for i, work in enumerate(works):
+        k = _key(work)
+        if k in seen:
+            j = seen[k]
+            for name in vars(result):
+                getattr(result, name)[i] = getattr(result, name)[j]
+        else:
+            one = simulate(plan, [work], mode="single")
+            for name in vars(result):
+                getattr(result, name)[i] = getattr(one, name)[0]
+            seen[k] = i
+        if progress:
+            progress(1)
+    return result, len(seen)
+
+
+def _simulate(lowered, works, mode, engine, progress) -> Simulated:
+    result, distinct = simulate_works(lowered, works, mode, engine, progress)
+    counts = acc.count_events(lowered, works, result)
+    return Simulated(works, result, acc.energy(lowered, counts, result.latency_cycles), distinct)
+
+
+def run_workload(workload: Workload, *, images: int | None = None, mode: str | None = None,
+                 engine: str | None = None, baseline: bool | None = None,
+                 progress: Callable[[int], None] | None = None) -> RunOutput:
+    """Simulate the workload's traced images (and, unless disabled, the same images uncropped)."""
+    opts = workload.run
+    mode = mode or opts.mode
+    engine = engine or opts.engine
+    images = images if images is not None else opts.images
+    baseline = opts.baseline if baseline is None else baseline
+    if workload.trace is None:
+        raise InputError(Problem(workload.source, "$.trace",
+                                 "the workload names no trace; set \"trace\" to a trace file "
+                                 "(see docs/trace-format.md) or pass --set trace=FILE"))
+    trace = load_trace(workload.trace, workload.network)
+    chosen = list(trace.images)[: images if images is not None else None]
+    if not chosen:
+        raise InputError(Problem(str(workload.trace), "", "the trace holds no images"))
+    mapping = workload.map()
+    lowered = lower(workload.network, mapping, workload.arch)
+    interval = opts.arrival_interval_cycles
+    arrivals = [i * interval if mode == "stream" else 0 for i in range(len(chosen))]
+
+    def works_of(uncropped: bool) -> list[ImageWork]:
+        out = []
+        for img, a in zip(chosen, arrivals):
+            w = _layer_bits(lowered, workload, img, uncropped)
+            out.append(ImageWork(w.image_id, w.bits, a))
+        return out
+
+    cropped = _simulate(lowered, works_of(False), mode, engine, progress)
+    base = _simulate(lowered, works_of(True), mode, engine, None) if baseline else None
+    tables = build_tables(workload, lowered, chosen, cropped, base, mode)
+    meta = {"workload": workload.to_dict(), "images": len(chosen), "mode": mode, "engine": engine,
+            "baseline": bool(baseline), "distinct_works": cropped.distinct_works,
+            "chips": mapping.totals.chips, "trace": str(workload.trace)}
+    return RunOutput(tables, meta)
