@@ -69,35 +69,46 @@ def _key(work: ImageWork) -> bytes:
 
 
 def simulate_works(lowered: Lowered, works: list[ImageWork], mode: str, engine: str,
-                   progress: Callable[[int], None] | None = None) -> tuple[TimingResult, int]:
-    """Simulate `works`; in single mode each distinct work once. Returns (result, distinct works)."""
+                   progress: Callable[[int], None] | None = None) -> tuple[TimingResult, int, int]:
+    """Simulate `works`; in single mode each distinct work once.
+
+    Returns (result, distinct works simulated, images finished). A KeyboardInterrupt in single mode
+    stops after the images finished so far; the result then holds only those.
+    """
     simulate = ENGINES[engine]
     plan = lowered.plan
     if mode == "stream":
         result = simulate(plan, works, mode="stream")
         if progress:
             progress(len(works))
-        return result, len(works)
+        return result, len(works), len(works)
     result = TimingResult.empty(len(works), len(plan.nodes), len(plan.edges))
     seen: dict[bytes, int] = {}
-    for i, work in enumerate(works):
-        k = _key(work)
-        if k in seen:
-            j = seen[k]
+    finished = 0
+    try:
+        for i, work in enumerate(works):
+            k = _key(work)
+            j = seen.get(k)
+            one = None if j is not None else simulate(plan, [work], mode="single")
             for name in vars(result):
-                getattr(result, name)[i] = getattr(result, name)[j]
-        else:
-            one = simulate(plan, [work], mode="single")
-            for name in vars(result):
-                getattr(result, name)[i] = getattr(one, name)[0]
-            seen[k] = i
-        if progress:
-            progress(1)
-    return result, len(seen)
+                row = getattr(result, name)
+                row[i] = row[j] if one is None else getattr(one, name)[0]
+            seen.setdefault(k, i)
+            finished = i + 1
+            if progress:
+                progress(1)
+    except KeyboardInterrupt:
+        if finished == 0:
+            raise
+        for name in vars(result):
+            setattr(result, name, getattr(result, name)[:finished])
+    return result, len(seen), finished
 
 
 def _simulate(lowered, works, mode, engine, progress) -> Simulated:
-    result, distinct = simulate_works(lowered, works, mode, engine, progress)
+    """Simulate and account one set of works (only the finished ones if interrupted)."""
+    result, distinct, finished = simulate_works(lowered, works, mode, engine, progress)
+    works = works[:finished]
     counts = acc.count_events(lowered, works, result)
     return Simulated(works, result, acc.energy(lowered, counts, result.latency_cycles), distinct)
 
@@ -132,9 +143,12 @@ def run_workload(workload: Workload, *, images: int | None = None, mode: str | N
         return out
 
     cropped = _simulate(lowered, works_of(False), mode, engine, progress)
+    interrupted = len(cropped.works) < len(chosen)
+    chosen, arrivals = chosen[:len(cropped.works)], arrivals[:len(cropped.works)]
     base = _simulate(lowered, works_of(True), mode, engine, None) if baseline else None
     tables = build_tables(workload, lowered, chosen, cropped, base, mode)
     meta = {"workload": workload.to_dict(), "images": len(chosen), "mode": mode, "engine": engine,
             "baseline": bool(baseline), "distinct_works": cropped.distinct_works,
-            "chips": mapping.totals.chips, "trace": str(workload.trace)}
+            "chips": mapping.totals.chips, "trace": str(workload.trace),
+            "interrupted": interrupted}
     return RunOutput(tables, meta)

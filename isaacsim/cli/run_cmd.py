@@ -1,0 +1,103 @@
+"""`python -m isaacsim run WORKLOAD`: simulate a workload's traced images and write the reports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from isaacsim.overrides import parse_sets
+from isaacsim.progress import Progress
+from isaacsim.report import versions, write_results
+from isaacsim.runner import ENGINES, run_workload
+from isaacsim.workload import load_workload
+
+HELP = "simulate a workload's traced images (and the same images uncropped) and write CSV reports"
+
+
+def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "run", parents=parents, help=HELP,
+        description=HELP + ". Writes images.csv, layers.csv, components.csv, summary.csv and "
+                           "run.json into --out atomically (docs/reports.md).")
+    p.add_argument("workload", metavar="WORKLOAD", help="workload JSON file (docs/workload-format.md)")
+    p.add_argument("--images", type=_count, default=None, metavar="N",
+                   help="simulate the first N images of the trace (default: the workload's, else all)")
+    p.add_argument("--mode", choices=("single", "stream"), default=None,
+                   help="single: each image alone in an empty machine (its latency); stream: images "
+                        "back to back (latency with queueing, and throughput)")
+    p.add_argument("--engine", choices=tuple(ENGINES), default=None,
+                   help="fast: simpy + numba (default); reference: the slow cycle-stepped model, "
+                        "for small networks")
+    p.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
+                   help="do not simulate the uncropped baseline")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="results folder (default: results/<workload name>/)")
+    p.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
+                   help="progress bar on stderr (auto: when stderr is a terminal)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a workload value by dotted key, e.g. precision.weight_bits=8, "
+                        "crop.fraction=0.125, run.mode=stream, arch.ima.adc.bits=9; repeatable")
+    p.set_defaults(func=run)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of images >= 1, got {text!r}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    workload = load_workload(args.workload, parse_sets(args.sets))
+    n_images = args.images or workload.run.images
+    enabled = {"auto": None, "on": True, "off": False}[args.progress]
+    out = Path(args.out) if args.out else Path("results") / workload.name
+    total = n_images if n_images else _trace_length(workload)
+    with Progress(total, "images", enabled=enabled) as bar:
+        result = run_workload(workload, images=args.images, mode=args.mode, engine=args.engine,
+                              baseline=args.baseline, progress=bar.advance)
+    meta = dict(result.meta, versions=versions(), command=["python", "-m", "isaacsim", "run"]
+                + sys.argv[2:] if sys.argv[1:2] == ["run"] else None)
+    write_results(out, result.tables, meta)
+    print(summary_text(workload.name, result, out))
+    if result.meta["interrupted"]:
+        print(f"interrupted: wrote the {result.meta['images']} images finished so far",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
+def _trace_length(workload) -> int:
+    from isaacsim.traces import load_trace
+    return len(list(load_trace(workload.trace, workload.network).images))
+
+
+def summary_text(name: str, result, out: Path) -> str:
+    img = result.tables["images"]
+    m = result.meta
+    lines = [f"{name}: {m['images']} images, {m['mode']} mode, {m['engine']} engine, "
+             f"{m['chips']} chips, {m['distinct_works']} distinct images simulated"]
+    rows = [("latency (cycles)", "latency_cycles"), ("latency (us)", "latency_us"),
+            ("energy (uJ)", "energy_pj"), ("compute energy (uJ)", "compute_energy_pj")]
+    if "baseline_latency_cycles" in img:
+        rows += [("baseline latency (cycles)", "baseline_latency_cycles"),
+                 ("baseline compute energy (uJ)", "baseline_compute_energy_pj"),
+                 ("compute-energy saving", "compute_energy_saving"),
+                 ("energy saving", "energy_saving"), ("latency saving", "latency_saving")]
+    lines.append(f"  {'':30s} {'mean':>12s} {'median':>12s} {'p95':>12s}")
+    for label, col in rows:
+        v = img[col].to_numpy(dtype=float)
+        if col.endswith("_pj"):
+            v = v / 1e6
+        lines.append(f"  {label:30s} {v.mean():12.4g} {_q(v, 50):12.4g} {_q(v, 95):12.4g}")
+    lines.append(f"  results in {out}/")
+    return "\n".join(lines)
+
+
+def _q(v, q):
+    import numpy as np
+    return float(np.percentile(v, q))
