@@ -1,0 +1,117 @@
+"""The fast engine against the reference model, the closed form and the worked example."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from isaacsim import closed_form, reference
+from isaacsim.engine import Engine, simulate
+from isaacsim.errors import InputError
+from isaacsim.lowering import lower
+from isaacsim.mapping import map_network
+from isaacsim.network import load_network
+from isaacsim.arch import load_arch
+from isaacsim.plan import ImageWork, TimingResult
+
+from plans import chain_plan, image, st_plans
+
+
+def assert_same(a: TimingResult, b: TimingResult) -> None:
+    for name in vars(a):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st_plans())
+def test_engine_equals_reference_on_random_plans(case):
+    plan, images = case
+    for mode in ("single", "stream"):
+        assert_same(simulate(plan, images, mode), reference.simulate(plan, images, mode))
+
+
+def _example(capacity: int):
+    spec = dict(kind="conv", kernel=(1, 3), pad=(0, 1), capacity=capacity)
+    return chain_plan((1, 4, 1), [spec, spec])
+
+
+@pytest.mark.parametrize("capacity, completion", [(0, 112), (3, 119)])
+def test_worked_example(capacity, completion):
+    plan = _example(capacity)
+    r = simulate(plan, [image(plan)])
+    assert r.completion_cycle.tolist() == [completion]
+    assert r.node_start[0].tolist() == [0, 4, 42]
+
+
+def test_events_do_not_grow_with_cycles():
+    """simpy events come from units of work: 16x more cycles per op give the same events."""
+    spec = dict(kind="conv", kernel=(3, 3), pad=(1, 1), capacity=2 * 32 + 3)
+    plan = chain_plan((8, 32, 1), [spec, spec, spec])
+    counts = []
+    for bits in (1, 16):
+        eng = Engine(plan, [image(plan, default=bits)], [0])
+        result = eng.run()
+        counts.append((eng.events, int(result.completion_cycle[0])))
+    assert counts[0][0] == counts[1][0]
+    assert counts[1][1] > 3 * counts[0][1]
+
+
+def test_too_small_buffer_deadlocks_with_a_message():
+    plan = _example(1)
+    with pytest.raises(InputError, match="too small"):
+        simulate(plan, [image(plan)])
+
+
+def _unbounded(plan):
+    edges = tuple(dataclasses.replace(e, capacity_pixels=0) for e in plan.edges)
+    return dataclasses.replace(plan, edges=edges)
+
+
+@pytest.mark.parametrize("network", ["tiny", "vgg16"])
+def test_closed_form_equals_engine_without_stalls(network):
+    net = load_network(network)
+    arch = load_arch()
+    lowered = lower(net, map_network(net, arch), arch)
+    plan = _unbounded(lowered.plan)
+    work = image(plan)
+    expected = closed_form.completion(plan, work)
+    r = simulate(plan, [work])
+    assert int(r.completion_cycle[0]) == expected
+    sched = closed_form.schedule(plan, work)
+    assert r.node_start[0].tolist() == [sched[n]["start"] for n in range(len(plan.nodes))]
+    assert r.node_end[0].tolist() == [sched[n]["end"] for n in range(len(plan.nodes))]
+
+
+def test_closed_form_vgg16_is_throughput_bound_at_3136_cycles_per_conv_layer():
+    """With the ISAAC replication, every conv layer's busiest replica issues 196 ops x 16 cycles."""
+    net = load_network("vgg16")
+    arch = load_arch()
+    lowered = lower(net, map_network(net, arch), arch)
+    plan = _unbounded(lowered.plan)
+    sched = closed_form.schedule(plan, image(plan))
+    for n, node in enumerate(plan.nodes):
+        if node.kind == "xbar" and node.shape[0] > 1:
+            issue = sched[n]["issue"]
+            first = issue.reshape(-1)[: node.replicas]
+            assert issue.max() - first.min() >= (196 - 1) * 16
+    assert closed_form.completion(plan, image(plan)) >= 3136
+
+
+def test_reference_equals_engine_on_tiny_lowered():
+    net = load_network("tiny")
+    arch = load_arch()
+    lowered = lower(net, map_network(net, arch), arch)
+    plan = lowered.plan
+    rng = np.random.default_rng(0)
+    works = []
+    for i in range(3):
+        bits = [np.where(rng.random(n.shape[:2]) < 0.2, 0, rng.integers(1, 17, n.shape[:2]))
+                for n in plan.nodes]
+        bits[0] = (bits[0] > 0).astype(np.int64)
+        bits[-1][:] = 16
+        works.append(ImageWork(f"i{i}", tuple(np.asarray(b, np.int64) for b in bits), 10 * i))
+    for mode in ("single", "stream"):
+        assert_same(simulate(plan, works, mode), reference.simulate(plan, works, mode))
