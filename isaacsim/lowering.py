@@ -84,9 +84,13 @@ def _route(arch: Architecture, src_tile: int, dst_tile: int) -> Route:
     return Route(tuple([inject] + mesh + ht + [eject]), len(mesh), len(ht))
 
 
+def _is_ht(link) -> bool:
+    """HyperTransport links are `(HOST, 0)` or `(chip, next chip)`; mesh links and ports differ."""
+    return link[0] == HOST or (len(link) == 2 and isinstance(link[0], int))
+
+
 def _link_bytes_per_cycle(arch: Architecture, link) -> float:
-    is_ht = link[0] == HOST or (len(link) == 2 and isinstance(link[0], int))
-    return arch.ht_link_bytes_per_cycle if is_ht else arch.mesh_link_bytes_per_cycle
+    return arch.ht_link_bytes_per_cycle if _is_ht(link) else arch.mesh_link_bytes_per_cycle
 
 
 def _latency_cycles(arch: Architecture, mesh_hops: int, ht_links: int) -> int:
@@ -157,10 +161,11 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
         if local:
             edges.append(Edge(src, dst, geometry, True, nbytes, capacity))
             continue
-        share = min(int(_link_bytes_per_cycle(arch, link) // sharing[link]) for link in route.links)
         lanes = min(spread[names[src]], spread[names[dst]])
+        cap = min(max(int(_link_bytes_per_cycle(arch, link) // sharing[link]), 1)
+                  * (1 if _is_ht(link) else lanes) for link in route.links)
         edges.append(Edge(src, dst, geometry, False, nbytes, capacity,
-                          cap_bytes_per_cycle=max(share, 1) * lanes,
+                          cap_bytes_per_cycle=cap,
                           latency_cycles=_latency_cycles(arch, route.mesh_hops, route.ht_links),
                           mesh_hops=route.mesh_hops, ht_links=route.ht_links))
 
