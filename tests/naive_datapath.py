@@ -27,8 +27,8 @@ def round_shift(value: int, shift: int, rounding: str) -> int:
 
 
 def naive_matvec(weights, inputs, *, rows=128, cols=128, cell_bits=2, dac_bits=1, adc_bits=8,
-                 flip_encoding=True, weight_bits=16, input_bits=16, shift=0, output_bits=64,
-                 rounding="half_even"):
+                 flip_encoding=True, weight_bits=16, input_bits=16, shift=0, guard_bits=0,
+                 output_bits=64, rounding="half_even"):
     """weights: rows_total x outputs nested lists (or arrays) of ints; inputs: list of vectors.
 
     Returns a dict with `outputs` (list of lists) and the four counters.
@@ -88,11 +88,14 @@ def naive_matvec(weights, inputs, *, rows=128, cols=128, cell_bits=2, dac_bits=1
                         a = cell_max * unit - a
                     j, k = j0 + c // slices, c % slices
                     term = -a if sign_cycle else a
-                    y[j] += round_shift(term, k * cell_bits + t * dac_bits + shift, rounding)
+                    y[j] += round_shift(term, k * cell_bits + t * dac_bits + shift + guard_bits,
+                                        rounding)
             if j0 == 0:  # the offset correction once per row block, for every output
-                correction = round_shift(-(2 ** (weight_bits - 1)) * sum(block), shift, rounding)
+                correction = round_shift(-(2 ** (weight_bits - 1)) * sum(block),
+                                         shift + guard_bits, rounding)
                 y = [v + correction for v in y]
         lo, hi = -(2 ** (output_bits - 1)), 2 ** (output_bits - 1) - 1
+        y = [round_shift(v, -guard_bits, rounding) for v in y]
         for j, v in enumerate(y):
             if v < lo or v > hi:
                 counts["output_saturations"] += 1

@@ -75,9 +75,9 @@ def test_int64_bound():
     assert opts.int64_bound(2**13) < 2**63 < opts.int64_bound(2**15)
     msg = messages(np.zeros((8, 1), np.int64), np.zeros(8, np.int64), weight_bits=32,
                    input_bits=32)
-    assert msg == ["matvec: weights: 8 rows at 32-bit weights, 32-bit inputs and shift 0 can "
-                   "exceed the int64 accumulator; split the rows or lower the widths or shift "
-                   "(docs/functional-model.md section 8)"]
+    assert msg == ["matvec: weights: 8 rows at 32-bit weights, 32-bit inputs, shift 0 and 0 guard "
+                   "bits can exceed the int64 accumulator; split the rows or lower the widths, "
+                   "shift or guard bits (docs/functional-model.md section 8)"]
     isaac = DatapathOptions.from_kwargs()
     assert isaac.int64_bound(2**29) < 2**63  # ISAAC's 16-bit widths: half a billion rows
 

@@ -8,12 +8,13 @@ from fractions import Fraction
 
 import numpy as np
 from functional_cases import operands
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from naive_datapath import naive_matvec, round_shift
 
 from isaacsim.arch.scaling import required_adc_bits
-from isaacsim.functional import ROUNDINGS, exact_matvec, matvec
+from isaacsim.functional import ROUNDINGS, DatapathOptions, exact_matvec, matvec
+from isaacsim.functional.options import INT64_MAX
 from isaacsim.kernels.datapath import (ROUND_FLOOR, ROUND_HALF_AWAY, ROUND_HALF_EVEN,
                                        shift_round)
 
@@ -30,7 +31,8 @@ def small_configurations(draw):
                 cell_bits=cell_bits, dac_bits=draw(st.integers(1, 3)),
                 adc_bits=draw(st.integers(1, 10)), flip_encoding=draw(st.booleans()),
                 weight_bits=weight_bits, input_bits=draw(st.integers(1, 16)),
-                shift=draw(st.integers(-30, 6)), output_bits=draw(st.integers(2, 64)),
+                shift=draw(st.integers(-30, 6)), guard_bits=draw(st.integers(0, 12)),
+                output_bits=draw(st.integers(2, 64)),
                 rounding=draw(st.sampled_from(ROUNDINGS)))
 
 
@@ -39,6 +41,7 @@ def small_configurations(draw):
 def test_kernel_matches_the_twin(opts, data):
     w, x = data.draw(operands(weight_bits=opts["weight_bits"], input_bits=opts["input_bits"],
                               max_rows=90, max_out=7, max_batch=3))
+    assume(DatapathOptions.from_kwargs(**opts).int64_bound(w.shape[0]) <= INT64_MAX)
     res = matvec(w, x, **opts)
     twin = naive_matvec(w, x, **opts)
     assert res.outputs.tolist() == twin["outputs"]
@@ -92,6 +95,25 @@ def test_shift_scales_the_exact_product_within_the_rounding_bound(d, rounding, d
             assert -terms < err <= 0
         else:
             assert abs(err) <= Fraction(terms, 2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(-30, -1), st.sampled_from(ROUNDINGS), st.data())
+def test_guard_bits_bound_the_partial_rounding(d, rounding, data):
+    """With g guard bits the partials round at 2^-g output steps and the sum is rounded once:
+    |error| <= terms x 2^-g / 2 + 1/2 (half rules); with g >= -d no partial rounds at all and the
+    output is exact x 2^d rounded once."""
+    guard = data.draw(st.integers(0, 2 - d))
+    w, x = data.draw(operands(weight_bits=16, input_bits=16, max_rows=300, max_out=4, max_batch=2))
+    res = matvec(w, x, shift=d, guard_bits=guard, rounding=rounding)
+    exact = exact_matvec(w, x)
+    terms = res.row_blocks * (res.options.slices * res.bit_cycles + 1)
+    for got, want in zip(res.outputs.ravel().tolist(), exact.ravel().tolist()):
+        scaled = Fraction(want) * Fraction(2) ** d
+        if guard >= -d:
+            assert got == round_shift(want, d, rounding)
+        elif rounding != "floor":
+            assert abs(got - scaled) <= Fraction(terms, 2 ** (guard + 1)) + Fraction(1, 2)
 
 
 def test_narrow_output_saturates_and_counts():

@@ -19,7 +19,7 @@ from isaacsim.kernels import datapath as K
 
 _ROUNDING_CODES = {"half_even": K.ROUND_HALF_EVEN, "half_away": K.ROUND_HALF_AWAY,
                    "floor": K.ROUND_FLOOR}
-_CHUNK_BYTES = 64 << 20
+_CHUNK_BYTES = 16 << 20
 """Encoded cells are built for this many bytes of column blocks at a time."""
 
 
@@ -62,7 +62,7 @@ def matvec(weights: Any, inputs: Any, **options: Any) -> MatvecResult:
     weights: integer array [rows, outputs] of `weight_bits`-bit signed values. inputs: integer
     array [rows] or [batch, rows] of `input_bits`-bit signed values. Keyword options (defaults are
     ISAAC's): rows=128, cols=128, cell_bits=2, dac_bits=1, adc_bits=8, flip_encoding=True,
-    weight_bits=16, input_bits=16, shift=0, output_bits=64, rounding="half_even".
+    weight_bits=16, input_bits=16, shift=0, guard_bits=0, output_bits=64, rounding="half_even".
 
     With enough ADC bits for the configuration (`isaacsim.arch.required_adc_bits`), shift 0 and no
     output saturation the result equals ``inputs @ weights`` exactly. Raises `InputError` naming
@@ -130,9 +130,10 @@ def _check_arrays(weights: Any, inputs: Any,
     if not problems and opts.int64_bound(w.shape[0]) > INT64_MAX:
         problems.append(Problem("matvec", "weights",
                                 f"{w.shape[0]} rows at {opts.weight_bits}-bit weights, "
-                                f"{opts.input_bits}-bit inputs and shift {opts.shift} can exceed "
-                                "the int64 accumulator; split the rows or lower the widths or "
-                                "shift (docs/functional-model.md section 8)"))
+                                f"{opts.input_bits}-bit inputs, shift {opts.shift} and "
+                                f"{opts.guard_bits} guard bits can exceed the int64 accumulator; "
+                                "split the rows or lower the widths, shift or guard bits "
+                                "(docs/functional-model.md section 8)"))
     if problems:
         raise InputError(problems)
     return np.ascontiguousarray(w), np.ascontiguousarray(x), single
@@ -150,4 +151,5 @@ def _params(opts: DatapathOptions) -> np.ndarray:
     p[K.ROUNDING] = _ROUNDING_CODES[opts.rounding]
     p[K.FLIP] = int(opts.flip_encoding)
     p[K.OFFSET_SHIFT] = opts.weight_bits - 1
+    p[K.GUARD] = opts.guard_bits
     return p

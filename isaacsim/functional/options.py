@@ -21,7 +21,8 @@ shift)."""
 
 DEFAULTS: dict[str, Any] = {
     "rows": 128, "cols": 128, "cell_bits": 2, "dac_bits": 1, "adc_bits": 8, "flip_encoding": True,
-    "weight_bits": 16, "input_bits": 16, "shift": 0, "output_bits": 64, "rounding": "half_even",
+    "weight_bits": 16, "input_bits": 16, "shift": 0, "guard_bits": 0, "output_bits": 64,
+    "rounding": "half_even",
 }
 """ISAAC's settings (isaac.md section 2). `output_bits` 64 is the accumulator itself: with the int64
 bound checked by `matvec`, nothing saturates, so the default model is exact."""
@@ -53,6 +54,10 @@ class DatapathOptions:
     input_bits: int
     shift: int
     """FlexPoint exponent difference d = e_w + e_x - e_y added to every partial shift."""
+    guard_bits: int
+    """Fractional bits g of the shift-and-add accumulator below the output LSB: partials are
+    added with shift k w + t v + d + g (rounded when negative) and the sum is rounded once by 2^-g.
+    0 (default) rounds every partial to the output LSB."""
     output_bits: int
     """Signed output mantissa width; outputs saturate to [-2^(b-1), 2^(b-1) - 1]."""
     rounding: str
@@ -68,7 +73,7 @@ class DatapathOptions:
                             ("cell_bits", 1, _MAX_CELL_BITS), ("dac_bits", 1, _MAX_DAC_BITS),
                             ("adc_bits", 1, _MAX_ADC_BITS), ("weight_bits", 1, _MAX_VALUE_BITS),
                             ("input_bits", 1, _MAX_VALUE_BITS), ("shift", -_MAX_SHIFT, _MAX_SHIFT),
-                            ("output_bits", 2, 64)):
+                            ("guard_bits", 0, _MAX_SHIFT), ("output_bits", 2, 64)):
             get[key] = chk.integer(given, key, "options", minimum=lo, maximum=hi,
                                    default=DEFAULTS[key])
         get["flip_encoding"] = chk.boolean(given, "flip_encoding", "options",
@@ -112,11 +117,12 @@ class DatapathOptions:
 
         Every recovered slice partial p satisfies 0 <= p <= (2^w - 1)(2^v - 1) x rows of its block,
         even when the ADC saturates; summed over slices and bit-cycles with their shifts this is at
-        most rows_total (2^(S w) - 1)(2^(T v) - 1) 2^max(d, 0). The offset correction adds
-        rows_total 2^(weight_bits - 1) 2^(input_bits - 1) 2^max(d, 0), and rounding at most one
-        per partial. `matvec` requires the sum to fit int64 (docs/functional-model.md section 8).
+        most rows_total (2^(S w) - 1)(2^(T v) - 1) 2^max(d + g, 0) with g the guard bits. The
+        offset correction adds rows_total 2^(weight_bits - 1) 2^(input_bits - 1) 2^max(d + g, 0),
+        and rounding at most one per partial. `matvec` requires the sum to fit int64
+        (docs/functional-model.md section 8).
         """
-        scale = 1 << max(self.shift, 0)
+        scale = 1 << max(self.shift + self.guard_bits, 0)
         row_blocks = -(-rows_total // self.rows)
         data = rows_total * ((1 << (self.slices * self.cell_bits)) - 1) \
             * ((1 << (self.bit_cycles * self.dac_bits)) - 1) * scale

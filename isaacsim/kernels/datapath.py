@@ -11,7 +11,9 @@ weights and allocates `out` and `counts`. `tests/naive_datapath.py` is the slow 
 Parameter vector `p` (int64; see the index constants below): ROWS (crossbar rows), CELL_BITS,
 DAC_BITS, ADC_MAX (2^adc_bits - 1), SLICES (columns per weight), CYCLES (bit-cycles per input),
 ARRAY_COLS (data columns used per full column block), SHIFT (d), OUT_LO / OUT_HI (output
-saturation bounds), ROUNDING (one of the ROUND_* codes), FLIP (0/1), OFFSET_SHIFT (weight_bits - 1).
+saturation bounds), ROUNDING (one of the ROUND_* codes), FLIP (0/1), OFFSET_SHIFT
+(weight_bits - 1), GUARD (fractional accumulator bits g: partials use shift + g, the sum is rounded
+once by 2^-g).
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import numpy as np
 from isaacsim.kernels import jit
 
 ROWS, CELL_BITS, DAC_BITS, ADC_MAX, SLICES, CYCLES, ARRAY_COLS, SHIFT, OUT_LO, OUT_HI, ROUNDING, \
-    FLIP, OFFSET_SHIFT = range(13)
-N_PARAMS = 13
+    FLIP, OFFSET_SHIFT, GUARD = range(14)
+N_PARAMS = 14
 ROUND_HALF_EVEN, ROUND_HALF_AWAY, ROUND_FLOOR = range(3)
 # counts entries
 ADC_SATURATIONS, OUTPUT_SATURATIONS = range(2)
@@ -66,7 +68,8 @@ def matvec_kernel(cells, flipped, inputs, p, out, counts):
     n_cols = cells.shape[1]
     n_out = n_cols // p[SLICES]
     rows, cb, v = p[ROWS], p[CELL_BITS], p[DAC_BITS]
-    adc_max, slices, cycles, d, mode = p[ADC_MAX], p[SLICES], p[CYCLES], p[SHIFT], p[ROUNDING]
+    adc_max, slices, cycles, mode = p[ADC_MAX], p[SLICES], p[CYCLES], p[ROUNDING]
+    d = p[SHIFT] + p[GUARD]  # partials land in an accumulator with GUARD fractional bits
     flip = p[FLIP] != 0
     cell_max = (np.int64(1) << cb) - 1
     v_mask = (np.int64(1) << v) - 1
@@ -119,7 +122,7 @@ def matvec_kernel(cells, flipped, inputs, p, out, counts):
                     k = c % slices
                     acc[c // slices] += shift_round(a, k * cb + base, mode)
         for j in range(n_out):
-            y = acc[j]
+            y = shift_round(acc[j], -p[GUARD], mode)
             if y > p[OUT_HI]:
                 y = p[OUT_HI]
                 out_sat += 1
