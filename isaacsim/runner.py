@@ -23,7 +23,7 @@ from isaacsim.lowering import Lowered, image_work, lower
 from isaacsim.network import IMAGE
 from isaacsim.plan import ImageWork, TimingResult
 from isaacsim.tables import build_tables
-from isaacsim.traces import image_bits, load_trace
+from isaacsim.traces import CompactImage, image_bits, load_trace
 from isaacsim.workload import Workload
 
 ENGINES = {"fast": fast_engine.simulate, "reference": reference_engine.simulate}
@@ -61,9 +61,10 @@ def _layer_bits(lowered: Lowered, workload: Workload, image, uncropped: bool) ->
 
 
 def _key(work: ImageWork) -> bytes:
+    """Digest of a work's bit maps (bits fit in a byte, so hash them as bytes)."""
     h = hashlib.blake2b(digest_size=16)
     for b in work.bits:
-        h.update(np.ascontiguousarray(b).tobytes())
+        h.update(b.astype(np.uint8).tobytes())
         h.update(b"|")
     return h.digest()
 
@@ -136,10 +137,20 @@ def run_workload(workload: Workload, *, images: int | None = None, mode: str | N
     arrivals = [i * interval if mode == "stream" else 0 for i in range(len(chosen))]
 
     def works_of(uncropped: bool) -> list[ImageWork]:
+        # a compact record's work depends only on its crop, fraction and bits; the uncropped work
+        # is the same for every image: build each distinct one once
+        cache: dict = {}
         out = []
         for img, a in zip(chosen, arrivals):
-            w = _layer_bits(lowered, workload, img, uncropped)
-            out.append(ImageWork(w.image_id, w.bits, a))
+            sig = ("uncropped",) if uncropped else (
+                (img.crop, img.fraction, img.all_bits, img.layer_bits)
+                if isinstance(img, CompactImage) else None)
+            w = cache.get(sig) if sig is not None else None
+            if w is None:
+                w = _layer_bits(lowered, workload, img, uncropped)
+                if sig is not None:
+                    cache[sig] = w
+            out.append(ImageWork(img.image_id, w.bits, a))
         return out
 
     cropped = _simulate(lowered, works_of(False), mode, engine, progress)
