@@ -188,10 +188,24 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
     return Lowered(plan, network, mapping, arch, node_of, tuple(home))
 
 
+def read_cycles(bits: np.ndarray, dac_bits: int) -> np.ndarray:
+    """Crossbar read cycles of ops whose inputs have `bits` (0 stays 0): one per input bit with
+    1-bit DACs; with v-bit DACs the sign bit keeps its own shift-and-subtract cycle and the other
+    bits go v at a time, `ceil((bits - 1) / v) + 1` (docs/functional-model.md)."""
+    bits = np.asarray(bits, dtype=np.int64)
+    if dac_bits == 1:
+        return bits
+    return np.where(bits > 0, -(-(bits - 1) // dac_bits) + 1, 0)
+
+
 def image_work(lowered: Lowered, image_id: str, input_mask: np.ndarray, layer_bits: dict,
                arrival_cycle: int = 0) -> ImageWork:
-    """Stack per-layer bit maps (layer name -> (H, W) ints, 0 = skipped) in node order."""
+    """Stack per-layer activation-bit maps (layer name -> (H, W) ints, 0 = skipped) in node order;
+    crossbar layers' bits become read cycles (`read_cycles`)."""
     bits = [np.ascontiguousarray(input_mask, dtype=np.int64)]
     for layer in lowered.network.layers:
-        bits.append(np.ascontiguousarray(layer_bits[layer.name], dtype=np.int64))
+        b = np.asarray(layer_bits[layer.name], dtype=np.int64)
+        if layer.uses_crossbars:
+            b = read_cycles(b, lowered.arch.dac_bits)
+        bits.append(np.ascontiguousarray(b))
     return ImageWork(image_id, tuple(bits), arrival_cycle)
