@@ -38,6 +38,16 @@ class Simulated:
     accounting: acc.Accounting
     distinct_works: int
 
+    def head(self, n: int) -> "Simulated":
+        """The first `n` images only."""
+        if n >= len(self.works):
+            return self
+        result = TimingResult(**{k: v[:n] for k, v in vars(self.result).items()})
+        a = self.accounting
+        accounting = acc.Accounting({k: v[:n] for k, v in a.counts.items()},
+                                    {k: v[:n] for k, v in a.energy_pj.items()}, a.static_pj[:n])
+        return Simulated(self.works[:n], result, accounting, self.distinct_works)
+
 
 @dataclass(frozen=True)
 class RunOutput:
@@ -128,7 +138,8 @@ def run_workload(workload: Workload, *, images: int | None = None, mode: str | N
                                  "the workload names no trace; set \"trace\" to a trace file "
                                  "(see docs/trace-format.md) or pass --set trace=FILE"))
     trace = load_trace(workload.trace, workload.network)
-    chosen = list(trace.images)[: images if images is not None else None]
+    trace_images = list(trace.images)[: images if images is not None else None]
+    chosen = trace_images
     if not chosen:
         raise InputError(Problem(str(workload.trace), "", "the trace holds no images"))
     mapping = workload.map()
@@ -154,9 +165,12 @@ def run_workload(workload: Workload, *, images: int | None = None, mode: str | N
         return out
 
     cropped = _simulate(lowered, works_of(False), mode, engine, progress)
-    interrupted = len(cropped.works) < len(chosen)
     chosen, arrivals = chosen[:len(cropped.works)], arrivals[:len(cropped.works)]
     base = _simulate(lowered, works_of(True), mode, engine, None) if baseline else None
+    if base is not None and len(base.works) < len(cropped.works):  # interrupted in the baseline
+        cropped = cropped.head(len(base.works))
+    interrupted = len(cropped.works) < len(trace_images)
+    chosen = chosen[:len(cropped.works)]
     tables = build_tables(workload, lowered, chosen, cropped, base, mode)
     meta = {"workload": workload.to_dict(), "images": len(chosen), "mode": mode, "engine": engine,
             "baseline": bool(baseline), "distinct_works": cropped.distinct_works,

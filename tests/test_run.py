@@ -106,3 +106,18 @@ def test_stream_mode_reports_throughput(tmp_path):
     images = pd.read_csv(tmp_path / "s" / "images.csv")
     assert thr == pytest.approx(len(images) / (images.completion_cycle.max() * 100e-9))
     assert images.latency_cycles.is_monotonic_increasing
+
+
+def test_interrupt_keeps_the_finished_images():
+    wl = load_workload(VGG)
+    done = [0]
+
+    def progress(n):
+        done[0] += n
+        if done[0] == 7:
+            raise KeyboardInterrupt
+
+    out = run_workload(wl, images=30, progress=progress)
+    assert out.meta["interrupted"] and out.meta["images"] == 7
+    assert len(out.tables["images"]) == 7
+    assert (out.tables["images"].baseline_latency_cycles > 0).all()

@@ -58,6 +58,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         if debug:
             raise
-        print(f"isaacsim {args.command}: interrupted; finished results were kept, "
-              "nothing was half-written", file=sys.stderr)
+        print(f"isaacsim {args.command}: interrupted; outputs are written whole or not at all, "
+              "so no file was half-written", file=sys.stderr)
         return 130
