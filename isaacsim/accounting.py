@@ -121,8 +121,20 @@ def count_events(lowered: Lowered, images: list[ImageWork], result: TimingResult
     return c
 
 
-def energy(lowered: Lowered, counts: dict, latency_cycles: np.ndarray) -> Accounting:
-    """Dynamic energy per component and node, and static energy per image."""
+def static_cycles(result: TimingResult, arrivals: np.ndarray, mode: str) -> np.ndarray:
+    """Cycles of static power charged to each image: its latency in single mode (it has the
+    machine to itself); in stream mode the interval since the previous completion (the first
+    image: since its arrival), so the images together pay for the whole run once."""
+    if mode != "stream":
+        return result.latency_cycles
+    done = result.completion_cycle
+    previous = np.concatenate(([arrivals[0] if len(arrivals) else 0], done[:-1]))
+    return np.maximum(done - np.maximum(previous, 0), 0)
+
+
+def energy(lowered: Lowered, counts: dict, charged_cycles: np.ndarray) -> Accounting:
+    """Dynamic energy per component and node, and static energy per image for `charged_cycles`
+    (see `static_cycles`)."""
     arch = lowered.arch
     e = arch.energy
     bus_bytes = arch.edram_bus_bits / 8
@@ -145,5 +157,5 @@ def energy(lowered: Lowered, counts: dict, latency_cycles: np.ndarray) -> Accoun
         "ht": counts["ht_bytes"] * e.ht_byte_pj,
     }
     per = {k: np.asarray(v, dtype=np.float64) for k, v in per.items()}
-    static = e.chip_static_mw * lowered.mapping.totals.chips * latency_cycles * arch.cycle_ns
+    static = e.chip_static_mw * lowered.mapping.totals.chips * charged_cycles * arch.cycle_ns
     return Accounting(counts, per, np.asarray(static, dtype=np.float64))

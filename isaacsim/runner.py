@@ -121,7 +121,9 @@ def _simulate(lowered, works, mode, engine, progress) -> Simulated:
     result, distinct, finished = simulate_works(lowered, works, mode, engine, progress)
     works = works[:finished]
     counts = acc.count_events(lowered, works, result)
-    return Simulated(works, result, acc.energy(lowered, counts, result.latency_cycles), distinct)
+    arrivals = np.array([w.arrival_cycle for w in works], np.int64)
+    charged = acc.static_cycles(result, arrivals, mode)
+    return Simulated(works, result, acc.energy(lowered, counts, charged), distinct)
 
 
 def run_workload(workload: Workload, *, images: int | None = None, mode: str | None = None,
