@@ -121,3 +121,13 @@ def test_interrupt_keeps_the_finished_images():
     assert out.meta["interrupted"] and out.meta["images"] == 7
     assert len(out.tables["images"]) == 7
     assert (out.tables["images"].baseline_latency_cycles > 0).all()
+
+
+def test_stream_static_energy_pays_for_the_run_once():
+    wl = load_workload(TINY)
+    out = run_workload(wl, mode="stream", baseline=False)
+    images = out.tables["images"]
+    chips = out.meta["chips"]
+    makespan_ns = images.completion_cycle.max() * wl.arch.cycle_ns
+    expected = wl.arch.energy.chip_static_mw * chips * makespan_ns
+    assert images.static_energy_pj.sum() == pytest.approx(expected)
