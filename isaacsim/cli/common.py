@@ -21,3 +21,27 @@ def json_parent() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return p
+
+
+def workload_sets_parent() -> argparse.ArgumentParser:
+    """Repeatable `--set key=value` into a workload (its own sections and `arch.*`)."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a workload value by dotted key, e.g. precision.weight_bits=8, "
+                        "crop.fraction=0.125, mapping.replication=none, run.mode=stream, "
+                        "arch.ima.adc.bits=9; repeatable")
+    return p
+
+
+def at_least(minimum: int, what: str):
+    """An argparse type: a whole number >= `minimum`, with `what` naming it in the message."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number of {what} >= {minimum}, "
+                                             f"got {text!r}")
+        return value
+    return parse

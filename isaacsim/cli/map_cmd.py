@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from isaacsim.cli.common import json_parent
+from isaacsim.cli.common import at_least, json_parent, workload_sets_parent
 from isaacsim.jsonio import dumps
 from isaacsim.mapping import PACKINGS, POLICIES, Mapping
 from isaacsim.overrides import parse_sets
@@ -15,32 +15,19 @@ HELP = "map a workload's network onto arrays, IMAs, tiles and chips"
 
 def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
-        "map", parents=parents + [json_parent()], help=HELP,
+        "map", parents=parents + [json_parent(), workload_sets_parent()], help=HELP,
         description=HELP + ", with ISAAC's replication; see docs/mapping.md. Options given here "
                            "override the workload's mapping section.")
     p.add_argument("workload", metavar="WORKLOAD", help="workload JSON file (docs/workload-format.md)")
     p.add_argument("--replication", choices=POLICIES, default=None,
                    help="none: one copy per layer; isaac: balance by the downstream strides "
                         "(default: the workload's, isaac if it says nothing)")
-    p.add_argument("--chips", type=_positive, default=None, metavar="N",
+    p.add_argument("--chips", type=at_least(1, "chips"), default=None, metavar="N",
                    help="chip budget: the largest balanced replication that fits in N chips")
     p.add_argument("--packing", choices=PACKINGS, default=None,
                    help="layer: an IMA and a tile serve one layer; shared: arrays packed densely "
                         "across layers (default: the workload's, layer if it says nothing)")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a workload value by dotted key, e.g. precision.weight_bits=8, "
-                        "mapping.replication=none, arch.tile.edram.bytes=131072; repeatable")
     p.set_defaults(func=run)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of chips >= 1, got {text!r}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

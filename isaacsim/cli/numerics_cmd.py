@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from isaacsim.cli.common import json_parent
+from isaacsim.cli.common import at_least, json_parent, workload_sets_parent
 from isaacsim.errors import InputError, Problem
 from isaacsim.functional import options_from_arch
 from isaacsim.functional.flexpoint import Headroom
@@ -21,7 +21,7 @@ HELP = "run layers through the bit-exact datapath with FlexPoint exponents and r
 
 def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
-        "numerics", parents=parents + [json_parent()], help=HELP,
+        "numerics", parents=parents + [json_parent(), workload_sets_parent()], help=HELP,
         description=HELP + ". Weights and inputs are seeded random floats (or weights from an "
                            ".npz); conv layers run sampled output pixels as im2col vectors. See "
                            "docs/functional-model.md sections 10-11.")
@@ -29,11 +29,11 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
                    help="workload JSON file (docs/workload-format.md)")
     p.add_argument("--layers", metavar="A,B,...", default=None,
                    help="comma-separated conv/fc layer names (default: every conv and fc layer)")
-    p.add_argument("--images", type=_count(1), default=2, metavar="K",
+    p.add_argument("--images", type=at_least(1, "images"), default=2, metavar="K",
                    help="test images per layer (default 2)")
-    p.add_argument("--pixels", type=_count(1), default=16, metavar="P",
+    p.add_argument("--pixels", type=at_least(1, "pixels"), default=16, metavar="P",
                    help="output pixels sampled per image of a conv layer (default 16)")
-    p.add_argument("--calibration-images", type=_count(1), default=2, metavar="K",
+    p.add_argument("--calibration-images", type=at_least(1, "images"), default=2, metavar="K",
                    help="separate images the exponents are calibrated on (default 2)")
     p.add_argument("--seed", type=int, default=None, metavar="S",
                    help="seed of weights, inputs and pixel samples (default: the workload's "
@@ -48,24 +48,9 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
                    help="fractional bits of the shift-and-add accumulator below the output LSB "
                         "(default auto: enough to keep all partial roundings within half an "
                         "output step; 0 rounds every partial to the output LSB)")
-    p.add_argument("--headroom", type=_count(0), default=1, metavar="BITS",
+    p.add_argument("--headroom", type=at_least(0, "bits"), default=1, metavar="BITS",
                    help="spare bits above the calibrated input and output maxima (default 1)")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a workload value by dotted key, e.g. precision.weight_bits=8 or "
-                        "arch.ima.xbar.flip_encoding=false; repeatable")
     p.set_defaults(func=run)
-
-
-def _count(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
-        return value
-    return parse
 
 
 def _guard(text: str) -> int | None:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from isaacsim.cli.common import at_least, workload_sets_parent
 from isaacsim.overrides import parse_sets
 from isaacsim.progress import Progress
 from isaacsim.report import versions, write_results
@@ -17,11 +18,11 @@ HELP = "simulate a workload's traced images (and the same images uncropped) and 
 
 def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
-        "run", parents=parents, help=HELP,
+        "run", parents=parents + [workload_sets_parent()], help=HELP,
         description=HELP + ". Writes images.csv, layers.csv, components.csv, summary.csv and "
                            "run.json into --out atomically (docs/reports.md).")
     p.add_argument("workload", metavar="WORKLOAD", help="workload JSON file (docs/workload-format.md)")
-    p.add_argument("--images", type=_count, default=None, metavar="N",
+    p.add_argument("--images", type=at_least(1, "images"), default=None, metavar="N",
                    help="simulate the first N images of the trace (default: the workload's, else all)")
     p.add_argument("--mode", choices=("single", "stream"), default=None,
                    help="single: each image alone in an empty machine (its latency); stream: images "
@@ -35,20 +36,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
                    help="results folder (default: results/<workload name>/)")
     p.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
                    help="progress bar on stderr (auto: when stderr is a terminal)")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a workload value by dotted key, e.g. precision.weight_bits=8, "
-                        "crop.fraction=0.125, run.mode=stream, arch.ima.adc.bits=9; repeatable")
     p.set_defaults(func=run)
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of images >= 1, got {text!r}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
