@@ -56,7 +56,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
 def _guard(text: str) -> int | None:
     if text == "auto":
         return None
-    return _count(0)(text)
+    return at_least(0, "guard bits")(text)
 
 
 def run(args: argparse.Namespace) -> int:
