@@ -18,7 +18,7 @@ RANK = {
     "workload": 4, "lowering": 4, "closed_form": 4, "engine": 4, "reference": 4,
     "accounting": 5,
     "report": 6, "tables": 6,
-    "runner": 7,
+    "runner": 7, "sweep": 7,
     "cli": 8, "__main__": 8,
 }
 

@@ -1,0 +1,20 @@
+"""Parameter sweeps: one workload run over a grid or list of overrides, in parallel, resumably.
+
+Modules: `spec` (the sweep spec, docs/sweeps.md, validated with every point's workload loaded up
+front), `points` (grid and list expanded into points with stable ids), `worker` (one point run in a
+worker), `store` (atomic per-point folders and the merged results.csv and points.csv), `local`
+(a process pool), `dask_backend` (a Dask cluster), `run` (the orchestration). Public API::
+
+    sweep = load_sweep(path, images=None)
+    plan = plan_sweep(sweep, out)           # plan.stored, plan.todo
+    outcome = run_sweep(plan, jobs=None, dask_address=None, progress=None)
+"""
+
+from isaacsim.sweep.dask_backend import require_dask
+from isaacsim.sweep.local import default_jobs
+from isaacsim.sweep.points import Point, point_id
+from isaacsim.sweep.run import SweepOutcome, SweepPlan, plan_sweep, run_sweep
+from isaacsim.sweep.spec import PlannedPoint, Sweep, load_sweep
+
+__all__ = ["PlannedPoint", "Point", "Sweep", "SweepOutcome", "SweepPlan", "default_jobs",
+           "load_sweep", "plan_sweep", "point_id", "require_dask", "run_sweep"]

@@ -1,0 +1,94 @@
+"""Running a sweep's points on this machine: in this process, or in a pool of worker processes.
+
+Workers are started with the ``forkserver`` context where the platform has it (a clean server
+process that has imported isaacsim forks each worker, so workers start in well under a second; numba
+loads the compiled kernels from its on-disk cache) and ``spawn`` elsewhere; never plain ``fork`` of
+a process that may hold threads. Workers ignore SIGINT: Ctrl-C reaches the sweep's process, which
+cancels the points not started, terminates the workers and keeps the points already stored.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+from isaacsim.sweep.worker import Task, failure, run_point
+
+WORKER_MODULE = "isaacsim.sweep.worker"
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def run_local(tasks: list[Task], jobs: int | None = None) -> Iterator[tuple[Task, dict]]:
+    """Yield ``(task, result)`` as points finish; with one job (or one task) run them in-process."""
+    jobs = default_jobs() if jobs is None else jobs
+    if min(jobs, len(tasks)) <= 1:
+        for task in tasks:
+            yield task, run_point(task)
+        return
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_context(),
+                               initializer=_ignore_sigint)
+    pending: dict[Future, Task] = {}
+    done_cleanly = False
+    try:
+        pending = {pool.submit(run_point, task): task for task in tasks}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in _in_order(finished, pending):
+                task = pending.pop(fut)
+                yield task, _result(fut, task)
+        done_cleanly = True
+    finally:
+        if done_cleanly:
+            pool.shutdown(wait=True)
+        else:
+            _stop(pool)
+
+
+def _in_order(finished, pending: dict[Future, Task]) -> list[Future]:
+    """Futures finished together, in submission order (dicts keep it)."""
+    return [f for f in pending if f in finished]
+
+
+def _result(fut: Future, task: Task) -> dict:
+    """A future's result; a worker that died or could not run becomes a failed point."""
+    try:
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool when a worker is killed
+        return failure(task.point_id, f"the worker process failed: {type(exc).__name__}: {exc}")
+
+
+def _context():
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload([WORKER_MODULE])
+    return ctx
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now (points running are abandoned)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown drops them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=5)

@@ -1,0 +1,87 @@
+"""Running a sweep: find the stored points, run the others on a backend, store each as it finishes,
+then merge the tables.
+
+    sweep = load_sweep("specs/x.json")              # validates every point up front
+    plan = plan_sweep(sweep, "results/sweeps/x")     # which points are stored, which to run
+    outcome = run_sweep(plan, jobs=2)                # or dask_address="tcp://host:8786"
+
+A Ctrl-C while points run stops the backend (pending points are cancelled, workers ended); the
+points stored so far stay, the merged tables are not written, and ``outcome.interrupted`` is set.
+Running the same spec again resumes: only the missing (or failed, or stale) points run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from isaacsim.report import versions
+from isaacsim.sweep.dask_backend import run_dask
+from isaacsim.sweep.local import run_local
+from isaacsim.sweep.spec import PlannedPoint, Sweep
+from isaacsim.sweep.store import PointStore
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    sweep: Sweep
+    store: PointStore
+    stored: list[PlannedPoint]
+    """Points with a valid stored result: not run again."""
+    todo: list[PlannedPoint]
+    """Points to run, in spec order."""
+
+
+@dataclass
+class SweepOutcome:
+    out: Path
+    points: int
+    reused: list[str] = field(default_factory=list)
+    """Ids of points whose stored result was used."""
+    simulated: list[str] = field(default_factory=list)
+    """Ids of points run (successfully) by this call."""
+    failed: list[tuple[PlannedPoint, str]] = field(default_factory=list)
+    """Points that failed in this call, with their error."""
+    interrupted: bool = False
+    counts: dict = field(default_factory=dict)
+    """From `PointStore.merge`: points, ok, failed, missing, rows (empty when interrupted)."""
+
+
+def plan_sweep(sweep: Sweep, out: str | Path) -> SweepPlan:
+    """Split the sweep's points into those stored in `out` and those to run."""
+    store = PointStore(out)
+    stored, todo = [], []
+    for pp in sweep.points:
+        (stored if store.finished(pp) else todo).append(pp)
+    return SweepPlan(sweep, store, stored, todo)
+
+
+def run_sweep(plan: SweepPlan, *, jobs: int | None = None, dask_address: str | None = None,
+              progress: Callable[[int], None] | None = None) -> SweepOutcome:
+    """Run the plan's points, storing each as it finishes, then write the merged tables."""
+    outcome = SweepOutcome(plan.store.out, len(plan.sweep.points),
+                           reused=[pp.point.id for pp in plan.stored])
+    by_id = {pp.point.id: pp for pp in plan.todo}
+    tasks = [pp.task for pp in plan.todo]
+    backend = run_dask(tasks, dask_address) if dask_address else run_local(tasks, jobs)
+    with contextlib.closing(backend) as results:
+        try:
+            for task, result in results:
+                pp = by_id[task.point_id]
+                plan.store.write(pp, result)
+                if result["status"] == "ok":
+                    outcome.simulated.append(pp.point.id)
+                else:
+                    outcome.failed.append((pp, result["error"]))
+                if progress:
+                    progress(1)
+        except KeyboardInterrupt:
+            outcome.interrupted = True
+    if not outcome.interrupted:
+        outcome.counts = plan.store.merge(plan.sweep, versions())
+    order = {pp.point.id: i for i, pp in enumerate(plan.sweep.points)}
+    outcome.simulated.sort(key=order.__getitem__)
+    outcome.failed.sort(key=lambda f: order[f[0].point.id])
+    return outcome

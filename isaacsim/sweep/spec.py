@@ -1,0 +1,260 @@
+"""Sweep specs (``format_version`` 1, docs/sweeps.md): loading, validation, and every point's
+workload loaded up front.
+
+`load_sweep(path)` checks the spec, expands its points and loads each point's workload with its
+overrides before anything runs, so a bad override key or value is reported for every point it
+affects, all problems at once, as one `InputError` (exit code 2 in the CLI). Each point gets a
+fingerprint of its resolved inputs (the workload with every default, and the network, trace and
+architecture files by content) that decides whether a stored result is still valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from isaacsim.errors import InputError, Problem
+from isaacsim.jsonio import load_json
+from isaacsim.sweep.points import Point, canonical, expand, render_value
+from isaacsim.sweep.worker import Task
+from isaacsim.validate import Checker, describe, join
+from isaacsim.workload import MODES, Workload, load_workload
+
+FORMAT_VERSION = 1
+TOP_KEYS = {"format_version", "name", "description", "workload", "grid", "points", "images",
+            "mode", "baseline"}
+PATH_KEYS = ("trace", "network", "arch")
+"""Override keys whose string values are files, taken relative to the spec's folder."""
+MAX_LISTED = 3
+"""Points named in one grouped problem before "and N more"."""
+
+
+@dataclass(frozen=True)
+class PlannedPoint:
+    """A validated point: what to run and how to recognise its stored result."""
+
+    point: Point
+    task: Task
+    fingerprint: str
+    workload: dict[str, Any]
+    """The resolved workload (`Workload.to_dict`), kept in point.json for provenance."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    source: str
+    name: str
+    description: str
+    workload: str
+    """The base workload as written in the spec."""
+    points: list[PlannedPoint]
+    raw: dict[str, Any]
+
+
+def load_sweep(path: str | Path, images: int | None = None) -> Sweep:
+    """Load and validate a sweep spec and every point's workload; `images` overrides the spec's."""
+    source, folder = str(path), Path(path).parent
+    raw = load_json(path, "sweep spec")
+    chk = Checker(source)
+    if not chk.obj(raw, "$"):
+        chk.raise_if_any()
+    chk.keys(raw, "$", TOP_KEYS, required={"format_version", "workload"})
+    if "format_version" in raw and raw["format_version"] != FORMAT_VERSION:
+        chk.add("$.format_version", f"unsupported format version {describe(raw['format_version'])}"
+                                    f"; this isaacsim reads format_version {FORMAT_VERSION}")
+    name = chk.string(raw, "name", "$", default=Path(path).stem)
+    description = chk.string(raw, "description", "$", default="")
+    base = _workload_file(chk, raw, folder)
+    grid = _grid(chk, raw.get("grid", {}))
+    entries = _entries(chk, raw["points"], grid) if "points" in raw else None
+    if "grid" not in raw and "points" not in raw:
+        chk.add("$", "a sweep needs a \"grid\" (key -> list of values), a \"points\" list of "
+                     "overrides, or both")
+    defaults: dict[str, Any] = {}
+    if raw.get("images") is not None:
+        defaults["run.images"] = chk.integer(raw, "images", "$", minimum=1)
+    if raw.get("mode") is not None:
+        defaults["run.mode"] = chk.choice(raw, "mode", "$", MODES)
+    if raw.get("baseline") is not None:
+        defaults["run.baseline"] = chk.boolean(raw, "baseline", "$")
+    chk.raise_if_any()
+    points = expand(grid, entries)
+    _check_unique(chk, points)
+    if not points:
+        chk.add("$.points", "the sweep has no points (an empty list); use [{}] for the base "
+                            "workload alone")
+    chk.raise_if_any()
+    forced = {"run.images": images} if images is not None else {}
+    planned = _plan(source, folder, base, points, defaults, forced)
+    return Sweep(source, name, description, str(raw["workload"]), planned, raw)
+
+
+def _workload_file(chk: Checker, raw: dict, folder: Path) -> Path | None:
+    text = chk.string(raw, "workload", "$") if "workload" in raw else None
+    if text is None:
+        return None
+    path = Path(text) if Path(text).is_absolute() else folder / text
+    if not path.is_file():
+        chk.add("$.workload", f"workload file not found: {path} (a relative path is taken from "
+                              f"the spec's folder {folder})")
+        return None
+    return path
+
+
+def _dotted(chk: Checker, key: Any, place: str) -> bool:
+    if not isinstance(key, str) or not key or any(not p or p != p.strip() for p in key.split(".")):
+        chk.add(place, f"expected a dotted workload key such as precision.weight_bits, got "
+                       f"{describe(key)}")
+        return False
+    return True
+
+
+def _grid(chk: Checker, grid: Any) -> dict[str, list]:
+    if not chk.obj(grid, "$.grid"):
+        return {}
+    out = {}
+    for key, values in grid.items():
+        place = f"$.grid[{json.dumps(key)}]"
+        if not _dotted(chk, key, place):
+            continue
+        if not isinstance(values, list) or not values:
+            chk.add(place, f"expected a non-empty list of values, got {describe(values)}")
+            continue
+        seen: dict[str, int] = {}
+        for i, v in enumerate(values):
+            first = seen.setdefault(canonical(v), i)
+            if first != i:
+                chk.add(join(place, i), f"duplicate value {render_value(v)} (also at [{first}])")
+        out[key] = values
+    return out
+
+
+def _entries(chk: Checker, entries: Any, grid: dict[str, list]) -> list[dict] | None:
+    if not isinstance(entries, list):
+        chk.add("$.points", f"expected a list of objects of overrides, got {describe(entries)}")
+        return None
+    out = []
+    for j, entry in enumerate(entries):
+        place = f"$.points[{j}]"
+        if not chk.obj(entry, place):
+            continue
+        for key in entry:
+            where = f"{place}[{json.dumps(key)}]"
+            if _dotted(chk, key, where) and key in grid:
+                chk.add(where, f"'{key}' is also a grid key; a point may not override it (drop it "
+                               f"from the grid, or list the combinations as points)")
+        out.append(entry)
+    return out
+
+
+def _check_unique(chk: Checker, points: list[Point]) -> None:
+    first: dict[str, Point] = {}
+    for p in points:
+        other = first.setdefault(p.id, p)
+        if other is not p:
+            chk.add(p.place, f"the same overrides as {other.place} ({p.label}); each point must "
+                             f"differ")
+
+
+def _resolve(overrides: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """File values (trace, network, arch) taken from the spec's folder when a file is there."""
+    def local(text: str) -> str:
+        candidate = folder / text
+        return str(candidate.resolve()) if not Path(text).is_absolute() and candidate.is_file() \
+            else text
+    out = dict(overrides)
+    for key in PATH_KEYS:
+        value = out.get(key)
+        if isinstance(value, str):
+            out[key] = local(value)
+        elif key == "arch" and isinstance(value, dict) and isinstance(value.get("base"), str):
+            out[key] = {**value, "base": local(value["base"])}
+    return out
+
+
+def _plan(source: str, folder: Path, base: Path, points: list[Point], defaults: dict[str, Any],
+          forced: dict[str, Any]) -> list[PlannedPoint]:
+    """Load every point's workload; raise one InputError grouping identical problems.
+
+    A point's settings are the spec's run settings, then its overrides, then `forced` (--images).
+    """
+    by_message: dict[str, list[Point]] = {}
+    planned, digests = [], {}
+    for p in points:
+        sets = {**defaults, **_resolve(p.overrides, folder), **forced}
+        try:
+            w = load_workload(base, sets)
+        except InputError as exc:
+            for prob in exc.problems:
+                by_message.setdefault(_message(prob), []).append(p)
+            continue
+        problem = _trace_problem(w)
+        if problem:
+            by_message.setdefault(problem, []).append(p)
+            continue
+        # workers may run elsewhere (Dask): give them absolute paths of the files found here
+        if "trace" in sets:
+            sets["trace"] = str(Path(w.trace).resolve())
+        if "network" in sets:
+            sets["network"] = str(Path(w.network_path).resolve())
+        task = Task(p.id, str(base.resolve()), sets)
+        planned.append(PlannedPoint(p, task, fingerprint(w, digests), w.to_dict()))
+    if by_message:
+        raise InputError([Problem(source, _names(pts, len(points)), msg)
+                          for msg, pts in by_message.items()])
+    return planned
+
+
+def _message(problem: Problem) -> str:
+    text = str(problem)
+    return "override " + text[len("--set "):] if text.startswith("--set ") else text
+
+
+def _names(points: list[Point], total: int) -> str:
+    """``point ID (label)``, ``all N points``, or ``N points: ID (label); ...`` for a problem."""
+    if len(points) == 1:
+        return f"point {points[0].id} ({points[0].label})"
+    if len(points) == total:
+        return f"all {total} points"
+    shown = "; ".join(f"{p.id} ({p.label})" for p in points[:MAX_LISTED])
+    more = f"; and {len(points) - MAX_LISTED} more" if len(points) > MAX_LISTED else ""
+    return f"{len(points)} points: {shown}{more}"
+
+
+def _trace_problem(w: Workload) -> str | None:
+    if w.trace is None:
+        return (f"{w.source}: $.trace: the workload names no trace; set \"trace\" in the workload "
+                f"or override it in the sweep (\"trace\": \"FILE\")")
+    if not Path(w.trace).is_file():
+        return (f"{w.source}: $.trace: trace file not found: {w.trace} (a relative path is taken "
+                f"from the spec's folder, else the workload's folder, else the current directory)")
+    return None
+
+
+def _file_digest(path: str, cache: dict[str, str]) -> str:
+    key = str(Path(path).resolve())
+    if key not in cache:
+        cache[key] = "sha256:" + hashlib.sha256(Path(key).read_bytes()).hexdigest()
+    return cache[key]
+
+
+def fingerprint(workload: Workload, cache: dict[str, str] | None = None) -> str:
+    """Digest of everything a point's result depends on, independent of paths and of names.
+
+    The resolved workload (every default filled in) without its name, description and source, with
+    the network, trace and architecture files replaced by digests of their contents.
+    """
+    cache = {} if cache is None else cache
+    d = workload.to_dict()
+    for key in ("name", "description", "source"):
+        d.pop(key, None)
+    if d["network"] and Path(d["network"]).is_file():
+        d["network"] = _file_digest(d["network"], cache)
+    if d["trace"] and Path(d["trace"]).is_file():
+        d["trace"] = _file_digest(d["trace"], cache)
+    if Path(d["arch"]["base"]).is_file():
+        d["arch"]["base"] = _file_digest(d["arch"]["base"], cache)
+    return hashlib.sha256(canonical(d).encode("ascii")).hexdigest()

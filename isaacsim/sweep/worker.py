@@ -1,0 +1,97 @@
+"""What a worker does for one point: load the workload with the point's overrides, run it, and return
+plain data (the images table as CSV text, summary statistics, run facts) for the sweep to store.
+
+`run_point` is a top-level function of an importable module, so worker processes (spawn or
+forkserver) and Dask workers find it by name. It never raises for a failing point: an input error or
+any other exception becomes a ``"failed"`` result with the message (and the traceback for
+unexpected errors), so one bad point does not stop the others. Only KeyboardInterrupt propagates.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from isaacsim.errors import InputError
+from isaacsim.report import FLOAT_FORMAT
+from isaacsim.runner import run_workload
+from isaacsim.workload import load_workload
+
+STATISTICS_OF = ("compute_energy_saving", "energy_saving", "latency_saving", "latency_cycles",
+                 "baseline_latency_cycles")
+"""images.csv columns summarised by mean, median and p95 in points.csv."""
+MEANS_OF = ("energy_pj", "compute_energy_pj", "baseline_energy_pj", "baseline_compute_energy_pj")
+"""images.csv columns summarised by their mean."""
+THROUGHPUTS = ("throughput_images_per_s", "baseline_throughput_images_per_s")
+"""summary.csv values carried over in stream mode."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything a worker needs to run one point (picklable, paths absolute)."""
+
+    point_id: str
+    workload_path: str
+    sets: dict[str, Any] = field(default_factory=dict)
+    """The point's overrides plus the sweep's run settings, as for `load_workload`."""
+
+
+def summary_columns() -> list[str]:
+    """The summary statistics of a point, in points.csv's column order."""
+    cols = [f"{c}_{s}" for c in STATISTICS_OF for s in ("mean", "median", "p95")]
+    return cols + [f"{c}_mean" for c in MEANS_OF] + list(THROUGHPUTS)
+
+
+def _summary(tables: dict) -> dict[str, float | None]:
+    images = tables["images"]
+    out: dict[str, float | None] = {}
+    for col in STATISTICS_OF:
+        v = images[col].to_numpy(dtype=np.float64) if col in images else None
+        for stat, fn in (("mean", np.mean), ("median", np.median),
+                         ("p95", lambda a: np.percentile(a, 95))):
+            out[f"{col}_{stat}"] = float(fn(v)) if v is not None and v.size else None
+    for col in MEANS_OF:
+        v = images[col].to_numpy(dtype=np.float64) if col in images else None
+        out[f"{col}_mean"] = float(v.mean()) if v is not None and v.size else None
+    summary = tables["summary"]
+    for metric in THROUGHPUTS:
+        hit = summary.loc[summary["metric"] == metric, "value"]
+        out[metric] = float(hit.iloc[0]) if len(hit) else None
+    return out
+
+
+def run_point(task: Task) -> dict[str, Any]:
+    """Run one point; returns ``{"status": "ok", ...}`` or ``{"status": "failed", "error": ...}``."""
+    start = time.perf_counter()
+    try:
+        workload = load_workload(task.workload_path, task.sets)
+        result = run_workload(workload)
+        if result.meta["interrupted"]:
+            # only in-process runs see Ctrl-C here (pool workers ignore SIGINT): a partial point
+            # is not a result
+            raise KeyboardInterrupt
+        images_csv = result.tables["images"].to_csv(index=False, float_format=FLOAT_FORMAT,
+                                                    lineterminator="\n")
+        meta = result.meta
+        return {"status": "ok", "point_id": task.point_id, "images_csv": images_csv,
+                "summary": _summary(result.tables),
+                "run": {"images": meta["images"], "mode": meta["mode"], "engine": meta["engine"],
+                        "baseline": meta["baseline"], "chips": meta["chips"],
+                        "distinct_works": meta["distinct_works"]},
+                "seconds": time.perf_counter() - start}
+    except InputError as exc:
+        return failure(task.point_id, str(exc), None, time.perf_counter() - start)
+    except Exception as exc:  # noqa: BLE001 - a failing point must not stop the sweep
+        return failure(task.point_id, f"{type(exc).__name__}: {exc}", traceback.format_exc(),
+                       time.perf_counter() - start)
+
+
+def failure(point_id: str, error: str, trace: str | None = None,
+            seconds: float | None = None) -> dict[str, Any]:
+    """The result of a point that could not be run."""
+    return {"status": "failed", "point_id": point_id, "error": error, "traceback": trace,
+            "seconds": seconds}
