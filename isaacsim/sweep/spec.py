@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ def _workload_file(chk: Checker, raw: dict, folder: Path) -> Path | None:
     text = chk.string(raw, "workload", "$") if "workload" in raw else None
     if text is None:
         return None
-    path = Path(text) if Path(text).is_absolute() else folder / text
+    path = Path(text) if Path(text).is_absolute() else Path(os.path.normpath(folder / text))
     if not path.is_file():
         chk.add("$.workload", f"workload file not found: {path} (a relative path is taken from "
                               f"the spec's folder {folder})")
