@@ -201,3 +201,14 @@ def test_ctrl_c_keeps_finished_points_and_writes_no_tables(tmp_path, monkeypatch
     monkeypatch.setattr(local_backend, "run_point", real)
     rest = _sweep(spec, tmp_path / "out", jobs=1)
     assert rest.reused == [calls[0]] and len(rest.simulated) == 2
+
+
+def test_docs_show_the_acceptance_spec_as_shipped():
+    text = (ROOT / "docs" / "sweeps.md").read_text(encoding="utf-8")
+    block = text.split("```json\n", 1)[1].split("```", 1)[0]
+    shipped = ROOT / "scripts" / "specs" / "acceptance_sweep.json"
+    assert json.loads(block) == json.loads(shipped.read_text(encoding="utf-8"))
+    sweep = load_sweep(shipped)
+    assert [pp.point.label for pp in sweep.points] == [
+        "precision.weight_bits=16, crop.fraction=0.125", "precision.weight_bits=16, crop.fraction=0.25",
+        "precision.weight_bits=8, crop.fraction=0.125", "precision.weight_bits=8, crop.fraction=0.25"]

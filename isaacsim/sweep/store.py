@@ -97,9 +97,8 @@ class PointStore:
         counts = {"points": len(records), "ok": status.count("ok"),
                   "failed": status.count("failed"), "missing": status.count("missing"),
                   "rows": len(results)}
-        meta = {"format_version": FORMAT_VERSION, "spec": sweep.source, "name": sweep.name,
-                "description": sweep.description, "workload": sweep.workload,
-                "sweep": sweep.raw, "counts": counts, "versions": versions}
+        meta = {"format_version": FORMAT_VERSION, "spec": sweep.source, "sweep": sweep.raw,
+                "counts": counts, "versions": versions}
         atomic_write_text(self.out / "sweep.json", dumps(meta))
         return counts
 
