@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"isaacsim {args.command}: error: {exc}", file=sys.stderr)
         print("(run with --debug to see a traceback)", file=sys.stderr)
         return EXIT_INPUT_ERROR
+    except BrokenPipeError:
+        # the reader of our output went away (e.g. `| head`): stop quietly, like other Unix tools
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         if debug:
             raise
