@@ -101,7 +101,8 @@ def count_events(lowered: Lowered, images: list[ImageWork], result: TimingResult
             c["array_reads"][:, n] = blocks * cb * per_op_bits
             c["dac_drives"][:, n] = rows * cb * per_op_bits
             c["adc_conversions"][:, n] = blocks * cols * per_op_bits
-            c["ir_bytes"][:, n] = rows * cb * (VALUE_BYTES + per_op_bits * arch.dac_bits // 8)
+            c["ir_bytes"][:, n] = (rows * cb * VALUE_BYTES
+                                   + c["dac_drives"][:, n] * arch.dac_bits // 8)
         else:
             c["array_vector_ops"][:, n] = ops[:, n] * rb * cb
             c["array_reads"][:, n] = bitc[:, n] * rb * cb
