@@ -1,0 +1,207 @@
+"""Shared helpers of the experiment scripts (docs/experiments.md).
+
+Each script generates the traces it needs, runs one or more sweep specs from `scripts/specs/`
+through the sweep library (`isaacsim.sweep`, the code behind `python -m isaacsim sweep`), and
+writes `<name>.csv` tables, a `<name>.md` snippet with the same tables in Markdown and, when
+matplotlib is importable, `<name>.png` into the output folder (default `docs/experiments/`).
+
+Sweep folders and generated traces go into a work folder: a temporary one removed at the end
+(default, so every run reflects the current code), or ``--work DIR`` to keep them; a rerun with
+the same ``--work`` resumes and reuses the stored points (docs/sweeps.md section 4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from isaacsim.jsonio import atomic_write_text, dumps
+from isaacsim.report import FLOAT_FORMAT
+from isaacsim.sweep import load_sweep, plan_sweep, run_sweep
+from isaacsim.traces import load_trace, synth_text, trace_stats
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = ROOT / "scripts" / "specs"
+DEFAULT_OUT = ROOT / "docs" / "experiments"
+SEED_SAVING = 0.33
+"""The seed's mean compute-energy saving of activation cropping on ISAAC ("33 % on average")."""
+
+
+# --- command line and folders ------------------------------------------------------------------
+
+def parser(doc: str) -> argparse.ArgumentParser:
+    """The options every script takes: --out, --work, --jobs, --quick."""
+    p = argparse.ArgumentParser(description=doc.strip().splitlines()[0],
+                                epilog="See docs/experiments.md.")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                   help="where the tables, snippets and figures go (default docs/experiments/)")
+    p.add_argument("--work", type=Path, default=None, metavar="DIR",
+                   help="keep traces and sweep folders here and resume from them (default: a "
+                        "temporary folder, removed at the end)")
+    p.add_argument("--jobs", type=int, default=2, metavar="N",
+                   help="sweep worker processes (default 2)")
+    p.add_argument("--quick", action="store_true",
+                   help="few images, for tests: same tables, numbers not for quoting")
+    return p
+
+
+@contextlib.contextmanager
+def workspace(args: argparse.Namespace, name: str) -> Iterator[Path]:
+    """The script's work folder: ``--work DIR/<name>`` (kept) or a temporary folder (removed)."""
+    if args.work is not None:
+        folder = args.work / name
+        folder.mkdir(parents=True, exist_ok=True)
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix=f"isaacsim-{name}-") as tmp:
+        yield Path(tmp)
+
+
+@contextlib.contextmanager
+def timed(name: str) -> Iterator[None]:
+    """Print how long the block took (on stdout; never written into a table)."""
+    start = time.perf_counter()
+    yield
+    print(f"{name}: {time.perf_counter() - start:.1f} s")
+
+
+# --- traces ------------------------------------------------------------------------------------
+
+def synth(path: Path, *, network: str, images: int, seed: int, fraction: str = "0.25",
+          policy: str = "oracle") -> Path:
+    """Write the trace ``python -m isaacsim traces synth`` writes for these arguments to `path`.
+
+    Byte-identical to the command's output (both use `isaacsim.traces.synth_text`); the command is
+    recorded in the file's header.
+    """
+    atomic_write_text(path, synth_text(network=network, images=images, seed=seed,
+                                       fraction=fraction, policy=policy))
+    return path
+
+
+def stats(path: Path) -> dict:
+    """``python -m isaacsim traces stats FILE --json`` as a dict, plus the croppable-only mean."""
+    s = trace_stats(load_trace(path))
+    return {**s.as_dict(), "mean_area_saved_croppable": s.mean_area_saved_croppable}
+
+
+# --- sweeps ------------------------------------------------------------------------------------
+
+def run_spec(name: str, folder: Path, *, jobs: int, images: int | None = None
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run ``scripts/specs/<name>.json`` into ``folder/<name>/``; (points.csv, results.csv).
+
+    The spec is copied into `folder` first with its workload path made relative to the copy, so
+    trace names that are bare file names refer to traces generated into `folder` (the copy runs as
+    is with ``python -m isaacsim sweep``). `images` is the sweep's ``--images`` (quick runs).
+    """
+    spec = json.loads((SPECS / f"{name}.json").read_text(encoding="utf-8"))
+    workload = (SPECS / spec["workload"]).resolve()
+    spec["workload"] = os.path.relpath(workload, folder.resolve()).replace(os.sep, "/")
+    copy = folder / f"{name}.json"
+    atomic_write_text(copy, dumps(spec))
+    out = folder / name
+    plan = plan_sweep(load_sweep(copy, images=images), out)
+    print(f"sweep {name}: {len(plan.todo)} of {len(plan.sweep.points)} points to run",
+          file=sys.stderr)
+    outcome = run_sweep(plan, jobs=jobs)
+    if outcome.interrupted:
+        raise KeyboardInterrupt
+    if outcome.failed:
+        lines = [f"  {pp.point.label}: {err}" for pp, err in outcome.failed]
+        raise SystemExit(f"sweep {name}: {len(outcome.failed)} points failed\n" + "\n".join(lines))
+    text = {"image_id": str, "crop": str, "label": str}
+    return (pd.read_csv(out / "points.csv", dtype=text),
+            pd.read_csv(out / "results.csv", dtype=text))
+
+
+def describe(values: pd.Series) -> dict[str, float]:
+    """Mean, median, 5th and 95th percentile of a per-image column."""
+    v = values.to_numpy(dtype=np.float64)
+    return {"mean": float(v.mean()), "median": float(np.median(v)),
+            "p5": float(np.percentile(v, 5)), "p95": float(np.percentile(v, 95))}
+
+
+# --- tables and figures ------------------------------------------------------------------------
+
+def write_csv(df: pd.DataFrame, out: Path, name: str) -> Path:
+    """``out/<name>.csv`` with isaacsim's float format (10 significant digits), atomically."""
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    path = out / f"{name}.csv"
+    atomic_write_text(path, buf.getvalue())
+    return path
+
+
+def markdown(df: pd.DataFrame, formats: dict[str, str] | None = None) -> str:
+    """A Markdown table; `formats` maps a column to a format spec (``".1%"``, ``",.0f"``, ...)."""
+    formats = formats or {}
+
+    def cell(col: str, value) -> str:
+        if isinstance(value, float) and np.isnan(value):
+            return ""
+        spec = formats.get(col)
+        return format(value, spec) if spec else str(value)
+
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in df.columns) + "|"
+    rows = ["| " + " | ".join(cell(c, v) for c, v in zip(df.columns, row)) + " |"
+            for row in df.itertuples(index=False)]
+    return "\n".join([head, rule, *rows]) + "\n"
+
+
+def write_snippet(out: Path, name: str, title: str, sections: list[tuple[str, str]]) -> Path:
+    """``out/<name>.md``: the script's tables in Markdown, for docs/experiments.md."""
+    parts = [f"<!-- generated by scripts/{name}.py; do not edit -->\n", f"### {title}\n"]
+    for heading, body in sections:
+        parts.append(f"{heading}\n\n{body}" if heading else body)
+    path = out / f"{name}.md"
+    atomic_write_text(path, "\n".join(parts))
+    return path
+
+
+@contextlib.contextmanager
+def figure(out: Path, name: str, **subplots) -> Iterator[tuple | None]:
+    """``(fig, axes)`` to draw on, saved as ``out/<name>.png``; None without matplotlib.
+
+    Without matplotlib (the optional ``plot`` extra) the figure is skipped with a note on stderr.
+    """
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"{name}.png skipped: matplotlib is not installed "
+              f"(pip install -e '.[plot]')", file=sys.stderr)
+        yield None
+        return
+    fig, axes = plt.subplots(**subplots)
+    try:
+        yield fig, axes
+        fig.tight_layout()
+        path = out / f"{name}.png"
+        tmp = path.with_name(f".{path.name}.tmp")
+        fig.savefig(tmp, dpi=110, format="png", metadata={"Software": None})
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+
+
+def ensure_out(args: argparse.Namespace) -> Path:
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args.out
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
