@@ -31,6 +31,8 @@ from isaacsim.report import FLOAT_FORMAT
 from isaacsim.sweep import load_sweep, plan_sweep, run_sweep
 from isaacsim.traces import load_trace, synth_text, trace_stats
 
+PATH_KEYS = ("trace", "network", "arch")
+"""Override keys whose values may be files (docs/sweeps.md, Paths)."""
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "scripts" / "specs"
 DEFAULT_OUT = ROOT / "docs" / "experiments"
@@ -90,6 +92,11 @@ def synth(path: Path, *, network: str, images: int, seed: int, fraction: str = "
     return path
 
 
+def sides(vector: str) -> str:
+    """The sides a crop vector [TOP, BOTTOM, LEFT, RIGHT] removes: ``"1011"`` -> ``"TLR"``."""
+    return "".join(s for s, bit in zip("TBLR", vector) if bit == "1") or "none"
+
+
 def stats(path: Path) -> dict:
     """``python -m isaacsim traces stats FILE --json`` as a dict, plus the croppable-only mean."""
     s = trace_stats(load_trace(path))
@@ -102,13 +109,17 @@ def run_spec(name: str, folder: Path, *, jobs: int, images: int | None = None
              ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run ``scripts/specs/<name>.json`` into ``folder/<name>/``; (points.csv, results.csv).
 
-    The spec is copied into `folder` first with its workload path made relative to the copy, so
-    trace names that are bare file names refer to traces generated into `folder` (the copy runs as
-    is with ``python -m isaacsim sweep``). `images` is the sweep's ``--images`` (quick runs).
+    The spec is copied into `folder` first, with the paths of files next to the spec (workload,
+    traces, networks) rewritten relative to the copy, so that trace names of files not in
+    `scripts/specs/` name traces the script generated into `folder` (the copy runs as is with
+    ``python -m isaacsim sweep``). `images` is the sweep's ``--images`` (quick runs).
     """
     spec = json.loads((SPECS / f"{name}.json").read_text(encoding="utf-8"))
-    workload = (SPECS / spec["workload"]).resolve()
-    spec["workload"] = os.path.relpath(workload, folder.resolve()).replace(os.sep, "/")
+    spec["workload"] = _rebase(spec["workload"], folder)
+    for entry in spec.get("points", []):
+        entry.update({k: _rebase(entry[k], folder) for k in PATH_KEYS if k in entry})
+    for key in set(PATH_KEYS) & set(spec.get("grid", {})):
+        spec["grid"][key] = [_rebase(v, folder) for v in spec["grid"][key]]
     copy = folder / f"{name}.json"
     atomic_write_text(copy, dumps(spec))
     out = folder / name
@@ -126,11 +137,54 @@ def run_spec(name: str, folder: Path, *, jobs: int, images: int | None = None
             pd.read_csv(out / "results.csv", dtype=text))
 
 
+def _rebase(value, folder: Path):
+    """A spec path that names a file relative to scripts/specs/, made relative to `folder`."""
+    if not isinstance(value, str) or not (SPECS / value).is_file():
+        return value
+    return os.path.relpath((SPECS / value).resolve(), folder.resolve()).replace(os.sep, "/")
+
+
 def describe(values: pd.Series) -> dict[str, float]:
     """Mean, median, 5th and 95th percentile of a per-image column."""
     v = values.to_numpy(dtype=np.float64)
     return {"mean": float(v.mean()), "median": float(np.median(v)),
             "p5": float(np.percentile(v, 5)), "p95": float(np.percentile(v, 95))}
+
+
+# --- precision tables -------------------------------------------------------------------------
+
+PRECISION_NOTE = (
+    "Means per image over the oracle-cropped trace. `baseline_*`: the same images uncropped at "
+    "that precision; `*_rel`: relative to the first row's uncropped value (`energy_rel` is the "
+    "cropped energy, so it combines precision and cropping); `compute_energy_saving`: the mean "
+    "saving of cropping against the uncropped baseline at the same precision.\n")
+
+
+def precision_row(point: dict) -> dict:
+    """A points.csv row as energies (uJ per image) and latency, uncropped and cropped."""
+    return {"baseline_energy_uj": point["baseline_energy_pj_mean"] / 1e6,
+            "baseline_compute_energy_uj": point["baseline_compute_energy_pj_mean"] / 1e6,
+            "baseline_latency_cycles": point["baseline_latency_cycles_mean"],
+            "energy_uj": point["energy_pj_mean"] / 1e6,
+            "compute_energy_uj": point["compute_energy_pj_mean"] / 1e6,
+            "latency_cycles": point["latency_cycles_mean"],
+            "compute_energy_saving": point["compute_energy_saving_mean"],
+            "energy_saving": point["energy_saving_mean"],
+            "latency_saving": point["latency_saving_mean"]}
+
+
+def relative_to_first(df: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Add ``<col>_rel`` columns: energies and latency (uncropped and cropped) and `extra`,
+    divided by the first row's uncropped value (the first row is the full-precision point)."""
+    df = df.copy()
+    for col in ("energy_uj", "compute_energy_uj", "latency_cycles"):
+        first = df[f"baseline_{col}"].iloc[0]
+        stem = col.removesuffix("_uj").removesuffix("_cycles")
+        df[f"baseline_{stem}_rel"] = df[f"baseline_{col}"] / first
+        df[f"{stem}_rel"] = df[col] / first
+    for col in extra:
+        df[f"{col}_rel"] = df[col] / df[col].iloc[0]
+    return df
 
 
 # --- tables and figures ------------------------------------------------------------------------

@@ -25,10 +25,6 @@ OBJECT_IMAGES, OBJECT_SEED = 20_000, 1
 """Synthetic images for the object-intact share (the sample of docs/crop-potential.md)."""
 
 
-def sides(vector: str) -> str:
-    return "".join(s for s, bit in zip("TBLR", vector) if bit == "1") or "none"
-
-
 def object_intact(images: int) -> dict[str, float]:
     """Per vector, the share of synthetic images whose object box lies outside every cropped band."""
     _, free = synthesize(images, OBJECT_SEED, FRACTION, "none")
@@ -40,7 +36,7 @@ def table(results: pd.DataFrame, intact: dict[str, float]) -> pd.DataFrame:
     rows = []
     for vector, g in results.groupby("crop", sort=True):
         latency, base = g["latency_cycles"].mean(), g["baseline_latency_cycles"].mean()
-        rows.append({"crop": vector, "sides": sides(vector), "area_removed": float(areas[vector]),
+        rows.append({"crop": vector, "sides": c.sides(vector), "area_removed": float(areas[vector]),
                      "compute_energy_saving": g["compute_energy_saving"].mean(),
                      "energy_saving": g["energy_saving"].mean(),
                      "latency_cycles": latency, "baseline_latency_cycles": base,

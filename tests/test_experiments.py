@@ -1,0 +1,118 @@
+"""The experiment scripts (scripts/, docs/experiments.md): quick runs into a temporary folder, the
+shape and sanity of their tables, and the inputs they rely on."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from isaacsim.crop import ALL_VECTORS
+from isaacsim.traces import synth_text
+from isaacsim.workload import load_workload
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = ROOT / "scripts"
+VECTORS = [str(v) for v in ALL_VECTORS]
+HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
+
+
+def run_script(name: str, out: Path, *extra: str) -> str:
+    done = subprocess.run([sys.executable, str(SCRIPTS / f"{name}.py"), "--quick", "--jobs", "1",
+                           "--out", str(out), *extra],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (out / f"{name}.csv").is_file() and (out / f"{name}.md").is_file()
+    assert (out / f"{name}.png").is_file() == HAVE_MATPLOTLIB
+    return done.stdout
+
+
+def read(out: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(out / f"{name}.csv", dtype={"crop": str})
+
+
+def test_naive_crop_quick(tmp_path):
+    run_script("naive_crop", tmp_path)
+    df = read(tmp_path, "naive_crop").set_index("crop")
+    assert list(df.index) == VECTORS
+    saving = df["compute_energy_saving"]
+    assert saving["0000"] == 0 and df.loc["0000", "latency_change"] == 0
+    assert df.loc["0000", "object_intact_share"] == 1
+    # cropping more sides saves strictly more, in compute energy and in latency
+    for small in VECTORS:
+        for big in VECTORS:
+            if small != big and int(small, 2) & int(big, 2) == int(small, 2):
+                assert saving[big] > saving[small], (small, big)
+                assert df.loc[big, "latency_cycles"] < df.loc[small, "latency_cycles"]
+    # the compute saving follows the removed area, a little below it (floor keeps rows)
+    cropped = df.drop(index="0000")
+    assert ((cropped["compute_energy_saving"] <= cropped["area_removed"])
+            & (cropped["compute_energy_saving"] > cropped["area_removed"] - 0.02)).all()
+
+
+def test_crop_potential_quick(tmp_path):
+    run_script("crop_potential", tmp_path)
+    hist = read(tmp_path, "crop_potential")
+    assert list(hist["crop"]) == VECTORS
+    summary = read(tmp_path, "crop_potential_summary").set_index("fraction")
+    for f in ("1/4", "1/8"):
+        share = hist[f"images_f{f}"]
+        assert share.sum() == pytest.approx(1)
+        assert summary.loc[f, "croppable"] == pytest.approx(1 - share.iloc[0])
+        assert 0 < summary.loc[f, "vgg16_compute_energy_saving"] < 0.75
+    # a smaller band leaves more images croppable
+    assert summary.loc["1/8", "croppable"] > summary.loc["1/4", "croppable"]
+
+
+def test_combined_quick(tmp_path):
+    run_script("combined", tmp_path)
+    df = read(tmp_path, "combined")
+    assert len(df) == 6 and df.iloc[0][["weight_bits", "activation_bits"]].tolist() == [16, 16]
+    # fewer weight bits: less energy uncropped; cropping saves nearly the same share
+    w16 = df[df["activation_bits"] == 16].set_index("weight_bits")
+    assert w16.loc[8, "baseline_compute_energy_uj"] < w16.loc[16, "baseline_compute_energy_uj"]
+    assert abs(df["compute_saving_minus_16_16_pp"]).max() < 0.5
+    comp = read(tmp_path, "combined_components")
+    assert comp["share_w16a16"].sum() == pytest.approx(1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["overall_savings", "weight_precision", "activation_precision"])
+def test_other_scripts_quick(tmp_path, name):
+    run_script(name, tmp_path)
+    df = read(tmp_path, name)
+    rows = {"overall_savings": 6, "weight_precision": 6, "activation_precision": 9}[name]
+    assert len(df) == rows
+    assert ((df["compute_energy_saving" if name != "overall_savings"
+                else "compute_energy_saving_mean"] > 0.2)).all()
+
+
+@pytest.mark.slow
+def test_run_all_quick(tmp_path):
+    done = subprocess.run([sys.executable, str(SCRIPTS / "run_all.py"), "--quick", "--jobs", "2",
+                           "--out", str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "total" in done.stdout
+    assert len(list(tmp_path.glob("*.csv"))) == 8 and len(list(tmp_path.glob("*.md"))) == 6
+
+
+def test_overall_spec_points_match_workloads():
+    """The overall-savings spec sets each network's network and trace as its workload does."""
+    spec = json.loads((SCRIPTS / "specs" / "overall_savings.json").read_text())
+    for point in spec["points"]:
+        w = load_workload(ROOT / "workloads" / f"{point['network']}_cropped.json")
+        assert w.network.name == point["network"]
+        assert Path(w.trace).resolve() == (SCRIPTS / "specs" / point["trace"]).resolve()
+
+
+@pytest.mark.parametrize("network", ["alexnet", "resnet18"])
+def test_shipped_traces_regenerate(network):
+    """traces/<network>_synth_1000.csv is what its documented synth command writes."""
+    text = synth_text(network=network, images=1000, seed=0, fraction="0.25", policy="oracle")
+    assert (ROOT / "traces" / f"{network}_synth_1000.csv").read_text() == text
