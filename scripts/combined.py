@@ -68,7 +68,7 @@ def plot(df: pd.DataFrame, out) -> None:
                         ha="center", va="bottom", fontsize=8)
         ax.set_xticks(x, labels)
         ax.set_xlabel("weight bits / activation bits")
-        ax.set_ylabel("compute energy per image, relative to W16/A16 uncropped")
+        ax.set_ylabel("compute energy per image\n(W16/A16 uncropped = 1)")
         ax.set_title("VGG-16 on ISAAC-CE: cropping with reduced precision")
         ax.legend()
         ax.grid(axis="y", alpha=0.3)

@@ -41,8 +41,8 @@ def plot(df: pd.DataFrame, out) -> None:
         if fig is None:
             return
         _, ax = fig
-        for col, label in (("arrays_rel", "arrays (area)"),
-                           ("baseline_energy_rel", "energy, uncropped"),
+        ax.plot(df["weight_bits"], df["arrays_rel"], "s--", color="gray", label="arrays (area)")
+        for col, label in (("baseline_energy_rel", "energy, uncropped"),
                            ("baseline_compute_energy_rel", "compute energy, uncropped"),
                            ("baseline_latency_rel", "latency, uncropped"),
                            ("energy_rel", "energy, oracle-cropped")):

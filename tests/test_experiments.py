@@ -116,3 +116,17 @@ def test_shipped_traces_regenerate(network):
     """traces/<network>_synth_1000.csv is what its documented synth command writes."""
     text = synth_text(network=network, images=1000, seed=0, fraction="0.25", policy="oracle")
     assert (ROOT / "traces" / f"{network}_synth_1000.csv").read_text() == text
+
+
+def test_experiments_doc_shows_the_written_tables():
+    """docs/experiments.md holds every table row of the scripts' snippets in docs/experiments/."""
+    doc = (ROOT / "docs" / "experiments.md").read_text()
+    names = ["crop_potential", "naive_crop", "overall_savings", "weight_precision",
+             "activation_precision", "combined"]
+    for name in names:
+        snippet = (ROOT / "docs" / "experiments" / f"{name}.md").read_text()
+        rows = [line for line in snippet.splitlines() if line.startswith("|")]
+        assert rows, name
+        missing = [line for line in rows if line not in doc]
+        assert not missing, f"{name}.md rows not in docs/experiments.md: {missing[:2]}"
+        assert f"experiments/{name}.png" in doc
