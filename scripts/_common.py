@@ -36,8 +36,6 @@ PATH_KEYS = ("trace", "network", "arch")
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "scripts" / "specs"
 DEFAULT_OUT = ROOT / "docs" / "experiments"
-SEED_SAVING = 0.33
-"""The seed's mean compute-energy saving of activation cropping on ISAAC ("33 % on average")."""
 
 
 # --- command line and folders ------------------------------------------------------------------
@@ -253,9 +251,6 @@ def figure(out: Path, name: str, **subplots) -> Iterator[tuple | None]:
 
 
 def ensure_out(args: argparse.Namespace) -> Path:
+    """The output folder, created."""
     args.out.mkdir(parents=True, exist_ok=True)
     return args.out
-
-
-def pct(x: float) -> str:
-    return f"{100 * x:.1f} %"

@@ -28,18 +28,17 @@ def table(grid: pd.DataFrame, stripes: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot(df: pd.DataFrame, out) -> None:
-    with c.figure(out, NAME, figsize=(6.5, 4)) as fig:
-        if fig is None:
+    with c.figure(out, NAME, figsize=(6.5, 4)) as drawn:
+        if drawn is None:
             return
-        _, ax = fig
+        _, ax = drawn
         uniform = df[df["activation_bits"] != STRIPES]
         bits = uniform["activation_bits"].astype(int)
         stripes = df[df["activation_bits"] == STRIPES]
-        for k, (col, label) in enumerate((("baseline_energy_rel", "energy, uncropped"),
-                                          ("baseline_compute_energy_rel",
-                                           "compute energy, uncropped"),
-                                          ("baseline_latency_rel", "latency, uncropped"),
-                                          ("energy_rel", "energy, oracle-cropped"))):
+        for col, label in (("baseline_energy_rel", "energy, uncropped"),
+                           ("baseline_compute_energy_rel", "compute energy, uncropped"),
+                           ("baseline_latency_rel", "latency, uncropped"),
+                           ("energy_rel", "energy, oracle-cropped")):
             line, = ax.plot(bits, uniform[col], "o-", label=label)
             ax.plot([17.2], stripes[col], "*", markersize=11, color=line.get_color())
         ax.set_xticks([*bits, 17.2], [*map(str, bits), "Stripes"])

@@ -55,10 +55,10 @@ def components(points: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot(df: pd.DataFrame, out) -> None:
-    with c.figure(out, NAME, figsize=(6.5, 4)) as fig:
-        if fig is None:
+    with c.figure(out, NAME, figsize=(6.5, 4)) as drawn:
+        if drawn is None:
             return
-        _, ax = fig
+        _, ax = drawn
         labels = [f"W{r.weight_bits}/A{r.activation_bits}" for r in df.itertuples()]
         x = np.arange(len(df))
         ax.bar(x - 0.2, df["baseline_compute_energy_rel"], 0.4, label="uncropped")

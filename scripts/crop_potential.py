@@ -64,10 +64,10 @@ def summary_table(found: dict[str, dict], points: pd.DataFrame, results: pd.Data
 
 
 def plot(hist: pd.DataFrame, out) -> None:
-    with c.figure(out, NAME, figsize=(8, 4)) as fig:
-        if fig is None:
+    with c.figure(out, NAME, figsize=(8, 4)) as drawn:
+        if drawn is None:
             return
-        _, ax = fig
+        _, ax = drawn
         x = np.arange(len(hist))
         for k, f in enumerate(FRACTIONS):
             ax.bar(x + (k - 0.5) * 0.4, 100 * hist[f"images_f{label(f)}"], 0.4,

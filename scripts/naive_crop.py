@@ -26,7 +26,7 @@ OBJECT_IMAGES, OBJECT_SEED = 20_000, 1
 
 
 def object_intact(images: int) -> dict[str, float]:
-    """Per vector, the share of synthetic images whose object box lies outside every cropped band."""
+    """Per vector, the share of synthetic images whose object lies outside every cropped band."""
     _, free = synthesize(images, OBJECT_SEED, FRACTION, "none")
     return {str(v): float(np.mean((free & v.index) == v.index)) for v in ALL_VECTORS}
 
@@ -46,10 +46,10 @@ def table(results: pd.DataFrame, intact: dict[str, float]) -> pd.DataFrame:
 
 
 def plot(df: pd.DataFrame, out) -> None:
-    with c.figure(out, NAME, nrows=1, ncols=1, figsize=(8, 4)) as fig:
-        if fig is None:
+    with c.figure(out, NAME, nrows=1, ncols=1, figsize=(8, 4)) as drawn:
+        if drawn is None:
             return
-        _, ax = fig
+        _, ax = drawn
         x = np.arange(len(df))
         ax.bar(x - 0.2, 100 * df["compute_energy_saving"], 0.4, label="compute-energy saving")
         ax.bar(x + 0.2, -100 * df["latency_change"], 0.4, label="latency reduction")

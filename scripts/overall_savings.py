@@ -40,17 +40,18 @@ def table(points: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
                     "baseline_throughput_images_per_s": p.baseline_throughput_images_per_s})
         rows.append(row)
     df = pd.DataFrame(rows)
-    df["throughput_gain"] = df["throughput_images_per_s"] / df["baseline_throughput_images_per_s"] - 1
+    df["throughput_gain"] = (df["throughput_images_per_s"]
+                             / df["baseline_throughput_images_per_s"] - 1)
     order = {n: i for i, n in enumerate(NETWORKS)}
-    return df.sort_values(["mode", "network"], key=lambda s: s.map(order) if s.name == "network"
-                          else s.map({"single": 0, "stream": 1}), kind="stable")
+    rank = {**order, "single": 0, "stream": 1}
+    return df.sort_values(["mode", "network"], key=lambda col: col.map(rank), kind="stable")
 
 
 def plot(points: pd.DataFrame, results: pd.DataFrame, out) -> None:
-    with c.figure(out, NAME, nrows=1, ncols=3, figsize=(12, 3.6), sharey=True) as fig:
-        if fig is None:
+    with c.figure(out, NAME, nrows=1, ncols=3, figsize=(12, 3.6), sharey=True) as drawn:
+        if drawn is None:
             return
-        _, axes = fig
+        fig, axes = drawn
         single = points[points["mode"] == "single"]
         bins = np.linspace(0, 0.8, 17)
         for ax, (col, title) in zip(axes, SAVINGS.items()):
@@ -64,7 +65,7 @@ def plot(points: pd.DataFrame, results: pd.DataFrame, out) -> None:
             ax.grid(alpha=0.3)
             ax.legend(fontsize=7)
         axes[0].set_ylabel("% of images")
-        fig[0].suptitle("Oracle cropping (f = 1/4) against the uncropped baseline, ISAAC-CE 16-bit")
+        fig.suptitle("Oracle cropping (f = 1/4) against the uncropped baseline, ISAAC-CE 16-bit")
 
 
 def main() -> None:

@@ -37,10 +37,10 @@ def table(points: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot(df: pd.DataFrame, out) -> None:
-    with c.figure(out, NAME, figsize=(6.5, 4)) as fig:
-        if fig is None:
+    with c.figure(out, NAME, figsize=(6.5, 4)) as drawn:
+        if drawn is None:
             return
-        _, ax = fig
+        _, ax = drawn
         ax.plot(df["weight_bits"], df["arrays_rel"], "s--", color="gray", label="arrays (area)")
         for col, label in (("baseline_energy_rel", "energy, uncropped"),
                            ("baseline_compute_energy_rel", "compute energy, uncropped"),
