@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from isaacsim import accounting as acc
 from isaacsim import engine as fast_engine

@@ -8,7 +8,7 @@ import pytest
 
 from isaacsim.cli import main
 from isaacsim.crop import ALL_VECTORS, removed_area_fraction
-from isaacsim.traces import (croppable_sides, draw_boxes, load_trace, oracle_choice, synth_text,
+from isaacsim.traces import (croppable_sides, draw_boxes, oracle_choice, synth_text,
                              synthesize, trace_stats)
 
 REPO = Path(__file__).parents[1]
