@@ -11,6 +11,8 @@ from isaacsim.lowering import lower
 from isaacsim.mapping import map_network
 from isaacsim.network import network_from_dict
 
+from plans import image
+
 IMA_COMPONENTS = ("xbar", "dac", "adc", "sample_hold", "ima_shift_add", "ir", "ima_or")
 
 
@@ -29,7 +31,6 @@ def test_busy_ima_draws_the_ima_power(sets):
     assert mapping.layers[0].arrays == arch.arrays_per_ima
     lowered = lower(net, mapping, arch)
     plan = lowered.plan
-    from plans import image
     work = image(plan)
     result = simulate(plan, [work])
     counts = accounting.count_events(lowered, [work], result)
