@@ -99,6 +99,14 @@ class Checker:
             return value[key]
         return default
 
+    def format_version(self, value: Mapping, expected: int, path: str = "$") -> None:
+        """Record a problem when `value["format_version"]` is present and not `expected` (a
+        missing version is left to `keys(..., required=...)`)."""
+        if "format_version" in value and value["format_version"] != expected:
+            self.add(join(path, "format_version"),
+                     f"unsupported format version {describe(value['format_version'])}; this "
+                     f"isaacsim reads format_version {expected}")
+
     # -- scalars -------------------------------------------------------------------------------
     def integer(self, value: Mapping, key: str, path: str, *, minimum: int | None = None,
                 maximum: int | None = None, default: Any = MISSING) -> int | None:

@@ -120,9 +120,7 @@ def load_workload(path: str | Path, sets: dict[str, Any] | None = None) -> Workl
         chk.raise_if_any()
     raw = overrides.apply(raw, own_sets)
     chk.keys(raw, "$", TOP_KEYS, required={"format_version", "network"})
-    if "format_version" in raw and raw["format_version"] != FORMAT_VERSION:
-        chk.add("$.format_version", f"unsupported format version {describe(raw['format_version'])}"
-                                    f"; this isaacsim reads format_version {FORMAT_VERSION}")
+    chk.format_version(raw, FORMAT_VERSION)
     name = chk.string(raw, "name", "$", default=Path(path).stem)
     description = chk.string(raw, "description", "$", default="")
     chk.string(raw, "source", "$", default="")

@@ -84,10 +84,7 @@ def network_from_dict(data: Any, source: str = "<network>") -> Network:
         chk.add("$", f"expected a network description object ({{...}}), got {describe(data)}")
         chk.raise_if_any()
     chk.keys(data, "$", _TOP_KEYS, required={"format_version", "name", "layers", "input"})
-    version = data.get("format_version", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
-        chk.add("$.format_version", f"unsupported format version {describe(version)}; this "
-                                    f"isaacsim reads format_version {FORMAT_VERSION}")
+    chk.format_version(data, FORMAT_VERSION)
     name = chk.string(data, "name", "$", default="")
     src = chk.string(data, "source", "$", default="")
     chk.string(data, "notes", "$", default="")

@@ -63,9 +63,7 @@ def load_sweep(path: str | Path, images: int | None = None) -> Sweep:
     if not chk.obj(raw, "$"):
         chk.raise_if_any()
     chk.keys(raw, "$", TOP_KEYS, required={"format_version", "workload"})
-    if "format_version" in raw and raw["format_version"] != FORMAT_VERSION:
-        chk.add("$.format_version", f"unsupported format version {describe(raw['format_version'])}"
-                                    f"; this isaacsim reads format_version {FORMAT_VERSION}")
+    chk.format_version(raw, FORMAT_VERSION)
     name = chk.string(raw, "name", "$", default=Path(path).stem)
     description = chk.string(raw, "description", "$", default="")
     base = _workload_file(chk, raw, folder)
