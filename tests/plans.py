@@ -196,12 +196,12 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
     b = PlanBuilder(stages)
 
     def link(from_source: bool) -> Link:
-        if from_source or draw(st.floats(0, 1)) < remote_prob:
+        if from_source or draw(st.floats(0, 1, exclude_max=True)) < remote_prob:
             return remote(draw(st.integers(min_cap, max_cap)), draw(st.integers(0, max_latency)))
         return LOCAL
 
     def capacity(need: int) -> int:
-        if draw(st.floats(0, 1)) < unbounded_prob:
+        if draw(st.floats(0, 1, exclude_max=True)) < unbounded_prob:
             return 0
         return need + draw(st.integers(0, max_extra_slots))
 
