@@ -250,6 +250,16 @@ def figure(out: Path, name: str, **subplots) -> Iterator[tuple | None]:
         plt.close(fig)
 
 
+def precision_axes(ax, title: str, ylabel: str) -> None:
+    """The common frame of a "cost versus bits" plot: bits falling to the right, costs from 0."""
+    ax.set_ylabel(ylabel)
+    ax.invert_xaxis()
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+
+
 def ensure_out(args: argparse.Namespace) -> Path:
     """The output folder, created."""
     args.out.mkdir(parents=True, exist_ok=True)

@@ -43,12 +43,8 @@ def plot(df: pd.DataFrame, out) -> None:
             ax.plot([17.2], stripes[col], "*", markersize=11, color=line.get_color())
         ax.set_xticks([*bits, 17.2], [*map(str, bits), "Stripes"])
         ax.set_xlabel("activation bits (every layer); star: Stripes-style per-layer profile")
-        ax.set_ylabel("relative to 16 bits, uncropped")
-        ax.invert_xaxis()
-        ax.set_ylim(bottom=0)
-        ax.set_title("VGG-16 on ISAAC-CE: activation precision")
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
+        c.precision_axes(ax, "VGG-16 on ISAAC-CE: activation precision",
+                         "relative to 16 bits, uncropped")
 
 
 def main() -> None:

@@ -48,13 +48,9 @@ def plot(df: pd.DataFrame, out) -> None:
                            ("energy_rel", "energy, oracle-cropped")):
             ax.plot(df["weight_bits"], df[col], "o-", label=label)
         ax.set_xlabel("weight bits")
-        ax.set_ylabel("relative to 16-bit weights, uncropped")
         ax.set_xticks(df["weight_bits"])
-        ax.invert_xaxis()
-        ax.set_ylim(bottom=0)
-        ax.set_title("VGG-16 on ISAAC-CE: weight precision")
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
+        c.precision_axes(ax, "VGG-16 on ISAAC-CE: weight precision",
+                         "relative to 16-bit weights, uncropped")
 
 
 def main() -> None:
