@@ -1,17 +1,111 @@
-"""Reading JSON input with located errors, and writing output files atomically."""
+"""Reading JSON input safely, with located errors; the one JSON rendering of output.
+
+`parse_json` is the one way isaacsim reads JSON text from a user (files, ``--set`` values, trace
+lines). Beyond the standard parser it refuses what would otherwise be silently accepted or crash
+later: duplicate keys in an object (the last would silently win), nesting deeper than
+`MAX_DEPTH` (no isaacsim input nests more than a few levels; very deep nesting exhausts the
+parser's stack), integers of more than `MAX_INT_DIGITS` digits, and numbers that are not finite
+(``NaN``, ``Infinity``, ``1e400``). Each becomes a `JsonError` naming the place, which the callers
+turn into a located `InputError`.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import json
+import math
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from isaacsim.errors import InputError, Problem
+
+MAX_DEPTH = 64
+"""Deepest nesting of objects and lists accepted (isaacsim's own formats use at most 6)."""
+MAX_INT_DIGITS = 40
+"""Longest integer accepted by the parser; every count has a much smaller range (input-ranges.md)."""
+
+
+class JsonError(ValueError):
+    """Malformed or unacceptable JSON: `place` (``line 3, column 7`` or a JSON path) and `message`."""
+
+    def __init__(self, place: str, message: str, syntax: bool = False):
+        if len(place) > 80:
+            place = place[:60] + "..."
+        super().__init__(f"{place}: {message}" if place else message)
+        self.place = place
+        self.message = message
+        self.syntax = syntax
+        """True when the text is not JSON at all (as opposed to JSON that isaacsim refuses)."""
+
+
+class _Duplicated(dict):
+    """An object in which some keys were given more than once (`keys` in order of repetition)."""
+
+    duplicated: list[str]
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict = {}
+    repeated = []
+    for key, value in pairs:
+        if key in out:
+            repeated.append(key)
+        out[key] = value
+    if repeated:
+        out = _Duplicated(out)
+        out.duplicated = repeated
+    return out
+
+
+def _integer(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise JsonError("", f"an integer of {digits} digits is far outside any accepted range")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise JsonError("", f"the number {text[:40]} is too large to represent")
+    return value
+
+
+def _constant(text: str) -> Any:
+    raise JsonError("", f"{text} is not a JSON number; give a finite number")
+
+
+def _check_tree(value: Any) -> None:
+    """Depth and duplicate keys, walked iteratively (no recursion) with JSON paths."""
+    stack: list[tuple[Any, str, int]] = [(value, "$", 1)]
+    while stack:
+        node, path, depth = stack.pop()
+        if isinstance(node, (dict, list)) and depth > MAX_DEPTH:
+            raise JsonError(path, f"nested more than {MAX_DEPTH} levels deep; isaacsim inputs "
+                                  f"nest only a few levels")
+        if isinstance(node, dict):
+            if isinstance(node, _Duplicated):
+                key = node.duplicated[0]
+                raise JsonError(f"{path}.{key}", f"key '{key}' is given more than once in this "
+                                                 f"object; keep one")
+            stack.extend((v, f"{path}.{k}", depth + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node))
+
+
+def parse_json(text: str) -> Any:
+    """Parse JSON text strictly (see the module doc); raises `JsonError`."""
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs, parse_int=_integer,
+                           parse_float=_float, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise JsonError(f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}",
+                        syntax=True) from None
+    except RecursionError:
+        raise JsonError("", f"nested more than {MAX_DEPTH} levels deep; isaacsim inputs nest "
+                            f"only a few levels") from None
+    _check_tree(value)
+    return value
 
 
 def load_json(path: str | os.PathLike, what: str = "file") -> Any:
@@ -27,51 +121,11 @@ def load_json(path: str | os.PathLike, what: str = "file") -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(str(p), "", f"cannot read {what}: {exc}")) from exc
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(Problem(str(p), f"line {exc.lineno}, column {exc.colno}",
-                                 f"malformed JSON: {exc.msg}")) from exc
+        return parse_json(text)
+    except JsonError as exc:
+        raise InputError(Problem(str(p), exc.place, exc.message)) from None
 
 
 def dumps(obj: Any) -> str:
     """The one JSON rendering used for machine-readable output (stable key order, 2-space indent)."""
     return json.dumps(obj, indent=2, sort_keys=False) + "\n"
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder, then rename."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary folder beside `path`; on success it replaces `path` as a whole.
-
-    On any exception (including KeyboardInterrupt) the temporary folder is removed and `path` is left
-    as it was, so a results folder is never half-written.
-    """
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if p.exists():
-        old = p.with_name(f".{p.name}.old.{os.getpid()}")
-        os.replace(p, old)
-    os.replace(tmp, p)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 from isaacsim.errors import InputError, Problem
+from isaacsim.jsonio import JsonError, parse_json
 
 
-def parse_value(text: str) -> Any:
-    """JSON when it parses (``9``, ``0.25``, ``true``, ``[1, 2]``, ``"x"``), else the raw string."""
+def parse_value(text: str, option: str = "--set") -> Any:
+    """JSON when it parses (``9``, ``0.25``, ``true``, ``[1, 2]``, ``"x"``), else the raw string.
+
+    JSON that isaacsim refuses (``1e400``, ``NaN``, a 5,000-digit integer, duplicate keys, deep
+    nesting) is an `InputError` naming `option`, not a string."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
+        return parse_json(text)
+    except JsonError as exc:
+        if exc.syntax:
+            return text
+        raise InputError(Problem(option, exc.place, exc.message)) from None
 
 
 def parse_sets(items: list[str] | None, option: str = "--set") -> dict[str, Any]:
@@ -28,7 +33,10 @@ def parse_sets(items: list[str] | None, option: str = "--set") -> dict[str, Any]
             problems.append(Problem(f"{option} {item}", "",
                                     "expected KEY=VALUE with a dotted key, e.g. ima.adc.bits=9"))
             continue
-        out[key] = parse_value(value)
+        try:
+            out[key] = parse_value(value, f"{option} {item[:80]}")
+        except InputError as exc:
+            problems += exc.problems
     if problems:
         raise InputError(problems)
     return out

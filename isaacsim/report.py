@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from isaacsim import __version__
-from isaacsim.jsonio import atomic_directory, dumps
+from isaacsim.jsonio import dumps
+from isaacsim.outputs import replace_folder
 
 FLOAT_FORMAT = "%.10g"
 
@@ -42,11 +43,19 @@ def versions() -> dict:
             "numba": numba.__version__, "simpy": simpy.__version__, "pandas": pd.__version__}
 
 
-def write_results(out_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dict) -> Path:
+RUN_KIND = "run"
+"""The kind of folder `write_results` writes (isaacsim.outputs)."""
+
+
+def write_results(out_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dict, *,
+                  option: str = "--out", create_parents: bool = False) -> Path:
     """Write `<name>.csv` for each table and `run.json`, all at once (the folder is replaced
-    atomically: an interrupted write leaves the previous folder, or none, never half a folder)."""
+    atomically: an interrupted write leaves the previous folder, or none, never half a folder).
+
+    An existing `out_dir` is replaced only when it is an earlier run's folder holding nothing else
+    (`isaacsim.outputs.replace_folder`); otherwise `InputError` and nothing is touched."""
     out = Path(out_dir)
-    with atomic_directory(out) as tmp:
+    with replace_folder(out, RUN_KIND, option=option, create_parents=create_parents) as tmp:
         for name, df in tables.items():
             df.to_csv(tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT,
                       lineterminator="\n")

@@ -23,6 +23,7 @@ from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import load_json
 from isaacsim.mapping import PACKINGS, POLICIES, Mapping, map_network
 from isaacsim.network import Network, load_network, resolve_network
+from isaacsim.outputs import check_name
 from isaacsim.precision import Precision, check_precision
 from isaacsim.validate import Checker, describe
 
@@ -122,6 +123,10 @@ def load_workload(path: str | Path, sets: dict[str, Any] | None = None) -> Workl
     chk.keys(raw, "$", TOP_KEYS, required={"format_version", "network"})
     chk.format_version(raw, FORMAT_VERSION)
     name = chk.string(raw, "name", "$", default=Path(path).stem)
+    unsafe = check_name(name) if name is not None else None
+    if unsafe:
+        chk.add("$.name", f"the workload name names its results folder (results/NAME/) and "
+                          f"{unsafe}")
     description = chk.string(raw, "description", "$", default="")
     chk.string(raw, "source", "$", default="")
     extra: list[Problem] = []

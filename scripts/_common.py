@@ -26,10 +26,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from isaacsim.jsonio import atomic_write_text, dumps
+from isaacsim.jsonio import dumps
+from isaacsim.outputs import in_own_folder, own_folder, write_file
 from isaacsim.report import FLOAT_FORMAT
 from isaacsim.sweep import load_sweep, plan_sweep, run_sweep
-from isaacsim.traces import load_trace, synth_text, trace_stats
+from isaacsim.traces import load_trace, synth_text, trace_stats, written_by_isaacsim
 
 PATH_KEYS = ("trace", "network", "arch")
 """Override keys whose values may be files (docs/sweeps.md, Paths)."""
@@ -60,9 +61,7 @@ def parser(doc: str) -> argparse.ArgumentParser:
 def workspace(args: argparse.Namespace, name: str) -> Iterator[Path]:
     """The script's work folder: ``--work DIR/<name>`` (kept) or a temporary folder (removed)."""
     if args.work is not None:
-        folder = args.work / name
-        folder.mkdir(parents=True, exist_ok=True)
-        yield folder
+        yield own_folder(args.work / name, "experiment-work", option="--work", create_parents=True)
         return
     with tempfile.TemporaryDirectory(prefix=f"isaacsim-{name}-") as tmp:
         yield Path(tmp)
@@ -85,8 +84,8 @@ def synth(path: Path, *, network: str, images: int, seed: int, fraction: str = "
     Byte-identical to the command's output (both use `isaacsim.traces.synth_text`); the command is
     recorded in the file's header.
     """
-    atomic_write_text(path, synth_text(network=network, images=images, seed=seed,
-                                       fraction=fraction, policy=policy))
+    write_file(path, synth_text(network=network, images=images, seed=seed, fraction=fraction,
+                                policy=policy), owned=written_by_isaacsim)
     return path
 
 
@@ -119,7 +118,7 @@ def run_spec(name: str, folder: Path, *, jobs: int, images: int | None = None
     for key in set(PATH_KEYS) & set(spec.get("grid", {})):
         spec["grid"][key] = [_rebase(v, folder) for v in spec["grid"][key]]
     copy = folder / f"{name}.json"
-    atomic_write_text(copy, dumps(spec))
+    write_file(copy, dumps(spec), owned=in_own_folder)
     out = folder / name
     plan = plan_sweep(load_sweep(copy, images=images), out)
     print(f"sweep {name}: {len(plan.todo)} of {len(plan.sweep.points)} points to run",
@@ -192,7 +191,7 @@ def write_csv(df: pd.DataFrame, out: Path, name: str) -> Path:
     buf = io.StringIO()
     df.to_csv(buf, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     path = out / f"{name}.csv"
-    atomic_write_text(path, buf.getvalue())
+    write_file(path, buf.getvalue(), owned=in_own_folder)
     return path
 
 
@@ -219,7 +218,7 @@ def write_snippet(out: Path, name: str, title: str, sections: list[tuple[str, st
     for heading, body in sections:
         parts.append(f"{heading}\n\n{body}" if heading else body)
     path = out / f"{name}.md"
-    atomic_write_text(path, "\n".join(parts))
+    write_file(path, "\n".join(parts), owned=in_own_folder)
     return path
 
 
@@ -242,10 +241,9 @@ def figure(out: Path, name: str, **subplots) -> Iterator[tuple | None]:
     try:
         yield fig, axes
         fig.tight_layout()
-        path = out / f"{name}.png"
-        tmp = path.with_name(f".{path.name}.tmp")
-        fig.savefig(tmp, dpi=110, format="png", metadata={"Software": None})
-        os.replace(tmp, path)
+        png = io.BytesIO()
+        fig.savefig(png, dpi=110, format="png", metadata={"Software": None})
+        write_file(out / f"{name}.png", png.getvalue(), owned=in_own_folder)
     finally:
         plt.close(fig)
 
@@ -261,6 +259,6 @@ def precision_axes(ax, title: str, ylabel: str) -> None:
 
 
 def ensure_out(args: argparse.Namespace) -> Path:
-    """The output folder, created."""
-    args.out.mkdir(parents=True, exist_ok=True)
-    return args.out
+    """The output folder: created with isaacsim's marker, or one that already carries it (the
+    repository's docs/experiments/ does); a folder of other files is refused."""
+    return own_folder(args.out, "experiments", option="--out", create_parents=True)

@@ -10,7 +10,8 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "isaacsim"
 
 RANK = {
-    "": 0, "errors": 0, "validate": 0, "jsonio": 0, "overrides": 0, "progress": 0, "plan": 0,
+    "": 0, "errors": 0, "validate": 0, "jsonio": 0, "outputs": 0, "overrides": 0, "progress": 0,
+    "plan": 0,
     "kernels": 0,
     "arch": 1, "network": 1,
     "crop": 2, "precision": 2,

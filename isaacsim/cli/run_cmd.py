@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from isaacsim.cli.common import at_least, workload_sets_parent
+from isaacsim.outputs import check_folder
 from isaacsim.overrides import parse_sets
 from isaacsim.progress import Progress
-from isaacsim.report import versions, write_results
+from isaacsim.report import RUN_KIND, versions, write_results
 from isaacsim.runner import ENGINES, run_workload
 from isaacsim.workload import load_workload
 
@@ -44,13 +45,15 @@ def run(args: argparse.Namespace) -> int:
     n_images = args.images or workload.run.images
     enabled = {"auto": None, "on": True, "off": False}[args.progress]
     out = Path(args.out) if args.out else Path("results") / workload.name
+    option = "--out" if args.out else "results folder"
+    check_folder(out, RUN_KIND, option=option, create_parents=not args.out)
     total = n_images if n_images else _trace_length(workload)
     with Progress(total, "images", enabled=enabled) as bar:
         result = run_workload(workload, images=args.images, mode=args.mode, engine=args.engine,
                               baseline=args.baseline, progress=bar.advance)
     meta = dict(result.meta, versions=versions(), command=["python", "-m", "isaacsim", "run"]
                 + sys.argv[2:] if sys.argv[1:2] == ["run"] else None)
-    write_results(out, result.tables, meta)
+    write_results(out, result.tables, meta, option=option, create_parents=not args.out)
     print(summary_text(workload.name, result, out))
     if result.meta["interrupted"]:
         print(f"interrupted: wrote the {result.meta['images']} images finished so far",

@@ -8,10 +8,11 @@ from pathlib import Path
 from isaacsim.cli.common import json_parent
 from isaacsim.crop import DEFAULT_FRACTION, ROUNDINGS, parse_fraction
 from isaacsim.errors import InputError, Problem
-from isaacsim.jsonio import atomic_write_text, dumps
+from isaacsim.jsonio import dumps
+from isaacsim.outputs import check_file, write_file
 from isaacsim.network import load_network
 from isaacsim.traces import expand, load_trace, parse_policy, synth_text, trace_stats, \
-    write_explicit
+    write_explicit, written_by_isaacsim
 from isaacsim.traces.stats import HISTOGRAM_KEYS
 from isaacsim.traces.synth import area_table, check_counts
 
@@ -78,6 +79,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_expand(args: argparse.Namespace) -> int:
+    check_file(args.out, owned=written_by_isaacsim)
     network = load_network(args.network)
     trace = load_trace(args.file, network)
     if trace.form != "compact":
@@ -86,7 +88,7 @@ def run_expand(args: argparse.Namespace) -> int:
     explicit = expand(trace, network, rounding=args.rounding,
                       generator=f"isaacsim traces expand {args.file} --network {network.name} "
                                 f"--rounding {args.rounding}")
-    atomic_write_text(args.out, write_explicit(explicit))
+    write_file(args.out, write_explicit(explicit), owned=written_by_isaacsim)
     print(f"{args.out}: {len(explicit.images)} images, explicit trace for {network.name}")
     return 0
 
@@ -100,12 +102,16 @@ def run_synth(args: argparse.Namespace) -> int:
             parse()
         except InputError as exc:
             problems += exc.problems
+    try:
+        check_file(args.out, owned=written_by_isaacsim)
+    except InputError as exc:
+        problems += exc.problems
     if problems:
         raise InputError(problems)
     network = load_network(args.network)
     text = synth_text(network=_network_label(args.network, network.name), images=args.images,
                       seed=args.seed, fraction=args.fraction, policy=args.policy)
-    atomic_write_text(args.out, text)
+    write_file(args.out, text, owned=written_by_isaacsim)
     print(f"{args.out}: {args.images} synthetic images for {network.name}, seed {args.seed}, "
           f"fraction {args.fraction}, policy {args.policy}")
     return 0

@@ -8,7 +8,7 @@ Layout of ``DIR``::
     points.csv               one row per point: id, label, status, overrides, summary statistics
     sweep.json               the spec, the counts and the versions
 
-A point's folder is written whole or not at all (`atomic_directory`), so a killed sweep leaves only
+A point's folder is written whole or not at all (`outputs.replace_folder`), so a killed sweep leaves only
 complete points. A stored point is reused only when its status is ``ok`` and its fingerprint (the
 resolved inputs) equals the current one; failed points are run again. The merged tables are built
 from the stored folders alone, in spec order, with fixed float formatting, so they are byte for byte
@@ -24,13 +24,16 @@ from typing import Any
 
 import pandas as pd
 
-from isaacsim.jsonio import atomic_directory, atomic_write_text, dumps
+from isaacsim.jsonio import dumps
+from isaacsim.outputs import in_own_folder, replace_folder, write_file
 from isaacsim.report import FLOAT_FORMAT
 from isaacsim.sweep.points import override_columns, render_value
 from isaacsim.sweep.spec import PlannedPoint, Sweep
 from isaacsim.sweep.worker import summary_columns
 
 FORMAT_VERSION = 1
+SWEEP_KIND = "sweep"
+POINT_KIND = "sweep-point"
 RUN_COLUMNS = ("images", "mode", "engine", "chips", "distinct_works")
 
 
@@ -72,7 +75,8 @@ class PointStore:
         else:
             rec.update(error=result["error"], traceback=result.get("traceback"))
         rec["workload"] = pp.workload
-        with atomic_directory(self.folder(pp.point.id)) as tmp:
+        with replace_folder(self.folder(pp.point.id), POINT_KIND, option="sweep point",
+                            create_parents=True) as tmp:
             if result["status"] == "ok":
                 (tmp / "images.csv").write_text(result["images_csv"], encoding="utf-8",
                                                 newline="")
@@ -91,15 +95,15 @@ class PointStore:
                 frames.append(self._images(pp, keys))
         results = _results_table(frames, keys)
         points = _points_table(records, keys)
-        atomic_write_text(self.out / "results.csv", _csv(results))
-        atomic_write_text(self.out / "points.csv", _csv(points))
+        write_file(self.out / "results.csv", _csv(results), owned=in_own_folder)
+        write_file(self.out / "points.csv", _csv(points), owned=in_own_folder)
         status = [rec.get("status") if rec else "missing" for _, rec in records]
         counts = {"points": len(records), "ok": status.count("ok"),
                   "failed": status.count("failed"), "missing": status.count("missing"),
                   "rows": len(results)}
         meta = {"format_version": FORMAT_VERSION, "spec": sweep.source, "sweep": sweep.raw,
                 "counts": counts, "versions": versions}
-        atomic_write_text(self.out / "sweep.json", dumps(meta))
+        write_file(self.out / "sweep.json", dumps(meta), owned=in_own_folder)
         return counts
 
     def _images(self, pp: PlannedPoint, keys: list[str]) -> pd.DataFrame:

@@ -17,7 +17,7 @@ Formats (``docs/trace-format.md``): compact CSV (one crop vector per image) and 
 
 from isaacsim.traces.compact import parse_bits_spec, parse_crop, write_compact
 from isaacsim.traces.explicit import expand, expand_image, write_explicit
-from isaacsim.traces.load import detect_form, load_trace, parse_trace
+from isaacsim.traces.load import detect_form, load_trace, parse_trace, written_by_isaacsim
 from isaacsim.traces.model import (FORMAT_VERSION, MAX_BITS, CompactImage, ExplicitImage, Region,
                                    Trace, TraceImage, active_mask, image_bits)
 from isaacsim.traces.stats import HISTOGRAM_KEYS, TraceStats, trace_stats
@@ -30,4 +30,4 @@ __all__ = ["FORMAT_VERSION", "HISTOGRAM_KEYS", "MAX_BITS", "CompactImage", "Expl
            "croppable_sides", "detect_form", "draw_boxes", "expand", "expand_image", "image_bits",
            "load_trace", "map_names", "oracle_choice", "parse_bits_spec", "parse_crop",
            "parse_policy", "parse_trace", "synth_text", "synthesize", "trace_stats",
-           "write_compact", "write_explicit"]
+           "write_compact", "write_explicit", "written_by_isaacsim"]

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from isaacsim.crop import DEFAULT_FRACTION, Window, windows
+from isaacsim.jsonio import JsonError, parse_json
 from isaacsim.network import Network
 from isaacsim.traces.compact import format_fraction
 from isaacsim.traces.model import (FORMAT_VERSION, MAX_BITS, UNCOVERED, CompactImage,
@@ -43,9 +44,11 @@ def read_explicit(text: str, chk: Checker) -> tuple[dict[str, Any], list[Explici
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            chk.add(f"line {number}, column {exc.colno}", f"malformed JSON: {exc.msg}")
+            data = parse_json(line)
+        except JsonError as exc:
+            column = exc.place.split(", ", 1)[1] if exc.place.startswith("line 1, ") else ""
+            place = exc.place if exc.place.startswith("$") else column
+            chk.add(f"line {number}" + (f", {place}" if place else ""), exc.message)
             continue
         image = _record(data, number, chk)
         if image is not None:
@@ -120,8 +123,8 @@ def _header(first: str, chk: Checker) -> dict[str, Any] | None:
     expected = (f'{{"format": "{FORMAT_NAME}", "format_version": {FORMAT_VERSION}, '
                 f'"form": "explicit"}}')
     try:
-        header = json.loads(first)
-    except json.JSONDecodeError:
+        header = parse_json(first)
+    except JsonError:
         header = None
     if not isinstance(header, dict) or "format" not in header or "image_id" in header:
         chk.add("line 1", f"missing format version: the first line of an explicit trace must be "

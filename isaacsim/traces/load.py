@@ -39,6 +39,23 @@ def load_trace(path: str | os.PathLike, network: Network | None = None) -> Trace
     return parse_trace(text, str(p), network=network, form=detect_form(p.name, text))
 
 
+GENERATED_BY = "isaacsim "
+"""How the ``generator`` metadata of a trace that isaacsim wrote begins."""
+
+
+def written_by_isaacsim(path: Path) -> bool:
+    """Whether the trace file at `path` was written by isaacsim (its header records an isaacsim
+    generator), so that a new trace may replace it (`isaacsim.outputs.write_file`)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            head = [fh.readline(4096) for _ in range(8)]
+    except OSError:
+        return False
+    if head[0].startswith("{"):
+        return f'"generator": "{GENERATED_BY}' in head[0]
+    return any(line.startswith(f"# generator: {GENERATED_BY}") for line in head)
+
+
 def detect_form(name: str, text: str) -> str:
     """``"compact"`` or ``"explicit"`` from the file name, else from the first character."""
     form = EXTENSIONS.get(Path(name).suffix.lower())
