@@ -9,13 +9,19 @@ Usage::
 
 Each check records a `Problem` instead of raising, and returns ``None`` for a bad value, so a loader
 can go on and report everything at once.
+
+Every numeric input has a `Bound`: its type, its minimum and maximum and the reason for them
+(``docs/input-ranges.md`` lists them all). ``chk.bounded(obj, key, path, BOUND)`` checks a value in
+an object, ``BOUND.problem(value)`` a lone value (a command-line option).
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from isaacsim.errors import InputError, Problem
@@ -40,11 +46,93 @@ def describe(value: Any) -> str:
     """A short, typed rendering of a bad value for messages: ``'banana' (a string)``."""
     kinds = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
              list: "a list", dict: "an object", type(None): "null"}
+    if isinstance(value, int) and not isinstance(value, bool) and _digits(value) > 40:
+        return f"an integer of {_digits(value)} digits"
     kind = kinds.get(type(value), type(value).__name__)
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # a container holding an integer too long to print
+        text = f"<{type(value).__name__}>"
     if len(text) > 40:
         text = text[:37] + "..."
     return f"{text} ({kind})"
+
+
+def short_json(value: Any, limit: int = 40) -> str:
+    """`value` as it would be typed in ``--set key=VALUE`` (a string as is, anything else as
+    JSON), cut to `limit` characters; never fails, however large the value."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value)
+        except (TypeError, ValueError):  # not JSON, or an integer too long to print
+            text = describe(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def number_text(value: int | float) -> str:
+    """A number for a message, short whatever its size: ``65536``, ``2**40``, ``1e+06``,
+    ``an integer of 301 digits``."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if _digits(value) > 40:
+        return f"an integer of {_digits(value)} digits"
+    for offset, tail in ((0, ""), (1, " - 1")):
+        n = abs(value) + offset
+        if abs(value) >= 2 ** 20 and n & (n - 1) == 0:
+            return f"{'-' if value < 0 else ''}2**{n.bit_length() - 1}{tail}"
+    return str(value)
+
+
+def _digits(value: int) -> int:
+    """Decimal digits of an integer, without converting it to text (limited to 4300 digits)."""
+    n = abs(value)
+    if n < 10 ** 18:
+        return len(str(n))
+    digits = int(n.bit_length() * 0.30102999566398120) + 1   # log10(2): exact or one too many
+    return digits - 1 if n < 10 ** (digits - 1) else digits
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The accepted range of one numeric input value and the reason for it.
+
+    `kind` is ``"integer"`` (a JSON integer: floats such as 3.0 and booleans are refused) or
+    ``"number"`` (an integer or a finite float). The bounds are inclusive unless marked exclusive;
+    ``None`` (no limit) is for internal options only: every input a user gives has both.
+    """
+
+    kind: str
+    minimum: int | float | None
+    maximum: int | float | None
+    reason: str = ""
+    exclusive_minimum: bool = False
+    exclusive_maximum: bool = False
+
+    def __post_init__(self):
+        if self.kind not in ("integer", "number"):
+            raise ValueError(f"kind must be 'integer' or 'number', got {self.kind!r}")
+
+    @property
+    def range_text(self) -> str:
+        """`` >= 1 and <= 65536`` (the form the messages use)."""
+        return _range(self.minimum, self.maximum, self.exclusive_minimum, self.exclusive_maximum)
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` is not accepted (its type or its range), or ``None`` when it is."""
+        what = f"{'an integer' if self.kind == 'integer' else 'a number'}{self.range_text}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                self.kind == "integer" and not isinstance(value, int)) or (
+                isinstance(value, float) and not math.isfinite(value)):
+            return f"expected {what}, got {describe(value)}"
+        low, high = self.minimum, self.maximum
+        low_bad = low is not None and (value <= low if self.exclusive_minimum else value < low)
+        high_bad = high is not None and (value >= high if self.exclusive_maximum else value > high)
+        if low_bad or high_bad:
+            shown = repr(value) if isinstance(value, float) else number_text(value)
+            return f"expected {what}, got {shown}"
+        return None
 
 
 class Checker:
@@ -110,40 +198,31 @@ class Checker:
     # -- scalars -------------------------------------------------------------------------------
     def integer(self, value: Mapping, key: str, path: str, *, minimum: int | None = None,
                 maximum: int | None = None, default: Any = MISSING) -> int | None:
-        where = join(path, key)
-        v = self._get(value, key, default)
-        if v is MISSING:
-            self.add(where, "missing required key (expected an integer)")
-            return None
-        if isinstance(v, bool) or not isinstance(v, int):
-            if isinstance(v, float) and v.is_integer():
-                v = int(v)
-            else:
-                self.add(where, f"expected an integer{_range(minimum, maximum)}, got {describe(v)}")
-                return None
-        if (minimum is not None and v < minimum) or (maximum is not None and v > maximum):
-            self.add(where, f"expected an integer{_range(minimum, maximum)}, got {v}")
-            return None
-        return v
+        """An integer (never a float such as 3.0, nor a boolean) within the limits given."""
+        return self.bounded(value, key, path, Bound("integer", minimum, maximum), default=default)
 
     def number(self, value: Mapping, key: str, path: str, *, minimum: float | None = None,
                maximum: float | None = None, exclusive_minimum: bool = False,
                exclusive_maximum: bool = False, default: Any = MISSING) -> float | None:
+        """A finite number (an integer or a float, returned as a float) within the limits."""
+        bound = Bound("number", minimum, maximum, "", exclusive_minimum, exclusive_maximum)
+        return self.bounded(value, key, path, bound, default=default)
+
+    def bounded(self, value: Mapping, key: str, path: str, bound: Bound, *,
+                default: Any = MISSING) -> int | float | None:
+        """``value[key]`` checked against `bound`: an int for an integer bound, a float for a
+        number bound, ``None`` (problem recorded) when missing or outside."""
         where = join(path, key)
         v = self._get(value, key, default)
         if v is MISSING:
-            self.add(where, "missing required key (expected a number)")
+            what = "an integer" if bound.kind == "integer" else "a number"
+            self.add(where, f"missing required key (expected {what})")
             return None
-        rng = _range(minimum, maximum, exclusive_minimum, exclusive_maximum)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            self.add(where, f"expected a number{rng}, got {describe(v)}")
+        why = bound.problem(v)
+        if why is not None:
+            self.add(where, why)
             return None
-        low_bad = minimum is not None and (v <= minimum if exclusive_minimum else v < minimum)
-        high_bad = maximum is not None and (v >= maximum if exclusive_maximum else v > maximum)
-        if low_bad or high_bad:
-            self.add(where, f"expected a number{rng}, got {v}")
-            return None
-        return float(v)
+        return v if bound.kind == "integer" else float(v)
 
     def string(self, value: Mapping, key: str, path: str, *, default: Any = MISSING) -> str | None:
         where = join(path, key)
@@ -181,8 +260,8 @@ class Checker:
 
 
 def _range(minimum, maximum, excl_min: bool = False, excl_max: bool = False) -> str:
-    lo = None if minimum is None else (f"> {minimum}" if excl_min else f">= {minimum}")
-    hi = None if maximum is None else (f"< {maximum}" if excl_max else f"<= {maximum}")
+    lo = None if minimum is None else f"{'>' if excl_min else '>='} {number_text(minimum)}"
+    hi = None if maximum is None else f"{'<' if excl_max else '<='} {number_text(maximum)}"
     if lo and hi:
         return f" {lo} and {hi}"
     if lo:

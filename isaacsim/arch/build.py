@@ -13,8 +13,14 @@ from isaacsim.arch.model import Architecture, Params
 from isaacsim.arch.scaling import required_adc_bits
 
 
+MAX_ROUTERS = 65536
+"""chip.tiles <= 65,536 (docs/input-ranges.md): the search below takes at most 256 steps."""
+
+
 def mesh_shape(routers: int) -> tuple[int, int]:
     """Routers along x and y: the most nearly square factorisation, x >= y (ISAAC: 42 = 7 x 6)."""
+    if not 1 <= routers <= MAX_ROUTERS:
+        raise ValueError(f"routers must be from 1 to {MAX_ROUTERS}, got {routers}")
     y = max(d for d in range(1, math.isqrt(routers) + 1) if routers % d == 0)
     return routers // y, y
 

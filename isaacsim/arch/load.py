@@ -17,7 +17,7 @@ from isaacsim.arch import build, schema
 from isaacsim.arch.model import Architecture
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import load_json
-from isaacsim.validate import Checker, describe, did_you_mean
+from isaacsim.validate import Checker, describe, did_you_mean, short_json
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BASE_KEYS = {"format_version", "base", "set", "name", "description"}
@@ -48,8 +48,7 @@ def load_arch(name_or_file: str = "isaac-ce", sets: dict[str, Any] | None = None
     problems: list[Problem] = []
     tree, source, layered = _resolve(str(name_or_file), None, (), problems)
     for key, value in (sets or {}).items():
-        text = value if isinstance(value, str) else json.dumps(value)
-        layered.append(_Override(key, value, f"--set {key}={text}", ""))
+        layered.append(_Override(key, value, f"--set {key}={short_json(value)}", ""))
     valid = []
     for ov in layered:
         why = schema.check_set_key(ov.key)

@@ -13,66 +13,100 @@ from dataclasses import dataclass
 from typing import Any
 
 from isaacsim.arch.scaling import ADC_MAX_BITS, ADC_MIN_BITS, required_adc_bits
-from isaacsim.validate import Checker, describe, did_you_mean, join
+from isaacsim.validate import Bound, Checker, describe, did_you_mean, join
 
 FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
 class Leaf:
-    """One value: its kind and bounds. ``optional`` values may be absent from a complete file."""
+    """One value: its kind and, for numbers, its `Bound` (docs/input-ranges.md). ``optional``
+    values may be absent from a complete file."""
 
     kind: str  # "int", "number", "bool", "string" or "adc_bits" (an int in the ADC table, or "auto")
-    minimum: float | None = None
-    maximum: float | None = None
-    exclusive_minimum: bool = False
+    bound: Bound | None = None
     optional: bool = False
 
 
-COUNT = Leaf("int", 1)
-STAGE = Leaf("int", 0)
-BITS = Leaf("int", 1, 32)
-POSITIVE = Leaf("number", 0, exclusive_minimum=True)
-NON_NEGATIVE = Leaf("number", 0)
-COST = {"power_mw": NON_NEGATIVE, "area_mm2": NON_NEGATIVE}
+def _int(low: int, high: int, reason: str) -> Leaf:
+    return Leaf("int", Bound("integer", low, high, reason))
+
+
+def _num(low: float, high: float, reason: str) -> Leaf:
+    return Leaf("number", Bound("number", low, high, reason))
+
+
+# Bounds: a physical design point can have them, and nothing derived from them overflows, divides
+# by zero or allocates without limit (docs/input-ranges.md gives each derivation).
+BITS = _int(1, 32, "fixed-point CNN data is at most 32 bits wide (ISAAC: 16)")
+STAGE = _int(0, 1_000_000, "ISAAC's stages take 0 or 1 cycle; 10^6 cycles (1 ms at 1 ns) keeps "
+                           "every image's cycle count far below 2**63")
+UNITS = _int(1, 4096, "ISAAC has 1 to 4 of each digital unit; 4096 is far more than a tile or IMA "
+                      "can feed")
+REGISTER = _int(1, 2 ** 24, "ISAAC's registers hold 256 B to 3 KB; 16 MiB is no register")
+CLOCK = _num(0.001, 100, "1 MHz to 100 GHz covers any clocked circuit (ISAAC: 1.2 and 1.6 GHz); "
+                         "keeps per-cycle rates non-zero")
+LINK = _num(0.001, 10_000, "1 MB/s to 10 TB/s per link (ISAAC: 3.2 and 6.4 GB/s); keeps per-cycle "
+                           "rates non-zero")
+LATENCY = _num(0, 1_000_000, "0 to 1 ms (ISAAC: 4 and 100 ns); at most 10^8 cycles per hop")
+COST = {"power_mw": _num(0, 1_000_000, "per instance: at most 1 kW (ISAAC's chip draws 65.8 W)"),
+        "area_mm2": _num(0, 1_000_000, "per instance: at most 1 m^2 (ISAAC's chip is 85 mm^2)")}
 
 SPEC: dict[str, Any] = {
-    "format_version": Leaf("int", optional=True),  # checked first by the loader
+    "format_version": Leaf("int", Bound("integer", FORMAT_VERSION, FORMAT_VERSION,
+                                        "the only architecture format"), optional=True),
     "name": Leaf("string", optional=True),
     "description": Leaf("string", optional=True),
-    "cycle_ns": POSITIVE,
+    "cycle_ns": _num(0.01, 1_000_000, "ISAAC's cycle is 100 ns; 10 ps (100 GHz) to 1 ms covers "
+                                      "any clocked design and keeps rates per cycle non-zero"),
     "datapath": {"input_bits": BITS, "weight_bits": BITS},
     "timing": {"fetch_cycles": STAGE, "adc_cycles": STAGE, "ima_sa_cycles": STAGE,
                "tile_sa_cycles": STAGE, "act_cycles": STAGE, "write_cycles": STAGE,
                "pool_cycles": STAGE, "add_cycles": STAGE},
     "ima": {
-        "arrays": COUNT,
-        "xbar": {"rows": COUNT, "cols": COUNT, "cell_bits": Leaf("int", 1, 8),
-                 "flip_encoding": Leaf("bool"), "reference_cells": COUNT, **COST},
-        "dac": {"bits": Leaf("int", 1, 8), **COST},
+        "arrays": _int(1, 1024, "ISAAC has 8 crossbars per IMA"),
+        "xbar": {"rows": _int(1, 4096, "published crossbars are at most 1024 x 1024 (ISAAC: 128)"),
+                 "cols": _int(1, 4096, "published crossbars are at most 1024 x 1024 (ISAAC: 128)"),
+                 "cell_bits": _int(1, 8, "memristor cells hold a few bits (ISAAC: 2)"),
+                 "flip_encoding": Leaf("bool"),
+                 "reference_cells": _int(1, 4096 * 4096, "the cells of the largest crossbar "
+                                                         "allowed (ISAAC: 128 x 128)"),
+                 **COST},
+        "dac": {"bits": _int(1, 8, "DACs of more than 8 bits defeat bit-serial input (ISAAC: 1)"),
+                **COST},
         "sample_hold": {**COST},
-        "adc": {"bits": Leaf("adc_bits"), "per_array": COUNT, "gsamples_per_s": POSITIVE,
-                "reference_bits": Leaf("int", ADC_MIN_BITS, ADC_MAX_BITS), **COST},
-        "shift_add": {"units": COUNT, **COST},
-        "ir": {"bytes": COUNT, **COST},
-        "or": {"bytes": COUNT, **COST},
+        "adc": {"bits": Leaf("adc_bits", Bound("integer", ADC_MIN_BITS, ADC_MAX_BITS,
+                                               "the published ADC table, or \"auto\"")),
+                "per_array": _int(1, 4096, "at most one ADC per column (ISAAC: 1)"),
+                "gsamples_per_s": _num(1e-6, 1000, "1 kS/s to 1 TS/s (ISAAC: 1.28 GS/s)"),
+                "reference_bits": _int(ADC_MIN_BITS, ADC_MAX_BITS, "the published ADC table"),
+                **COST},
+        "shift_add": {"units": UNITS, **COST},
+        "ir": {"bytes": REGISTER, **COST},
+        "or": {"bytes": REGISTER, **COST},
     },
     "tile": {
-        "imas": COUNT,
-        "clock_ghz": POSITIVE,
-        "edram": {"bytes": COUNT, "banks": COUNT, "bus_bits": COUNT, **COST},
-        "bus": {"wires": COUNT, **COST},
-        "sigmoid": {"units": COUNT, **COST},
-        "shift_add": {"units": COUNT, **COST},
-        "maxpool": {"units": COUNT, **COST},
-        "or": {"bytes": COUNT, **COST},
+        "imas": _int(1, 1024, "ISAAC has 12 IMAs per tile"),
+        "clock_ghz": CLOCK,
+        "edram": {"bytes": _int(1, 2 ** 30, "ISAAC: 64 KB per tile; DaDianNao: 36 MB per chip"),
+                  "banks": _int(1, 1024, "ISAAC: 2"),
+                  "bus_bits": _int(1, 65536, "ISAAC: 256"), **COST},
+        "bus": {"wires": _int(1, 65536, "ISAAC: 384"), **COST},
+        "sigmoid": {"units": UNITS, **COST},
+        "shift_add": {"units": UNITS, **COST},
+        "maxpool": {"units": UNITS, **COST},
+        "or": {"bytes": REGISTER, **COST},
     },
-    "mesh": {"tiles_per_router": COUNT, "ports": COUNT, "flit_bits": COUNT,
-             "link_gbytes_per_s": POSITIVE, "hop_ns": NON_NEGATIVE, "router": {**COST}},
+    "mesh": {"tiles_per_router": _int(1, 1024, "ISAAC: 4 (a concentrated mesh)"),
+             "ports": _int(1, 1024, "ISAAC: 8"),
+             "flit_bits": _int(1, 4096, "ISAAC: 32"),
+             "link_gbytes_per_s": LINK, "hop_ns": LATENCY, "router": {**COST}},
     "chip": {
-        "tiles": COUNT,
-        "ht": {"links": COUNT, "link_gbytes_per_s": POSITIVE, "clock_ghz": POSITIVE,
-               "latency_ns": NON_NEGATIVE, "static_fraction": Leaf("number", 0, 1), **COST},
+        "tiles": _int(1, 65536, "ISAAC has 168 tiles; 65,536 bounds the mesh (at most 256 x 256 "
+                                "routers)"),
+        "ht": {"links": _int(1, 1024, "ISAAC: 4"), "link_gbytes_per_s": LINK, "clock_ghz": CLOCK,
+               "latency_ns": LATENCY,
+               "static_fraction": _num(0, 1, "a share of the link power"), **COST},
     },
 }
 
@@ -144,22 +178,15 @@ def _walk(spec: Mapping[str, Any], node: Any, path: str, prefix: str, chk: Check
 
 
 def _leaf(leaf: Leaf, node: Mapping[str, Any], key: str, path: str, chk: Checker) -> Any:
-    if leaf.kind == "int":
-        return chk.integer(node, key, path, minimum=leaf.minimum, maximum=leaf.maximum)
-    if leaf.kind == "number":
-        return chk.number(node, key, path, minimum=leaf.minimum, maximum=leaf.maximum,
-                          exclusive_minimum=leaf.exclusive_minimum)
+    if leaf.kind in ("int", "number"):
+        return chk.bounded(node, key, path, leaf.bound)
     if leaf.kind == "bool":
         return chk.boolean(node, key, path)
     if leaf.kind == "string":
         return chk.string(node, key, path)
     value = node[key]  # adc_bits
-    if value == "auto":
+    if value == "auto" or leaf.bound.problem(value) is None:
         return value
-    good = not isinstance(value, bool) and (
-        isinstance(value, int) or (isinstance(value, float) and value.is_integer()))
-    if good and ADC_MIN_BITS <= value <= ADC_MAX_BITS:
-        return int(value)
     chk.add(join(path, key),
             f"expected an integer from {ADC_MIN_BITS} to {ADC_MAX_BITS} (the range of the published "
             f"ADC table) or \"auto\", got {describe(value)}")
@@ -203,6 +230,7 @@ def check_rules(values: dict[str, Any]) -> list[RuleProblem]:
                     "$.mesh.ports", f"expected at least {need} ports ({per} tiles"
                                     f"{' and a mesh neighbour' if routers > 1 else ''}), got {ports}",
                     ("mesh.ports", "mesh.tiles_per_router", "chip.tiles")))
+    problems += _zero_totals(values)
     adc_keys = ("ima.adc.bits", "ima.xbar.rows", "ima.dac.bits", "ima.xbar.cell_bits",
                 "ima.xbar.flip_encoding")
     if values.get("ima.adc.bits") == "auto" and have(*adc_keys):
@@ -220,3 +248,17 @@ def check_rules(values: dict[str, Any]) -> list[RuleProblem]:
                 f"({ADC_MIN_BITS} to {ADC_MAX_BITS} bits); set ima.adc.bits to an integer in that "
                 f"range (too few bits gives a warning) or change the crossbar", adc_keys))
     return problems
+
+
+def _zero_totals(values: dict[str, Any]) -> list[RuleProblem]:
+    """Every component is counted at least once, so the chip's power (or area) is 0 exactly when
+    every component's is; then its efficiency and density (per W, per mm^2) are undefined."""
+    out = []
+    for cost, what in (("power_mw", "power"), ("area_mm2", "area")):
+        keys = tuple(k for k, _ in leaves() if k.endswith("." + cost))
+        if all(k in values for k in keys) and not any(values[k] for k in keys):
+            out.append(RuleProblem(
+                f"$.{keys[0]}", f"every component's {cost} is 0, so the chip's {what} would be 0 "
+                                f"and its {'GOPS/W' if cost == 'power_mw' else 'GOPS/mm^2'} "
+                                f"undefined; give at least one component a {what} > 0", keys))
+    return out
