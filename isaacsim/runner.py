@@ -125,6 +125,18 @@ def _simulate(lowered, works, mode, engine, progress) -> Simulated:
     return Simulated(works, result, acc.energy(lowered, counts, charged), distinct)
 
 
+def check_image_count(trace, images: int | None) -> None:
+    """A trace with no images, or fewer than the `images` asked for, is an `InputError` (never a
+    silently shorter run)."""
+    n = len(trace.images)
+    if n == 0:
+        raise InputError(Problem(trace.source, "", "the trace holds no images"))
+    if images is not None and images > n:
+        raise InputError(Problem(trace.source, "", f"holds {n:,} images, fewer than the {images:,} "
+                                                   f"asked for (--images or run.images); ask for "
+                                                   f"at most {n:,}"))
+
+
 def run_workload(workload: Workload, *, images: int | None = None, mode: str | None = None,
                  engine: str | None = None, baseline: bool | None = None,
                  progress: Callable[[int], None] | None = None) -> RunOutput:
@@ -139,10 +151,9 @@ def run_workload(workload: Workload, *, images: int | None = None, mode: str | N
                                  "the workload names no trace; set \"trace\" to a trace file "
                                  "(see docs/trace-format.md) or pass --set trace=FILE"))
     trace = load_trace(workload.trace, workload.network)
+    check_image_count(trace, images)
     trace_images = list(trace.images)[: images if images is not None else None]
     chosen = trace_images
-    if not chosen:
-        raise InputError(Problem(str(workload.trace), "", "the trace holds no images"))
     mapping = workload.map()
     lowered = lower(workload.network, mapping, workload.arch)
     interval = opts.arrival_interval_cycles
@@ -176,5 +187,5 @@ def run_workload(workload: Workload, *, images: int | None = None, mode: str | N
     meta = {"workload": workload.to_dict(), "images": len(chosen), "mode": mode, "engine": engine,
             "baseline": bool(baseline), "distinct_works": cropped.distinct_works,
             "chips": mapping.totals.chips, "trace": str(workload.trace),
-            "interrupted": interrupted}
+            "interrupted": interrupted, "warnings": list(workload.arch.warnings)}
     return RunOutput(tables, meta)

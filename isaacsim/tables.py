@@ -7,15 +7,17 @@ import pandas as pd
 
 from isaacsim.accounting import COMPONENTS, COUNTERS, TILE_COMPONENTS
 from isaacsim.report import percentile_summary
-from isaacsim.traces import CompactImage
+from isaacsim.traces import CROP_PREFIX, CompactImage
 
 LAYER_COUNTERS = COUNTERS
 """Every event counter appears as a column of layers.csv."""
 
 
 def crop_label(image) -> str:
-    """The crop vector of a compact trace record, or "explicit" for region-based records."""
-    return str(image.crop) if isinstance(image, CompactImage) else "explicit"
+    """The crop vector of a compact trace record as the trace format writes it (``c0110``: the
+    prefix keeps the leading zeros when pandas or a spreadsheet reads the CSV), or "explicit" for
+    region-based records."""
+    return CROP_PREFIX + str(image.crop) if isinstance(image, CompactImage) else "explicit"
 
 
 def _energies(sim) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:

@@ -41,7 +41,7 @@ def components(points: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
     for wb, ab in COMPARED:
         pid = points.loc[(points[WB] == wb) & (points[AB] == ab), "point_id"].iloc[0]
         mine = results[results["point_id"] == pid]
-        uncropped = mine[mine["crop"] == "0000"]
+        uncropped = mine[mine["crop"] == "c0000"]
         if uncropped.empty:
             raise SystemExit(f"{NAME}: no uncropped image (crop 0000) among the images run")
         base = np.array([uncropped[f"energy_{k}_pj"].iloc[0] for k in COMPONENTS])

@@ -15,6 +15,7 @@ import _common as c
 import numpy as np
 import pandas as pd
 
+from isaacsim.traces import CROP_PREFIX
 from isaacsim.traces.synth import area_table
 
 NAME = "crop_potential"
@@ -33,7 +34,7 @@ def label(fraction: str) -> str:
 def histogram_table(found: dict[str, dict]) -> pd.DataFrame:
     rows = []
     for vector in found[FRACTIONS[0]]["histogram"]:
-        row = {"crop": vector, "sides": c.sides(vector)}
+        row = {"crop": CROP_PREFIX + vector, "sides": c.sides(vector)}
         for f in FRACTIONS:
             h = found[f]["histogram"]
             row[f"area_removed_f{label(f)}"] = float(area_table(f)[vector])

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from isaacsim.crop import ALL_VECTORS
+from isaacsim.traces import CROP_PREFIX
 from isaacsim.traces.synth import area_table, synthesize
 
 NAME = "naive_crop"
@@ -34,9 +35,10 @@ def object_intact(images: int) -> dict[str, float]:
 def table(results: pd.DataFrame, intact: dict[str, float]) -> pd.DataFrame:
     areas = area_table(FRACTION)
     rows = []
-    for vector, g in results.groupby("crop", sort=True):
+    for crop, g in results.groupby("crop", sort=True):
+        vector = crop.removeprefix(CROP_PREFIX)
         latency, base = g["latency_cycles"].mean(), g["baseline_latency_cycles"].mean()
-        rows.append({"crop": vector, "sides": c.sides(vector), "area_removed": float(areas[vector]),
+        rows.append({"crop": crop, "sides": c.sides(vector), "area_removed": float(areas[vector]),
                      "compute_energy_saving": g["compute_energy_saving"].mean(),
                      "energy_saving": g["energy_saving"].mean(),
                      "latency_cycles": latency, "baseline_latency_cycles": base,

@@ -34,7 +34,7 @@ def test_run_writes_every_report(vgg_run):
 def test_crop_1111_counts(vgg_run):
     images = pd.read_csv(vgg_run / "images.csv", dtype={"crop": str})
     layers = pd.read_csv(vgg_run / "layers.csv")
-    full = images[images.crop == "1111"].image_id.iloc[0]
+    full = images[images.crop == "c1111"].image_id.iloc[0]
     mine = layers[layers.image_id == full].set_index("layer")
     assert mine.loc["conv1_1", "active_pixels"] == 12544
     assert mine.loc["conv1_1", "skipped_pixels"] == 50176 - 12544
@@ -48,11 +48,11 @@ def test_crop_1111_counts(vgg_run):
 
 def test_uncropped_images_save_nothing_and_savings_are_reported(vgg_run):
     images = pd.read_csv(vgg_run / "images.csv", dtype={"crop": str})
-    none = images[images.crop == "0000"]
+    none = images[images.crop == "c0000"]
     assert len(none) > 0
     assert (none.energy_saving == 0).all() and (none.compute_energy_saving == 0).all()
     assert (none.latency_cycles == none.baseline_latency_cycles).all()
-    cropped = images[images.crop != "0000"]
+    cropped = images[images.crop != "c0000"]
     assert (cropped.compute_energy_saving > 0).all()
     summary = pd.read_csv(vgg_run / "summary.csv")
     mean = summary[(summary.metric == "compute_energy_saving") & (summary.statistic == "mean")]

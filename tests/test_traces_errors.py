@@ -20,7 +20,8 @@ CASES = sorted(p.name for p in BAD.iterdir() if p.suffix in (".csv", ".jsonl"))
 REQUIRED = ["bad_vector.csv", "duplicate_id.csv", "window_outside.jsonl", "bits_17.csv",
             "bits_17_explicit.jsonl", "unknown_layer.csv", "unknown_layer_explicit.jsonl",
             "wrong_version.csv", "wrong_version_explicit.jsonl", "bad_fraction.csv",
-            "malformed_line.csv", "missing_version.csv"]
+            "malformed_line.csv", "missing_version.csv", "empty.csv", "numeric_id.csv",
+            "numeric_id_explicit.jsonl"]
 
 
 def _fragments(case):

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from isaacsim.arch import Architecture, load_arch
-from isaacsim.cli.common import arch_parent, json_parent
+from isaacsim.cli.common import arch_parent, json_parent, report_warnings, strict_parent
 from isaacsim.jsonio import dumps
 from isaacsim.overrides import parse_sets
 
@@ -20,7 +20,7 @@ CONVERSIONS = ("tile_clocks_per_cycle", "edram_bytes_per_cycle", "tile_bus_bits_
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
-        "arch", parents=[*parents, arch_parent(), json_parent()],
+        "arch", parents=[*parents, arch_parent(), json_parent(), strict_parent()],
         help="show the architecture: component table, power, area, peak metrics, energies",
         description="Print the component table of an architecture (per component, per IMA, per tile "
                     "and per chip power and area), its peak metrics (MACs/s, CE, PE, SE), the "
@@ -32,6 +32,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     arch = load_arch(args.arch, parse_sets(args.sets))
+    if args.strict and arch.warnings:
+        report_warnings(arch.warnings, args.arch, strict=True)
     print(dumps(summary(arch)) if args.json else text(arch), end="")
     return 0
 

@@ -45,3 +45,25 @@ def at_least(minimum: int, what: str):
                                              f"got {text!r}")
         return value
     return parse
+
+
+def strict_parent() -> argparse.ArgumentParser:
+    """`--strict`: architecture warnings become errors (exit code 2)."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--strict", action="store_true",
+                   help="treat architecture warnings (e.g. an ADC too slow for its columns) as "
+                        "errors: exit 2 before anything runs")
+    return p
+
+
+def report_warnings(warnings, source: str, strict: bool) -> None:
+    """Print each architecture warning on stderr as ``warning: ...``; with `strict`, raise them as
+    an `InputError` naming `source` (the architecture or workload) instead."""
+    import sys
+
+    from isaacsim.errors import InputError, Problem
+    if strict and warnings:
+        raise InputError([Problem(source, "", f"{w} (an error because of --strict)")
+                          for w in warnings])
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)

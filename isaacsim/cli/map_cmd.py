@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from isaacsim.cli.common import at_least, json_parent, workload_sets_parent
+from isaacsim.cli.common import at_least, json_parent, report_warnings, strict_parent, \
+    workload_sets_parent
 from isaacsim.jsonio import dumps
 from isaacsim.mapping import PACKINGS, POLICIES, Mapping
 from isaacsim.overrides import parse_sets
@@ -15,7 +16,7 @@ HELP = "map a workload's network onto arrays, IMAs, tiles and chips"
 
 def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
-        "map", parents=parents + [json_parent(), workload_sets_parent()], help=HELP,
+        "map", parents=parents + [json_parent(), workload_sets_parent(), strict_parent()], help=HELP,
         description=HELP + ", with ISAAC's replication; see docs/mapping.md. Options given here "
                            "override the workload's mapping section.")
     p.add_argument("workload", metavar="WORKLOAD", help="workload JSON file (docs/workload-format.md)")
@@ -37,9 +38,11 @@ def run(args: argparse.Namespace) -> int:
         if value is not None:
             sets[f"mapping.{key}"] = value
     workload = load_workload(args.workload, sets)
+    report_warnings(workload.arch.warnings, workload.source, args.strict)
     mapping = workload.map()
     if args.json:
-        print(dumps({"workload": workload.name, **mapping.to_dict()}), end="")
+        print(dumps({"workload": workload.name, **mapping.to_dict(),
+                     "warnings": list(workload.arch.warnings)}), end="")
         return 0
     print(f"{workload.name}: network {mapping.network} on {mapping.arch}; replication "
           f"{mapping.describe_replication()}; packing {mapping.packing}")

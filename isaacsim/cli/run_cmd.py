@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from isaacsim.cli.common import at_least, workload_sets_parent
+from isaacsim.cli.common import at_least, report_warnings, strict_parent, workload_sets_parent
 from isaacsim.outputs import check_folder
 from isaacsim.overrides import parse_sets
 from isaacsim.progress import Progress
@@ -19,7 +19,7 @@ HELP = "simulate a workload's traced images (and the same images uncropped) and 
 
 def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
-        "run", parents=parents + [workload_sets_parent()], help=HELP,
+        "run", parents=parents + [workload_sets_parent(), strict_parent()], help=HELP,
         description=HELP + ". Writes images.csv, layers.csv, components.csv, summary.csv and "
                            "run.json into --out atomically (docs/reports.md).")
     p.add_argument("workload", metavar="WORKLOAD", help="workload JSON file (docs/workload-format.md)")
@@ -42,6 +42,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     workload = load_workload(args.workload, parse_sets(args.sets))
+    report_warnings(workload.arch.warnings, workload.source, args.strict)
     n_images = args.images or workload.run.images
     enabled = {"auto": None, "on": True, "off": False}[args.progress]
     out = Path(args.out) if args.out else Path("results") / workload.name

@@ -15,7 +15,7 @@ Formats (``docs/trace-format.md``): compact CSV (one crop vector per image) and 
     trace_stats(trace) -> TraceStats                  # .as_dict() for --json
 """
 
-from isaacsim.traces.compact import parse_bits_spec, parse_crop, write_compact
+from isaacsim.traces.compact import CROP_PREFIX, parse_bits_spec, parse_crop, write_compact
 from isaacsim.traces.explicit import expand, expand_image, write_explicit
 from isaacsim.traces.load import detect_form, load_trace, parse_trace, written_by_isaacsim
 from isaacsim.traces.model import (FORMAT_VERSION, MAX_BITS, CompactImage, ExplicitImage, Region,
@@ -25,7 +25,7 @@ from isaacsim.traces.synth import (Policy, croppable_sides, draw_boxes, oracle_c
                                    synth_text, synthesize)
 from isaacsim.traces.validate import check_trace, map_names
 
-__all__ = ["FORMAT_VERSION", "HISTOGRAM_KEYS", "MAX_BITS", "CompactImage", "ExplicitImage",
+__all__ = ["CROP_PREFIX", "FORMAT_VERSION", "HISTOGRAM_KEYS", "MAX_BITS", "CompactImage", "ExplicitImage",
            "Policy", "Region", "Trace", "TraceImage", "TraceStats", "active_mask", "check_trace",
            "croppable_sides", "detect_form", "draw_boxes", "expand", "expand_image", "image_bits",
            "load_trace", "map_names", "oracle_choice", "parse_bits_spec", "parse_crop",

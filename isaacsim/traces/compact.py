@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from isaacsim.crop import ALL_VECTORS, NO_CROP, CropVector, parse_fraction
 from isaacsim.errors import InputError
-from isaacsim.traces.model import FORMAT_VERSION, MAX_BITS, CompactImage
+from isaacsim.traces.model import FORMAT_VERSION, MAX_BITS, CompactImage, image_id_problem
 from isaacsim.validate import Checker, describe, did_you_mean
 
 VERSION_LINE = f"# isaacsim-trace v{FORMAT_VERSION}"
@@ -181,8 +181,9 @@ def _record(row: dict[str, str], number: int, chk: Checker,
             chk.add(place + name, f"contains '#', which a CSV reader with comment='#' (pandas) "
                                   f"would take as the start of a comment, got {describe(value)}")
     image_id = row["image_id"]
-    if not image_id:
-        chk.add(place + "image_id", "empty image id")
+    bad_id = image_id_problem(image_id)
+    if bad_id:
+        chk.add(place + "image_id", bad_id)
     crop = parse_crop(row["crop"])
     if crop is None:
         chk.add(place + "crop", f"expected a crop vector of 4 characters 0/1 in the order TOP "

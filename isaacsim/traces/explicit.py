@@ -22,7 +22,7 @@ from isaacsim.jsonio import JsonError, parse_json
 from isaacsim.network import Network
 from isaacsim.traces.compact import format_fraction
 from isaacsim.traces.model import (FORMAT_VERSION, MAX_BITS, UNCOVERED, CompactImage,
-                                   ExplicitImage, Region, Trace)
+                                   ExplicitImage, Region, Trace, image_id_problem)
 from isaacsim.validate import Checker, describe, join
 
 FORMAT_NAME = "isaacsim-trace"
@@ -156,8 +156,9 @@ def _record(data: Any, number: int, chk: Checker) -> ExplicitImage | None:
         if not isinstance(data, Mapping):
             return None
     image_id = chk.string(data, "image_id", path) if "image_id" in data else None
-    if image_id == "":
-        chk.add(join(path, "image_id"), "empty image id")
+    bad_id = image_id_problem(image_id) if image_id is not None else None
+    if bad_id:
+        chk.add(join(path, "image_id"), bad_id)
     uncovered = chk.choice(data, "uncovered", path, UNCOVERED, default="default")
     regions = data.get("regions", [])
     parsed: list[Region] = []

@@ -74,6 +74,10 @@ def parse_trace(text: str, source: str, *, form: str, network: Network | None = 
     if form not in FORMS:
         raise ValueError(f"form must be one of {FORMS}, got {form!r}")
     chk = Checker(source)
+    if not text.strip():
+        raise InputError(Problem(source, "line 1", "the file is empty; a trace starts with its "
+                                                   "version line (# isaacsim-trace v1 for a compact "
+                                                   "trace, docs/trace-format.md)"))
     if form == "compact":
         meta, columns, images = read_compact(text, chk)
     else:

@@ -16,6 +16,7 @@ Objects here are built by the readers after validation and never modified.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -33,6 +34,37 @@ MAX_BITS = 16
 FORMS = ("compact", "explicit")
 UNCOVERED = ("default", "skip")
 """What explicit records do with pixels no region covers: the caller's default bits, or 0."""
+
+
+_NA_TEXTS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                       "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
+                       "nan", "null"})
+"""Texts that `pandas.read_csv` reads as a missing value by default."""
+_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def image_id_problem(image_id: str) -> str | None:
+    """Why `image_id` would not survive the reports' round trip through `pandas.read_csv` with
+    default arguments or a spreadsheet (empty, read as missing, or a number written in a form that
+    the reader would change, such as ``007`` or ``1e3``), or None when it does."""
+    if not image_id:
+        return "empty image id"
+    if image_id in _NA_TEXTS or image_id.strip() in _NA_TEXTS:
+        return (f"image id {image_id!r} is read as a missing value by pandas and spreadsheets; "
+                f"give a text id such as img_{image_id.strip() or '0'}")
+    text = image_id.strip()
+    if text.lower().lstrip("+-") in ("inf", "infinity"):
+        return (f"image id {image_id!r} is read back as an infinite number by pandas; give a text "
+                f"id such as img_{text}")
+    if not _NUMBER_RE.match(text):
+        return None
+    number = float(text)
+    canonical = repr(int(number)) if number.is_integer() and "." not in text \
+        and "e" not in text.lower() else repr(number)
+    if text != canonical or text != image_id:
+        return (f"image id {image_id!r} is read back as the number {canonical} by pandas and "
+                f"spreadsheets; give a text id such as img{text}")
+    return None
 
 
 @dataclass(frozen=True)
