@@ -27,13 +27,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from isaacsim.network import Network
-from isaacsim.validate import Checker, describe, did_you_mean, join
+from isaacsim.validate import Bound, Checker, describe, did_you_mean, join
 
 DEFAULT_WEIGHT_BITS = 16
 DEFAULT_ACTIVATION_BITS = 16
 MAX_BITS = 16
 EXPONENT_LIMIT = 64
 """FlexPoint exponents are limited to -64..64: a larger shift empties any value of <= 16 bits."""
+BITS = Bound("integer", 1, MAX_BITS, "the datapath's 16-bit words; 0 activation bits would "
+                                    "starve every later layer")
+EXPONENT = Bound("integer", -EXPONENT_LIMIT, EXPONENT_LIMIT,
+                 "a larger shift empties any value of <= 16 bits")
 EXPONENT_KEYS = ("weight", "input", "output")
 _BITS_KEYS = ("weight_bits", "activation_bits")
 
@@ -150,7 +154,7 @@ def _layer_values(chk: Checker, raw: Mapping, path: str, base: LayerPrecision,
                   weights: bool) -> LayerPrecision | None:
     """`base` with the values present in `raw` (bits, exponents) checked and applied."""
     before = len(chk.problems)
-    wbits = chk.integer(raw, "weight_bits", path, minimum=1, maximum=MAX_BITS,
+    wbits = chk.bounded(raw, "weight_bits", path, BITS,
                         default=base.weight_bits) if weights else base.weight_bits
     abits = raw.get("activation_bits", base.activation_bits)
     if abits == 0 and not isinstance(abits, bool):
@@ -159,8 +163,7 @@ def _layer_values(chk: Checker, raw: Mapping, path: str, base: LayerPrecision,
                 "1..16 here and a crop trace to skip pixels")
         abits = None
     else:
-        abits = chk.integer(raw, "activation_bits", path, minimum=1, maximum=MAX_BITS,
-                            default=base.activation_bits)
+        abits = chk.bounded(raw, "activation_bits", path, BITS, default=base.activation_bits)
     exps = _exponents(chk, raw.get("exponents"), join(path, "exponents"), base.exponents)
     if len(chk.problems) > before:
         return None
@@ -173,8 +176,8 @@ def _exponents(chk: Checker, raw: Any, path: str, base: Exponents) -> Exponents:
     if not chk.obj(raw, path):
         return base
     chk.keys(raw, path, EXPONENT_KEYS)
-    values = {key: chk.integer(raw, key, path, minimum=-EXPONENT_LIMIT, maximum=EXPONENT_LIMIT,
-                               default=getattr(base, key)) for key in EXPONENT_KEYS}
+    values = {key: chk.bounded(raw, key, path, EXPONENT, default=getattr(base, key))
+              for key in EXPONENT_KEYS}
     if any(v is None for v in values.values()):
         return base
     return Exponents(**values)

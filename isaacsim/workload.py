@@ -22,10 +22,11 @@ from isaacsim.crop.vectors import DEFAULT_FRACTION, FLATTEN_ORDERS, ROUNDINGS, p
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import load_json
 from isaacsim.mapping import PACKINGS, POLICIES, Mapping, map_network
+from isaacsim.mapping.build import CHIPS
 from isaacsim.network import Network, load_network, resolve_network
 from isaacsim.outputs import check_name
 from isaacsim.precision import Precision, check_precision
-from isaacsim.validate import Checker, describe
+from isaacsim.validate import Bound, Checker, describe
 
 FORMAT_VERSION = 1
 TOP_KEYS = {"format_version", "name", "description", "source", "network", "arch", "precision",
@@ -33,6 +34,11 @@ TOP_KEYS = {"format_version", "name", "description", "source", "network", "arch"
 MODES = ("single", "stream")
 ENGINES = ("fast", "reference")
 DEFAULT_ARCH = "isaac-ce"
+IMAGES = Bound("integer", 1, 10_000_000, "ImageNet's validation set has 50,000 images and its "
+                                         "training set 1.28 million")
+SEED = Bound("integer", 0, 2 ** 63 - 1, "a non-negative int64, as numpy's generators take")
+ARRIVAL = Bound("integer", 0, 2 ** 36, "2**36 cycles is 1.9 hours at 100 ns; times 10^7 images it "
+                                       "stays below 2**60 cycles, far from int64 overflow")
 
 
 @dataclass(frozen=True)
@@ -214,8 +220,8 @@ def _arch(chk: Checker, spec: Any, folder: Path, cli: dict[str, Any], extra: lis
         return None, base, merged
 
 
-def _optional_int(chk: Checker, raw: dict, key: str, path: str, minimum: int) -> int | None:
-    return None if raw.get(key) is None else chk.integer(raw, key, path, minimum=minimum)
+def _optional_int(chk: Checker, raw: dict, key: str, path: str, bound: Bound) -> int | None:
+    return None if raw.get(key) is None else chk.bounded(raw, key, path, bound)
 
 
 def _mapping(chk: Checker, raw: Any) -> MappingOptions:
@@ -225,7 +231,7 @@ def _mapping(chk: Checker, raw: Any) -> MappingOptions:
     chk.keys(raw, path, {"replication", "chips", "packing", "flatten"})
     return MappingOptions(
         replication=chk.choice(raw, "replication", path, POLICIES, default=d.replication),
-        chips=_optional_int(chk, raw, "chips", path, 1),
+        chips=_optional_int(chk, raw, "chips", path, CHIPS),
         packing=chk.choice(raw, "packing", path, PACKINGS, default=d.packing),
         flatten=chk.choice(raw, "flatten", path, FLATTEN_ORDERS, default=d.flatten))
 
@@ -262,10 +268,10 @@ def _run(chk: Checker, raw: Any) -> RunOptions:
                          "arrival_interval_cycles"})
     return RunOptions(
         mode=chk.choice(raw, "mode", path, MODES, default=d.mode),
-        images=_optional_int(chk, raw, "images", path, 1),
+        images=_optional_int(chk, raw, "images", path, IMAGES),
         baseline=chk.boolean(raw, "baseline", path, default=d.baseline),
         engine=chk.choice(raw, "engine", path, ENGINES, default=d.engine),
-        seed=chk.integer(raw, "seed", path, minimum=0, default=d.seed),
-        arrival_interval_cycles=chk.integer(raw, "arrival_interval_cycles", path, minimum=0,
+        seed=chk.bounded(raw, "seed", path, SEED, default=d.seed),
+        arrival_interval_cycles=chk.bounded(raw, "arrival_interval_cycles", path, ARRIVAL,
                                             default=d.arrival_interval_cycles))
 

@@ -55,6 +55,15 @@ def split(total: int, block: int) -> tuple[int, ...]:
     return (block,) * full + ((rest,) if rest else ())
 
 
+def arrays_per_replica(layer: Layer, weight_bits: int, xbar_rows: int, xbar_cols: int,
+                       cell_bits: int) -> int:
+    """``array_grid(...).arrays`` computed without building the grid (any size, at once)."""
+    groups = layer.groups if layer.kind == "conv" else 1
+    slices = -(-weight_bits // cell_bits)
+    return -(-layer.fan_in // xbar_rows) * -(-(layer.out_channels // groups * slices) // xbar_cols) \
+        * groups
+
+
 def array_grid(layer: Layer, weight_bits: int, xbar_rows: int, xbar_cols: int,
                cell_bits: int) -> ArrayGrid:
     """The arrays of one replica of conv or fc `layer` at `weight_bits` bits per weight."""

@@ -5,15 +5,23 @@ from __future__ import annotations
 from isaacsim.arch import Architecture
 from isaacsim.crop.vectors import FLATTEN_ORDERS
 from isaacsim.errors import InputError, Problem
-from isaacsim.mapping.arrays import ArrayGrid, array_grid, rolling_buffer_bytes
+from isaacsim.mapping.arrays import ArrayGrid, array_grid, arrays_per_replica, rolling_buffer_bytes
 from isaacsim.mapping.model import LayerMapping, Mapping, Totals
 from isaacsim.mapping.packing import PACKINGS, Packed, buffer_capacities, pack
 from isaacsim.mapping.replication import POLICIES, replication_for, scaled
 from isaacsim.network import IMAGE, Network
 from isaacsim.precision import Precision, load_precision
-from isaacsim.validate import did_you_mean
+from isaacsim.validate import Bound, did_you_mean, number_text
 
 SOURCE = "mapping"
+
+# Limits of a mapping (docs/input-ranges.md): what one machine can simulate in memory and time.
+CHIPS = Bound("integer", 1, 1024, "VGG-16 on ISAAC-CE needs 7 chips; routes between chips are "
+                                  "built link by link")
+ARRAYS = Bound("integer", 1, 2 ** 24, "VGG-16 on ISAAC-CE needs 100,192 arrays; the mapper lists "
+                                      "every row and column block")
+TILES = Bound("integer", 1, 2 ** 17, "VGG-16 on ISAAC-CE needs 1,046 tiles; the lowering routes "
+                                     "from every tile of a layer")
 
 
 def map_network(network: Network, arch: Architecture, precision: Precision | None = None,
@@ -34,13 +42,20 @@ def map_network(network: Network, arch: Architecture, precision: Precision | Non
     if not xbar:
         raise InputError(Problem(network.origin or network.name, "",
                                  "nothing to map: the network has no conv or fc layer"))
+    _check_size(network, xbar, {layer.name: arrays_per_replica(
+        layer, precision.of(layer.name).weight_bits, arch.xbar_rows, arch.xbar_cols,
+        arch.cell_bits) for layer in xbar}, ARRAYS, "arrays in one copy of each layer")
     grids = {layer.name: array_grid(layer, precision.of(layer.name).weight_bits, arch.xbar_rows,
                                     arch.xbar_cols, arch.cell_bits) for layer in xbar}
     base = replication_for(network, replication)
     divisor = 1
     reps, packed = base, _pack(xbar, grids, base, arch, packing)
-    if chips is not None and packed.chips > chips:
+    if packed is None or (chips is not None and packed.chips > chips):
+        if chips is None:
+            _check_size(network, xbar, _arrays(xbar, grids, base), ARRAYS,
+                        f"arrays with {replication} replication")
         divisor, reps, packed = _fit_budget(network, xbar, grids, base, arch, packing, chips)
+    _check_placement(network, xbar, packed, arch)
     layers = _layer_mappings(network, arch, precision, grids, reps, packed)
     return Mapping(network=network.name, arch=arch.name, layers=layers,
                    totals=Totals(packed.arrays, packed.imas, packed.tiles, packed.chips),
@@ -63,9 +78,16 @@ def _check_options(replication: str, chips: int | None, packing: str, flatten: s
         raise InputError(problems)
 
 
+def _arrays(xbar, grids: dict[str, ArrayGrid], reps: dict[str, int]) -> dict[str, int]:
+    return {layer.name: grids[layer.name].arrays * reps[layer.name] for layer in xbar}
+
+
 def _pack(xbar, grids: dict[str, ArrayGrid], reps: dict[str, int], arch: Architecture,
-          packing: str) -> Packed:
-    arrays = [grids[layer.name].arrays * reps[layer.name] for layer in xbar]
+          packing: str) -> Packed | None:
+    """The packing, or None when it would hold more than `ARRAYS` arrays (not built)."""
+    arrays = list(_arrays(xbar, grids, reps).values())
+    if sum(arrays) > ARRAYS.maximum:
+        return None
     return pack(arrays, arch.arrays_per_ima, arch.imas_per_tile, arch.tiles_per_chip, packing,
                 [rolling_buffer_bytes(layer) for layer in xbar], arch.edram_bytes)
 
@@ -79,6 +101,9 @@ def _fit_budget(network: Network, xbar, grids, base: dict[str, int], arch: Archi
     """
     low, high = 1, max(base.values())
     floor_packed = _pack(xbar, grids, scaled(base, high), arch, packing)
+    if floor_packed is None:
+        _check_size(network, xbar, _arrays(xbar, grids, scaled(base, high)), ARRAYS,
+                    "arrays without replication")
     if floor_packed.chips > chips:
         raise InputError(Problem(
             network.origin or network.name, "",
@@ -88,12 +113,41 @@ def _fit_budget(network: Network, xbar, grids, base: dict[str, int], arch: Archi
             f"raise it to at least {floor_packed.chips}"))
     while low < high:
         mid = (low + high) // 2
-        if _pack(xbar, grids, scaled(base, mid), arch, packing).chips <= chips:
+        trial = _pack(xbar, grids, scaled(base, mid), arch, packing)
+        if trial is not None and trial.chips <= chips:
             high = mid
         else:
             low = mid + 1
     reps = scaled(base, low)
     return low, reps, _pack(xbar, grids, reps, arch, packing)
+
+
+def _check_size(network: Network, xbar, counts: dict[str, int], bound: Bound, what: str) -> None:
+    """An `InputError` at the first layer that brings the running total of `counts` over `bound`."""
+    total = 0
+    for layer in xbar:
+        total += counts[layer.name]
+        if total > bound.maximum:
+            mine = f"this layer alone needs {counts[layer.name]:,}; " if total > counts[
+                layer.name] else ""
+            raise InputError(Problem(
+                network.origin or network.name, f"$.layers[{layer.index}]",
+                f"layer '{layer.name}': the mapping would need {total:,} {what} up to this layer "
+                f"({mine}more than the {number_text(bound.maximum)} accepted: {bound.reason}); "
+                f"use larger crossbars, fewer weight bits, replication none or a chip budget"))
+
+
+def _check_placement(network: Network, xbar, packed: Packed, arch: Architecture) -> None:
+    """An `InputError` at the first layer placed beyond `TILES` tiles or `CHIPS` chips."""
+    for layer, place in zip(xbar, packed.placements):
+        chip = place.home_tile // arch.tiles_per_chip
+        for used, bound, what in ((place.home_tile + 1, TILES, "tiles"), (chip + 1, CHIPS, "chips")):
+            if used > bound.maximum:
+                raise InputError(Problem(
+                    network.origin or network.name, f"$.layers[{layer.index}]",
+                    f"layer '{layer.name}': the mapping would use {used:,} {what} up to this "
+                    f"layer, more than the {number_text(bound.maximum)} accepted ({bound.reason}); "
+                    f"use larger crossbars, IMAs or tiles, replication none or a chip budget"))
 
 
 def _layer_mappings(network: Network, arch: Architecture, precision: Precision,

@@ -18,8 +18,10 @@ import isaacsim
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import load_json
 from isaacsim.network.model import ACTIVATIONS, IMAGE, KINDS, Layer, Network, Shape
-from isaacsim.network.shapes import LayerSpec, infer_layer
-from isaacsim.validate import Checker, describe, did_you_mean, join
+from isaacsim.network.shapes import (CHANNELS, FEATURES, GROUPS, KERNEL, LAYERS, MAP_VALUES,
+                                     NETWORK_PIXELS, PADDING, SIDE, STRIDE, LayerSpec,
+                                     infer_layer)
+from isaacsim.validate import Bound, Checker, describe, did_you_mean, join, number_text
 
 FORMAT_VERSION = 1
 NETWORKS_SUBDIR = Path("workloads") / "networks"
@@ -99,8 +101,18 @@ def _input_shape(chk: Checker, value: Any) -> Shape | None:
     if value is None or not chk.keys(value, "$.input", {"height", "width", "channels"},
                                      required={"height", "width", "channels"}):
         return None
-    dims = [chk.integer(value, key, "$.input", minimum=1) for key in ("height", "width", "channels")]
-    return None if None in dims else Shape(*dims)
+    dims = [chk.bounded(value, key, "$.input", bound)
+            for key, bound in (("height", SIDE), ("width", SIDE), ("channels", CHANNELS))]
+    if None in dims:
+        return None
+    shape = Shape(*dims)
+    for size, bound, what in ((shape.pixels, NETWORK_PIXELS, "height x width ="),
+                              (shape.values, MAP_VALUES, "height x width x channels =")):
+        if size > bound.maximum:
+            chk.add("$.input", f"the input image {shape} has {what} {size:,}, more than the "
+                               f"{number_text(bound.maximum)} accepted ({bound.reason})")
+            return None
+    return shape
 
 
 def _layers(chk: Checker, value: Any, input_shape: Shape | None) -> list[Layer]:
@@ -110,9 +122,14 @@ def _layers(chk: Checker, value: Any, input_shape: Shape | None) -> list[Layer]:
     if not isinstance(value, list) or not value:
         chk.add("$.layers", f"expected a non-empty list of layers, got {describe(value)}")
         return []
+    if len(value) > LAYERS.maximum:
+        chk.add("$.layers", f"{len(value):,} layers, more than the {LAYERS.maximum:,} accepted "
+                            f"({LAYERS.reason})")
+        return []
     first_index = _first_indices(value)
     shapes: dict[str, Shape | None] = {IMAGE: input_shape}  # None: known name, unknown shape
     layers: list[Layer] = []
+    pixels = input_shape.pixels if input_shape is not None else 0
     for i, raw in enumerate(value):
         path = join("$.layers", i)
         sub = Checker(chk.source)
@@ -124,7 +141,15 @@ def _layers(chk: Checker, value: Any, input_shape: Shape | None) -> list[Layer]:
             if in_shape is not None and added is not None:
                 layer, problems = infer_layer(spec, in_shape, added)
                 for key, message in problems:
-                    sub.add(join(path, key), message)
+                    sub.add(join(path, key) if key else path, message)
+        if layer is not None:
+            pixels += layer.out_shape.pixels
+            if pixels > NETWORK_PIXELS.maximum:
+                sub.add(path, f"the maps up to this layer hold {pixels:,} pixels (height x width "
+                              f"summed over the input and every layer), more than the "
+                              f"{number_text(NETWORK_PIXELS.maximum)} accepted "
+                              f"({NETWORK_PIXELS.reason})")
+                layer, pixels = None, -(2 ** 63)   # reported once
         label = _label(raw, i)
         chk.extend(Problem(p.source, p.place, f"{label}: {p.message}") for p in sub.problems)
         if layer is not None:
@@ -172,17 +197,17 @@ def _spec(chk: Checker, raw: Any, path: str, index: int,
     input_name = _reference(chk, raw, "input", path, index, first_index, default_input)
     fields: dict[str, Any] = {}
     if kind in ("conv", "maxpool", "avgpool"):
-        fields["kernel"] = _pair(chk, raw, "kernel", path, minimum=1)
+        fields["kernel"] = _pair(chk, raw, "kernel", path, KERNEL)
         default_stride = 1 if kind == "conv" else fields["kernel"]
-        fields["stride"] = _pair(chk, raw, "stride", path, minimum=1, default=default_stride)
-        fields["padding"] = _pair(chk, raw, "padding", path, minimum=0, default=0)
+        fields["stride"] = _pair(chk, raw, "stride", path, STRIDE, default=default_stride)
+        fields["padding"] = _pair(chk, raw, "padding", path, PADDING, default=0)
         if kind != "conv" and fields["kernel"] and fields["padding"]:
             _check_pool_padding(chk, path, fields["kernel"], fields["padding"])
     if kind == "conv":
-        fields["out_channels"] = chk.integer(raw, "out_channels", path, minimum=1)
-        fields["groups"] = chk.integer(raw, "groups", path, minimum=1, default=1)
+        fields["out_channels"] = chk.bounded(raw, "out_channels", path, CHANNELS)
+        fields["groups"] = chk.bounded(raw, "groups", path, GROUPS, default=1)
     if kind == "fc":
-        fields["out_channels"] = chk.integer(raw, "out_features", path, minimum=1)
+        fields["out_channels"] = chk.bounded(raw, "out_features", path, FEATURES)
     if kind == "add":
         fields["add_name"] = _reference(chk, raw, "add", path, index, first_index, None,
                                         required=True)
@@ -236,9 +261,9 @@ def _reference(chk: Checker, raw: Mapping, key: str, path: str, index: int,
     return ref
 
 
-def _pair(chk: Checker, raw: Mapping, key: str, path: str, *, minimum: int,
+def _pair(chk: Checker, raw: Mapping, key: str, path: str, bound: Bound,
           default: Any = None) -> tuple[int, int] | None:
-    """An int or a two-element ``[height, width]`` list of ints >= `minimum`."""
+    """An int or a two-element ``[height, width]`` list of ints within `bound`."""
     value = raw.get(key, default)
     where = join(path, key)
     if value is None:
@@ -247,10 +272,8 @@ def _pair(chk: Checker, raw: Mapping, key: str, path: str, *, minimum: int,
     if isinstance(value, tuple):  # an already validated default
         return value
     items = value if isinstance(value, list) else [value, value]
-    good = len(items) == 2 and all(
-        isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in items)
-    if not good:
-        chk.add(where, f"expected an integer >= {minimum} or a list [height, width] of them, got "
-                       f"{describe(value)}")
+    if len(items) != 2 or any(bound.problem(v) for v in items):
+        chk.add(where, f"expected an integer{bound.range_text} or a list [height, width] of them, "
+                       f"got {describe(value)}")
         return None
     return (items[0], items[1])

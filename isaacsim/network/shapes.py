@@ -14,8 +14,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from isaacsim.network.model import Layer, Shape
+from isaacsim.validate import Bound, number_text
 
 AXES = ("height", "width")
+
+# Ranges of a network's numbers (docs/input-ranges.md). Single values first, then the products
+# they cannot bound alone, checked per layer (and over the network) at the layer's JSON path.
+SIDE = Bound("integer", 1, 16384, "ImageNet CNNs read 224 to 600 pixels a side; 16,384 is 27x that")
+CHANNELS = Bound("integer", 1, 65536, "published CNNs have at most a few thousand channels")
+FEATURES = Bound("integer", 1, 2 ** 20, "fc layers have at most tens of thousands of outputs "
+                                        "(VGG: 4096; ImageNet-21k: 21,841)")
+KERNEL = Bound("integer", 1, 64, "published kernels are at most 11 x 11 (AlexNet) and global pools "
+                                 "7 x 7; an op's receptive field is scanned pixel by pixel")
+STRIDE = Bound("integer", 1, 64, "published strides are 1 to 4 (pools: up to the kernel)")
+PADDING = Bound("integer", 0, 64, "at most the largest kernel allowed")
+GROUPS = Bound("integer", 1, 65536, "at most one group per channel (depthwise)")
+LAYERS = Bound("integer", 1, 4096, "ResNet-152 has 155 layers; ResNet-1001 about 1000")
+NETWORK_PIXELS = Bound("integer", 1, 2 ** 24, "height x width summed over the input and every "
+                                              "layer (VGG-16: 154,500): the simulator keeps int64 "
+                                              "state per pixel of each distinct image's maps")
+MAP_VALUES = Bound("integer", 1, 2 ** 28, "height x width x channels of a map: an fc layer's "
+                                          "inputs and the numerics' float64 vectors (2 GiB)")
+WEIGHTS = Bound("integer", 1, 2 ** 28, "VGG-16's fc6 has 102,760,448 weights; the numerics hold "
+                                       "a layer's weights as float64 (2 GiB)")
 
 
 @dataclass(frozen=True)
@@ -49,17 +70,17 @@ def infer_layer(spec: LayerSpec, in_shape: Shape,
     """Build the `Layer` for `spec` reading a map of `in_shape` (plus `added_shape` for add).
 
     Returns ``(layer, [])`` or ``(None, problems)`` where each problem is ``(field, message)``,
-    `field` being the JSON key the message is about.
+    `field` being the JSON key the message is about (``""``: the layer as a whole).
     """
-    if spec.kind == "conv":
-        return _conv(spec, in_shape)
-    if spec.kind in ("maxpool", "avgpool"):
-        return _pool(spec, in_shape)
-    if spec.kind == "fc":
-        return _fc(spec, in_shape)
+    build = {"conv": _conv, "maxpool": _pool, "avgpool": _pool, "fc": _fc}.get(spec.kind)
     if spec.kind == "add":
-        return _add(spec, in_shape, added_shape)
-    raise ValueError(f"unknown layer kind {spec.kind!r}")  # the loader checks kinds first
+        layer, problems = _add(spec, in_shape, added_shape)
+    elif build is not None:
+        layer, problems = build(spec, in_shape)
+    else:
+        raise ValueError(f"unknown layer kind {spec.kind!r}")  # the loader checks kinds first
+    too_large = size_problems(layer) if layer is not None else []
+    return (None, too_large) if too_large else (layer, problems)
 
 
 def _window_problems(spec: LayerSpec, in_shape: Shape) -> list[tuple[str, str]]:
@@ -96,6 +117,20 @@ def _conv(spec: LayerSpec, in_shape: Shape) -> tuple[Layer | None, list[tuple[st
     weights = fan_in * spec.out_channels
     return _make(spec, in_shape, out, fan_in=fan_in, macs=out.pixels * weights,
                  weights=weights, biases=spec.out_channels), []
+
+
+def size_problems(layer: Layer) -> list[tuple[str, str]]:
+    """A layer whose output map or weights are too large to simulate (`SIDE`, `MAP_VALUES`,
+    `WEIGHTS`); the field is ``""``: the problem is the layer's as a whole. The pixels of all maps
+    together (`NETWORK_PIXELS`) are checked by the loader."""
+    out = layer.out_shape
+    checks = ((max(out.height, out.width), SIDE, f"the output map {out} has a side of"),
+              (out.values, MAP_VALUES, f"the output map {out} holds"),
+              (layer.weights, WEIGHTS, "the layer has"))
+    units = ("pixels", "values", "weights")
+    return [("", f"{what} {value:,} {unit}, more than the {number_text(bound.maximum)} accepted "
+                 f"({bound.reason}); use a smaller input, fewer channels or a larger stride")
+            for (value, bound, what), unit in zip(checks, units) if value > bound.maximum]
 
 
 def _pool(spec: LayerSpec, in_shape: Shape) -> tuple[Layer | None, list[tuple[str, str]]]:
