@@ -250,7 +250,7 @@ def own_folder(path: str | os.PathLike, kind: str, *, option: str = "--out",
             return target
         entries = sorted(e.name for e in target.iterdir())
         if entries:
-            what = (f"is an isaacsim {marker.get('kind')} folder, not a {kind} folder"
+            what = (f"is an isaacsim folder of kind '{marker.get('kind')}', not '{kind}'"
                     if marker is not None else
                     f"exists and holds files isaacsim did not write ({', '.join(entries[:5])}"
                     f"{' ...' if len(entries) > 5 else ''})")

@@ -1,0 +1,229 @@
+"""isaacsim never removes or overwrites what it did not create (isaacsim/outputs.py, docs/outputs.md).
+
+Each case puts a user's file beside or inside the target and checks that it survives byte for byte,
+that the command exits 2 with a located message, and that no hidden temporary folder is left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from isaacsim.cli import main
+from isaacsim.errors import InputError
+from isaacsim.outputs import (MARKER, check_name, clean_stale, own_folder, read_marker,
+                              replace_folder, write_file)
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "workloads" / "tiny_cropped.json"
+
+
+def _hidden(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".isaacsim-" in p.name and p.name != MARKER)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    """A folder holding copies of the tiny workload and its trace, as the current directory."""
+    (tmp_path / "workloads").mkdir()
+    (tmp_path / "traces").mkdir()
+    shutil.copy(TINY, tmp_path / "workloads" / TINY.name)
+    shutil.copy(ROOT / "traces" / "tiny_synth_20.csv", tmp_path / "traces")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _run(*args: str) -> int:
+    return main(["run", "workloads/tiny_cropped.json", "--images", "2", "--progress", "off",
+                 *args])
+
+
+# --- the run command ------------------------------------------------------------------------------
+
+def test_out_folder_with_a_users_file_is_refused_and_left_unchanged(work, capsys):
+    (work / "DIR").mkdir()
+    (work / "DIR" / "notes.txt").write_text("my notes\n")
+    before = _snapshot(work)
+    assert _run("--out", "DIR") == 2
+    err = capsys.readouterr().err
+    assert "--out: DIR: exists and holds files isaacsim did not write (notes.txt)" in err
+    assert "Traceback" not in err
+    assert _snapshot(work) == before and _hidden(work) == []
+
+
+@pytest.mark.parametrize("out", [".", "/", "workloads/tiny_cropped.json/sub", "missing/sub"])
+def test_impossible_out_paths_exit_2_and_touch_nothing(work, capsys, out):
+    before = _snapshot(work)
+    assert _run("--out", out) == 2
+    err = capsys.readouterr().err
+    assert f"--out: {out}:" in err and "Traceback" not in err
+    assert _snapshot(work) == before and _hidden(work) == [] and not (work / "missing").exists()
+
+
+def test_out_of_a_parent_folder_of_the_current_directory_is_refused(work, monkeypatch, capsys):
+    monkeypatch.chdir(work / "traces")
+    assert main(["run", "../workloads/tiny_cropped.json", "--out", "..", "--images", "1"]) == 2
+    assert "is the current folder or contains it" in capsys.readouterr().err
+
+
+def test_an_earlier_run_folder_is_replaced_but_not_one_with_a_users_file(work, capsys):
+    assert _run("--out", "r") == 0
+    marker = read_marker(work / "r")
+    assert marker["kind"] == "run" and "images.csv" in marker["files"]
+    first = (work / "r" / "images.csv").read_bytes()
+    assert _run("--out", "r") == 0                   # isaacsim's own folder: replaced
+    assert (work / "r" / "images.csv").read_bytes() == first
+    (work / "r" / "mine.txt").write_text("keep me")
+    assert _run("--out", "r") == 2
+    assert "(mine.txt)" in capsys.readouterr().err
+    assert (work / "r" / "mine.txt").read_text() == "keep me"
+
+
+def test_an_empty_folder_is_used(work):
+    (work / "empty").mkdir()
+    assert _run("--out", "empty") == 0
+    assert (work / "empty" / "images.csv").is_file()
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "../../escaped", "/abs/olute", "a\\b", "x\u0000y"])
+def test_unsafe_workload_names_are_refused_and_write_nothing(work, capsys, name):
+    raw = json.loads((work / "workloads" / "tiny_cropped.json").read_text())
+    raw["name"] = name
+    (work / "workloads" / "bad.json").write_text(json.dumps(raw))
+    before = _snapshot(work)
+    assert main(["run", "workloads/bad.json", "--images", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "workloads/bad.json: $.name: the workload name names its results folder" in err
+    assert _snapshot(work) == before and not (work / "results").exists()
+    assert not (work.parent / "escaped").exists()
+
+
+def test_default_results_folder_is_created_under_results(work):
+    assert _run() == 0
+    assert read_marker(work / "results" / "tiny_cropped")["kind"] == "run"
+
+
+def test_files_follow_the_umask(work):
+    old = os.umask(0o022)
+    try:
+        assert _run("--out", "r") == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((work / "r").stat().st_mode) == 0o755
+    assert stat.S_IMODE((work / "r" / "images.csv").stat().st_mode) == 0o644
+
+
+# --- traces synth ---------------------------------------------------------------------------------
+
+def test_synth_refuses_a_folder_and_a_users_file_but_replaces_its_own(work, capsys):
+    args = ["traces", "synth", "--network", "tiny", "--images", "3", "--seed", "1"]
+    (work / "mine.csv").write_text("user data\n")
+    assert main(args + ["--out", "traces"]) == 2
+    assert main(args + ["--out", "mine.csv"]) == 2
+    err = capsys.readouterr().err
+    assert "--out: traces: is a folder" in err
+    assert "--out: mine.csv: exists and was not written by isaacsim" in err
+    assert (work / "mine.csv").read_text() == "user data\n"
+    assert main(args + ["--out", "t.csv"]) == 0
+    assert main(args[:-1] + ["2", "--out", "t.csv"]) == 0    # its own trace: replaced
+    assert "--seed 2" in (work / "t.csv").read_text()
+    assert _hidden(work) == []
+
+
+# --- the mechanism --------------------------------------------------------------------------------
+
+def test_a_failing_block_leaves_the_target_as_it_was(tmp_path):
+    target = tmp_path / "out"
+    with replace_folder(target, "run") as tmp:
+        (tmp / "a.csv").write_text("1")
+    with pytest.raises(KeyboardInterrupt), replace_folder(target, "run") as tmp:
+        (tmp / "a.csv").write_text("2")
+        raise KeyboardInterrupt
+    assert (target / "a.csv").read_text() == "1" and _hidden(tmp_path) == []
+
+
+def test_a_folder_of_another_kind_is_not_replaced(tmp_path):
+    target = tmp_path / "out"
+    with replace_folder(target, "sweep-point") as tmp:
+        (tmp / "point.json").write_text("{}")
+    with pytest.raises(InputError, match="holds files isaacsim did not write"), \
+            replace_folder(target, "run"):
+        pass
+    assert (target / "point.json").is_file()
+
+
+def test_files_added_during_the_run_stop_the_swap(tmp_path):
+    target = tmp_path / "out"
+    with replace_folder(target, "run") as tmp:
+        (tmp / "a.csv").write_text("1")
+    with pytest.raises(InputError), replace_folder(target, "run") as tmp:
+        (tmp / "a.csv").write_text("2")
+        (target / "late.txt").write_text("user")     # the user writes while isaacsim runs
+    assert (target / "late.txt").read_text() == "user" and (target / "a.csv").read_text() == "1"
+    assert _hidden(tmp_path) == []
+
+
+def test_stale_temporaries_of_dead_processes_are_cleaned_and_live_ones_kept(tmp_path):
+    from isaacsim.outputs import _host
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = tmp_path / f".out.isaacsim-tmp.{_host()}.{dead}.0a1b2c3d"
+    live = tmp_path / f".out.isaacsim-tmp.{_host()}.{os.getpid()}.0a1b2c3d"
+    other_host = tmp_path / f".out.isaacsim-tmp.elsewhere.{dead}.0a1b2c3d"
+    user = tmp_path / ".out.tmp"
+    for p in (stale, live, other_host, user):
+        p.mkdir()
+    assert clean_stale(tmp_path) == [stale]
+    assert live.exists() and other_host.exists() and user.exists() and not stale.exists()
+
+
+def test_a_killed_run_leaves_a_temporary_that_the_next_run_removes(work):
+    code = ("import os, sys\n"
+            "from isaacsim.outputs import replace_folder\n"
+            "with replace_folder('r', 'run') as tmp:\n"
+            "    (tmp / 'a.csv').write_text('1')\n"
+            "    os._exit(9)\n")
+    subprocess.run([sys.executable, "-c", code], cwd=work, check=False)
+    assert len(_hidden(work)) == 1
+    assert _run("--out", "r") == 0
+    assert _hidden(work) == []
+
+
+def test_own_folder_adopts_empty_and_refuses_foreign(tmp_path):
+    assert read_marker(own_folder(tmp_path / "new", "sweep"))["kind"] == "sweep"
+    (tmp_path / "empty").mkdir()
+    assert read_marker(own_folder(tmp_path / "empty", "sweep"))["files"] is None
+    (tmp_path / "user").mkdir()
+    (tmp_path / "user" / "x").write_text("")
+    with pytest.raises(InputError, match="holds files isaacsim did not write"):
+        own_folder(tmp_path / "user", "sweep")
+    with pytest.raises(InputError, match="is an isaacsim folder of kind 'sweep', not 'experiments'"):
+        own_folder(tmp_path / "new", "experiments")
+
+
+def test_write_file_replaces_only_what_the_owner_test_accepts(tmp_path):
+    path = tmp_path / "t.txt"
+    write_file(path, "one")
+    with pytest.raises(InputError, match="exists and was not written by isaacsim"):
+        write_file(path, "two")
+    write_file(path, b"three", owned=lambda p: True)
+    assert path.read_bytes() == b"three" and _hidden(tmp_path) == []
+
+
+@pytest.mark.parametrize("name, ok", [("vgg16_cropped", True), ("a b.c-d", True), ("", False),
+                                      (".", False), ("..", False), ("a/b", False),
+                                      ("-x", False), ("x" * 121, False)])
+def test_check_name(name, ok):
+    assert (check_name(name) is None) == ok
