@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 
 from isaacsim import __version__
@@ -63,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         if debug:
             raise
-        print(f"isaacsim {args.command}: interrupted; outputs are written whole or not at all, "
-              "so no file was half-written", file=sys.stderr)
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: no traceback
+        try:
+            print(f"isaacsim {args.command}: interrupted; outputs are written whole or not at "
+                  "all, so no file was half-written", file=sys.stderr)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         return 130
