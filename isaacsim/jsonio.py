@@ -93,6 +93,31 @@ def _check_tree(value: Any) -> None:
             stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node))
 
 
+def _too_deep(text: str) -> str:
+    """``line L, column C`` of the first bracket nested deeper than `MAX_DEPTH` (strings skipped);
+    only called on the error path."""
+    depth, in_string, escaped, line, start = 0, False, False, 1, 0
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return f"line {line}, column {i - start + 1}"
+        elif ch in "]}":
+            depth -= 1
+        if ch == "\n":
+            line, start = line + 1, i + 1
+    return ""
+
+
 def parse_json(text: str) -> Any:
     """Parse JSON text strictly (see the module doc); raises `JsonError`."""
     try:
@@ -102,8 +127,8 @@ def parse_json(text: str) -> Any:
         raise JsonError(f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}",
                         syntax=True) from None
     except RecursionError:
-        raise JsonError("", f"nested more than {MAX_DEPTH} levels deep; isaacsim inputs nest "
-                            f"only a few levels") from None
+        raise JsonError(_too_deep(text), f"nested more than {MAX_DEPTH} levels deep; isaacsim "
+                                         f"inputs nest only a few levels") from None
     _check_tree(value)
     return value
 
