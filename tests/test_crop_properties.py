@@ -22,7 +22,7 @@ sizes = st.integers(min_value=1, max_value=400)
 vectors = st.sampled_from(ALL_VECTORS)
 roundings = st.sampled_from(ROUNDINGS)
 fractions = st.one_of(
-    st.floats(min_value=0, max_value=0.5, exclude_min=True, exclude_max=True),
+    st.floats(min_value=2 ** -20, max_value=0.5, exclude_max=True),
     st.fractions(min_value=0, max_value=Fraction(1, 2), max_denominator=1000).filter(
         lambda f: 0 < f < Fraction(1, 2)))
 shapes = st.builds(Shape, st.integers(1, 9), st.integers(1, 9), st.integers(1, 40))

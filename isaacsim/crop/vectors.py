@@ -8,17 +8,21 @@ share of a map's height (or width) removed on each cropped side, 0 < f < 1/2.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from isaacsim.errors import InputError, Problem
-from isaacsim.validate import describe, did_you_mean
+from isaacsim.validate import Bound, describe, did_you_mean, short_json
 
 SIDES = ("top", "bottom", "left", "right")
 """Side names in the bit order of a crop vector."""
 
 DEFAULT_FRACTION = Fraction(1, 4)
+FRACTION = Bound("number", 2 ** -20, 0.5, "removed from each cropped side, so below 1/2; a "
+                                          "fraction below 2**-20 removes no row of any map (sides "
+                                          "are at most 16,384 pixels)", exclusive_maximum=True)
 ROUNDINGS = ("floor", "nearest")
 """How ``f * size`` becomes a whole number of removed rows or columns (``crop_margin``)."""
 FLATTEN_ORDERS = ("position", "channel")
@@ -89,7 +93,13 @@ def parse_fraction(value: Any, *, source: str = "crop fraction", place: str = ""
                                                 f"got {describe(value)}"))
     if not 0 < frac < Fraction(1, 2):
         raise InputError(Problem(source, place, f"the crop fraction must be > 0 and < 1/2 (it is "
-                                                f"removed from each cropped side), got {value}"))
+                                                f"removed from each cropped side), got "
+                                                f"{short_json(value)}"))
+    if frac < Fraction(FRACTION.minimum):
+        raise InputError(Problem(source, place, f"the crop fraction must be >= 2**-20: a smaller "
+                                                f"one removes no row or column of any map (sides "
+                                                f"are at most 16,384 pixels), got "
+                                                f"{short_json(value)}"))
     return frac
 
 
@@ -127,9 +137,15 @@ def _to_fraction(value: Any) -> Fraction | None:
         return Fraction(value)
     if isinstance(value, float):
         return Fraction(repr(value)) if math.isfinite(value) else None
-    if isinstance(value, str):
+    if isinstance(value, str) and _FRACTION_TEXT.fullmatch(value):
         try:
             return Fraction(value.strip())
         except (ValueError, ZeroDivisionError):
             return None
     return None
+
+
+_FRACTION_TEXT = re.compile(r"\s*[+-]?(\d{1,40}/\d{1,40}|(\d{1,40}\.?\d{0,40}|\.\d{1,40})"
+                            r"([eE][+-]?\d{1,3})?)\s*")
+"""A fraction as text: ``1/8``, ``0.125``, ``1.25e-1``; at most 40 digits a part and a three-digit
+exponent, so that reading it never builds a huge integer (``1e999999999`` would)."""
