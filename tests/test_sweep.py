@@ -79,8 +79,8 @@ def test_point_ids_depend_only_on_the_overrides():
     assert point_id({"a.b": 1, "c.d": "x"}) == point_id({"c.d": "x", "a.b": 1})
     assert point_id({"a.b": 1}) != point_id({"a.b": 1.5}) != point_id({"a.b": "1"})
     # pinned: changing the canonical form would orphan every stored result
-    assert point_id({"precision.weight_bits": 8, "crop.fraction": 0.125}) == "4235b905b7"
-    assert point_id({}) == "44136fa355"
+    assert point_id({"precision.weight_bits": 8, "crop.fraction": 0.125}) == "p4235b905b7"
+    assert point_id({}) == "p44136fa355"
 
 
 def test_grid_varies_the_last_key_fastest_and_points_combine_with_the_grid():

@@ -4,20 +4,28 @@ Workers are started with the ``forkserver`` context where the platform has it (a
 process that has imported isaacsim forks each worker, so workers start in well under a second; numba
 loads the compiled kernels from its on-disk cache) and ``spawn`` elsewhere; never plain ``fork`` of
 a process that may hold threads. Workers ignore SIGINT: Ctrl-C reaches the sweep's process, which
-cancels the points not started, terminates the workers and keeps the points already stored.
+cancels the points not started, terminates the workers and keeps the points already stored; while it
+does so, further Ctrl-Cs are ignored, so a second quick one cannot leave workers or semaphores
+behind. Workers, and the fork server, end when the sweep's process ends, even by ``kill -9``
+(`lifeline`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
+from isaacsim.sweep import lifeline
 from isaacsim.sweep.worker import Task, failure, run_point
 
 WORKER_MODULE = "isaacsim.sweep.worker"
+STOP_TIMEOUT_S = 5
+"""How long to wait for a terminated worker to end before killing it."""
 
 
 def default_jobs() -> int:
@@ -36,7 +44,7 @@ def run_local(tasks: list[Task], jobs: int | None = None) -> Iterator[tuple[Task
             yield task, run_point(task)
         return
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_context(),
-                               initializer=_ignore_sigint)
+                               initializer=_init_worker, initargs=(os.getpid(),))
     pending: dict[Future, Task] = {}
     done_cleanly = False
     try:
@@ -51,7 +59,8 @@ def run_local(tasks: list[Task], jobs: int | None = None) -> Iterator[tuple[Task
         if done_cleanly:
             pool.shutdown(wait=True)
         else:
-            _stop(pool)
+            with _sigint_ignored():
+                _stop(pool)
 
 
 def _in_order(finished, pending: dict[Future, Task]) -> list[Future]:
@@ -71,12 +80,28 @@ def _context():
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload([WORKER_MODULE])
+        ctx.set_forkserver_preload([lifeline.FORKSERVER_PRELOAD, WORKER_MODULE])
     return ctx
 
 
-def _ignore_sigint() -> None:
+def _init_worker(sweep_pid: int) -> None:
+    """In each worker: leave Ctrl-C to the sweep's process; end with it (`lifeline`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    lifeline.die_with_parent()
+    lifeline.watch_process(sweep_pid)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while the pool is being stopped (in the main thread; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -91,4 +116,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         if proc.is_alive():
             proc.terminate()
     for proc in procs:
-        proc.join(timeout=5)
+        proc.join(timeout=STOP_TIMEOUT_S)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(timeout=STOP_TIMEOUT_S)

@@ -1,9 +1,12 @@
 """The points of a sweep: a grid and a list of overrides expanded into points with stable ids.
 
-A point is a dict of dotted workload overrides (``{"precision.weight_bits": 8, ...}``). Its id is a
-short hash of the overrides' canonical JSON (keys sorted, compact separators), so it depends only on
-what the point changes, never on its position in the spec, the order of its keys, the machine or the
-working directory: a stored result can be found again by id after the spec is edited.
+A point is a dict of dotted workload overrides (``{"precision.weight_bits": 8, ...}``). Its id is
+``p`` and a short hash of the overrides' canonical JSON (keys sorted, compact separators), so it
+depends only on what the point changes, never on its position in the spec, the order of its keys,
+the machine or the working directory: a stored result can be found again by id after the spec is
+edited. The leading letter keeps ids text wherever they are read (``pandas.read_csv`` would read an
+id of only digits, or digits around one ``e``, as a number), and an id is never more than a plain
+folder name (`ID_RE`).
 """
 
 from __future__ import annotations
@@ -11,11 +14,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 ID_HEX_DIGITS = 10
 """40 bits: a collision among the points of one sweep is vanishingly unlikely (and is checked)."""
+ID_PREFIX = "p"
+ID_RE = re.compile(rf"{ID_PREFIX}[0-9a-f]{{{ID_HEX_DIGITS}}}")
+"""What every point id looks like (and the only folder names a sweep writes under ``points/``)."""
 
 
 @dataclass(frozen=True)
@@ -23,7 +30,7 @@ class Point:
     """One configuration of a sweep."""
 
     id: str
-    """Short hash of the canonical overrides (`point_id`)."""
+    """``p`` and a short hash of the canonical overrides (`point_id`)."""
     label: str
     """``key=value`` pairs in spec order, for people (``(base workload)`` without overrides)."""
     overrides: dict[str, Any]
@@ -38,8 +45,9 @@ def canonical(overrides: dict[str, Any]) -> str:
 
 
 def point_id(overrides: dict[str, Any]) -> str:
-    """A short, stable hash of the canonical overrides."""
-    return hashlib.sha256(canonical(overrides).encode("ascii")).hexdigest()[:ID_HEX_DIGITS]
+    """``p`` and a short, stable hash of the canonical overrides (``p4235b905b7``)."""
+    digest = hashlib.sha256(canonical(overrides).encode("ascii")).hexdigest()
+    return ID_PREFIX + digest[:ID_HEX_DIGITS]
 
 
 def render_value(value: Any) -> str:

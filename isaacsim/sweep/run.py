@@ -2,8 +2,13 @@
 then merge the tables.
 
     sweep = load_sweep("specs/x.json")              # validates every point up front
-    plan = plan_sweep(sweep, "results/sweeps/x")     # which points are stored, which to run
+    plan = plan_sweep(sweep, "results/sweeps/x")     # the folder checked (or created), and which
+                                                     # points are stored, which to run
     outcome = run_sweep(plan, jobs=2)                # or dask_address="tcp://host:8786"
+
+`plan_sweep` is where the sweep folder is checked, once, before anything runs: it must be new, empty
+or an isaacsim sweep folder (`store.PointStore.open`), and every point folder to be written must be
+absent or isaacsim's own; otherwise `InputError` and nothing is created.
 
 A Ctrl-C while points run stops the backend (pending points are cancelled, workers ended); the
 points stored so far stay, the merged tables are not written, and ``outcome.interrupted`` is set.
@@ -49,12 +54,28 @@ class SweepOutcome:
     """From `PointStore.merge`: points, ok, failed, missing, rows (empty when interrupted)."""
 
 
-def plan_sweep(sweep: Sweep, out: str | Path) -> SweepPlan:
-    """Split the sweep's points into those stored in `out` and those to run."""
-    store = PointStore(out)
+def default_out(sweep: Sweep) -> Path:
+    """``results/sweeps/<name>/``, the sweep folder when none is given."""
+    return Path("results") / "sweeps" / sweep.name
+
+
+def plan_sweep(sweep: Sweep, out: str | Path | None = None, *, force: bool = False,
+               option: str = "--out") -> SweepPlan:
+    """Open the sweep folder `out` and split the sweep's points into those stored there and those
+    to run (all of them with `force`: stored points are computed again and replaced).
+
+    `out` None is `default_out(sweep)`, whose parent folders are created; a given `out` must have
+    an existing parent. `option` names `out` in messages. Raises `InputError` (nothing created)
+    when the folder, or a point folder to be written, is not isaacsim's to write.
+    """
+    if out is None:
+        store = PointStore.open(default_out(sweep), option="sweep folder", create_parents=True)
+    else:
+        store = PointStore.open(out, option=option)
     stored, todo = [], []
     for pp in sweep.points:
-        (stored if store.finished(pp) else todo).append(pp)
+        (todo if force or not store.finished(pp) else stored).append(pp)
+    store.check_replaceable(todo, option=option)
     return SweepPlan(sweep, store, stored, todo)
 
 

@@ -3,9 +3,10 @@ workload loaded up front.
 
 `load_sweep(path)` checks the spec, expands its points and loads each point's workload with its
 overrides before anything runs, so a bad override key or value is reported for every point it
-affects, all problems at once, as one `InputError` (exit code 2 in the CLI). Each point gets a
-fingerprint of its resolved inputs (the workload with every default, and the network, trace and
-architecture files by content) that decides whether a stored result is still valid.
+affects, all problems at once, as one `InputError` (exit code 2 in the CLI); so is a trace file that
+does not exist. Each point gets a fingerprint of its resolved inputs (the workload with every
+default, the network, trace and architecture files by content, and the isaacsim version) that
+decides whether a stored result is still valid, and the warnings of its architecture.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from isaacsim import __version__
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import load_json
+from isaacsim.outputs import check_name
 from isaacsim.sweep.points import Point, canonical, expand, render_value
 from isaacsim.sweep.worker import Task
 from isaacsim.validate import Checker, describe, join
@@ -42,6 +45,9 @@ class PlannedPoint:
     fingerprint: str
     workload: dict[str, Any]
     """The resolved workload (`Workload.to_dict`), kept in point.json for provenance."""
+    warnings: tuple[str, ...] = ()
+    """What the point's architecture warns about (`Architecture.warnings`): valid but doubtful
+    settings, such as an ADC that cannot convert its columns in a cycle."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,8 @@ def load_sweep(path: str | Path, images: int | None = None) -> Sweep:
     chk.keys(raw, "$", TOP_KEYS, required={"format_version", "workload"})
     chk.format_version(raw, FORMAT_VERSION)
     name = chk.string(raw, "name", "$", default=Path(path).stem)
+    if name is not None:
+        _check_name(chk, name, given="name" in raw)
     description = chk.string(raw, "description", "$", default="")
     base = _workload_file(chk, raw, folder)
     grid = _grid(chk, raw.get("grid", {}))
@@ -89,6 +97,16 @@ def load_sweep(path: str | Path, images: int | None = None) -> Sweep:
     forced = {"run.images": images} if images is not None else {}
     planned = _plan(source, folder, base, points, defaults, forced)
     return Sweep(source, name, description, str(raw["workload"]), planned, raw)
+
+
+def _check_name(chk: Checker, name: str, given: bool) -> None:
+    """The name names the default output folder results/sweeps/NAME/: a plain folder name only."""
+    unsafe = "is an absolute path; give a plain name" if Path(name).is_absolute() else None
+    unsafe = unsafe or check_name(name)
+    if unsafe:
+        what = "the sweep's name" if given else \
+            f"the sweep's name (none given, so the spec's file name without .json, {name!r})"
+        chk.add("$.name", f"{what} names its default folder results/sweeps/NAME/ and {unsafe}")
 
 
 def _workload_file(chk: Checker, raw: dict, folder: Path) -> Path | None:
@@ -190,7 +208,7 @@ def _plan(source: str, folder: Path, base: Path, points: list[Point], defaults: 
             for prob in exc.problems:
                 by_message.setdefault(_message(prob), []).append(p)
             continue
-        problem = _trace_problem(w)
+        problem = _trace_problem(w, p.overrides.get("trace"), folder, base)
         if problem:
             by_message.setdefault(problem, []).append(p)
             continue
@@ -200,9 +218,10 @@ def _plan(source: str, folder: Path, base: Path, points: list[Point], defaults: 
         if "network" in sets:
             sets["network"] = str(Path(w.network_path).resolve())
         task = Task(p.id, str(base.resolve()), sets)
-        planned.append(PlannedPoint(p, task, fingerprint(w, digests), w.to_dict()))
+        planned.append(PlannedPoint(p, task, fingerprint(w, digests), w.to_dict(),
+                                    tuple(w.arch.warnings)))
     if by_message:
-        raise InputError([Problem(source, _names(pts, len(points)), msg)
+        raise InputError([Problem(source, point_names(pts, len(points)), msg)
                           for msg, pts in by_message.items()])
     return planned
 
@@ -212,7 +231,7 @@ def _message(problem: Problem) -> str:
     return "override " + text[len("--set "):] if text.startswith("--set ") else text
 
 
-def _names(points: list[Point], total: int) -> str:
+def point_names(points: list[Point], total: int) -> str:
     """``point ID (label)``, ``all N points``, or ``N points: ID (label); ...`` for a problem."""
     if len(points) == 1:
         return f"point {points[0].id} ({points[0].label})"
@@ -223,14 +242,25 @@ def _names(points: list[Point], total: int) -> str:
     return f"{len(points)} points: {shown}{more}"
 
 
-def _trace_problem(w: Workload) -> str | None:
+def _trace_problem(w: Workload, override: Any, folder: Path, base: Path) -> str | None:
+    """Why the point's trace cannot be read, naming every place a relative path was looked for."""
     if w.trace is None:
         return (f"{w.source}: $.trace: the workload names no trace; set \"trace\" in the workload "
                 f"or override it in the sweep (\"trace\": \"FILE\")")
-    if not Path(w.trace).is_file():
-        return (f"{w.source}: $.trace: trace file not found: {w.trace} (a relative path is taken "
-                f"from the spec's folder, else the workload's folder, else the current directory)")
-    return None
+    path = Path(w.trace)
+    if path.is_file():
+        return None
+    where = f"override trace={override}" if isinstance(override, str) else f"{w.source}: $.trace"
+    if path.exists():
+        return f"{where}: the trace {path} is not a file; give a trace file"
+    text = override if isinstance(override, str) else w.to_dict().get("trace") or str(path)
+    if Path(text).is_absolute():
+        return f"{where}: trace file not found: {text}"
+    tried = ([folder / text] if isinstance(override, str) else []) + \
+        [base.parent / text, Path(text)]
+    shown = ", ".join(dict.fromkeys(str(t) for t in tried))
+    return (f"{where}: trace file not found: {text} (looked for {shown}: a relative path is taken "
+            f"from the spec's folder, else the workload's folder, else the current directory)")
 
 
 def _file_digest(path: str, cache: dict[str, str]) -> str:
@@ -244,7 +274,8 @@ def fingerprint(workload: Workload, cache: dict[str, str] | None = None) -> str:
     """Digest of everything a point's result depends on, independent of paths and of names.
 
     The resolved workload (every default filled in) without its name, description and source, with
-    the network, trace and architecture files replaced by digests of their contents.
+    the network, trace and architecture files replaced by digests of their contents, and the
+    isaacsim version (results of another version are not reused: the code may have changed them).
     """
     cache = {} if cache is None else cache
     d = workload.to_dict()
@@ -256,4 +287,5 @@ def fingerprint(workload: Workload, cache: dict[str, str] | None = None) -> str:
         d["trace"] = _file_digest(d["trace"], cache)
     if Path(d["arch"]["base"]).is_file():
         d["arch"]["base"] = _file_digest(d["arch"]["base"], cache)
+    d["isaacsim_version"] = __version__
     return hashlib.sha256(canonical(d).encode("ascii")).hexdigest()
