@@ -72,8 +72,8 @@ def short_json(value: Any, limit: int = 40) -> str:
 
 
 def number_text(value: int | float) -> str:
-    """A number for a message, short whatever its size: ``65536``, ``2**40``, ``1e+06``,
-    ``an integer of 301 digits``."""
+    """A number for a message, short whatever its size: ``65536``, ``10,000,000``, ``2**40``,
+    ``1e+06``, ``an integer of 301 digits``."""
     if isinstance(value, float):
         return f"{value:g}"
     if _digits(value) > 40:
@@ -82,7 +82,7 @@ def number_text(value: int | float) -> str:
         n = abs(value) + offset
         if abs(value) >= 2 ** 20 and n & (n - 1) == 0:
             return f"{'-' if value < 0 else ''}2**{n.bit_length() - 1}{tail}"
-    return str(value)
+    return f"{value:,}" if abs(value) >= 100_000 else str(value)
 
 
 def _digits(value: int) -> int:
@@ -133,6 +133,12 @@ class Bound:
             shown = repr(value) if isinstance(value, float) else number_text(value)
             return f"expected {what}, got {shown}"
         return None
+
+
+# Bounds shared by several inputs (a workload's run section, sweep specs, command-line options).
+IMAGES = Bound("integer", 1, 10_000_000, "ImageNet's validation set has 50,000 images and its "
+                                         "training set 1.28 million")
+SEED = Bound("integer", 0, 2 ** 63 - 1, "a non-negative int64, as numpy's generators take")
 
 
 class Checker:

@@ -26,7 +26,7 @@ from isaacsim.mapping.build import CHIPS
 from isaacsim.network import Network, load_network, resolve_network
 from isaacsim.outputs import check_name
 from isaacsim.precision import Precision, check_precision
-from isaacsim.validate import Bound, Checker, describe
+from isaacsim.validate import IMAGES, SEED, Bound, Checker, describe
 
 FORMAT_VERSION = 1
 TOP_KEYS = {"format_version", "name", "description", "source", "network", "arch", "precision",
@@ -34,9 +34,6 @@ TOP_KEYS = {"format_version", "name", "description", "source", "network", "arch"
 MODES = ("single", "stream")
 ENGINES = ("fast", "reference")
 DEFAULT_ARCH = "isaac-ce"
-IMAGES = Bound("integer", 1, 10_000_000, "ImageNet's validation set has 50,000 images and its "
-                                         "training set 1.28 million")
-SEED = Bound("integer", 0, 2 ** 63 - 1, "a non-negative int64, as numpy's generators take")
 ARRIVAL = Bound("integer", 0, 2 ** 36, "2**36 cycles is 1.9 hours at 100 ns; times 10^7 images it "
                                        "stays below 2**60 cycles, far from int64 overflow")
 

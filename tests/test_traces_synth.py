@@ -105,8 +105,8 @@ def test_bad_arguments_are_all_reported(tmp_path, capsys):
                  "--fraction", "1/2", "--policy", "naive:10a1", "--out", str(tmp_path / "x.csv")])
     err = capsys.readouterr().err
     assert code == 2
-    for fragment in ("--images: expected an integer >= 1, got 0", "--seed: expected an integer "
-                     ">= 0, got -2", "--fraction: the crop fraction must be > 0 and < 1/2",
+    for fragment in ("--images: expected an integer >= 1 and <= 10,000,000, got 0",
+                     "--seed: expected an integer >= 0 and <= 2**63 - 1, got -2", "--fraction: the crop fraction must be > 0 and < 1/2",
                      "--policy: expected a crop vector", "'10a1'"):
         assert fragment in err
     assert not (tmp_path / "x.csv").exists()

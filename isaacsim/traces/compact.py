@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from isaacsim.crop import ALL_VECTORS, NO_CROP, CropVector, parse_fraction
 from isaacsim.errors import InputError
-from isaacsim.traces.model import FORMAT_VERSION, MAX_BITS, CompactImage, image_id_problem
+from isaacsim.traces.model import BITS, FORMAT_VERSION, MAX_BITS, CompactImage, image_id_problem
 from isaacsim.validate import Checker, describe, did_you_mean
 
 VERSION_LINE = f"# isaacsim-trace v{FORMAT_VERSION}"
@@ -227,4 +227,4 @@ def _bits(text: str) -> int | None:
     if not _DIGITS_RE.match(text):
         return None
     value = int(text)
-    return value if value <= MAX_BITS else None
+    return value if BITS.problem(value) is None else None

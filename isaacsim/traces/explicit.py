@@ -21,9 +21,9 @@ from isaacsim.crop import DEFAULT_FRACTION, Window, windows
 from isaacsim.jsonio import JsonError, parse_json
 from isaacsim.network import Network
 from isaacsim.traces.compact import format_fraction
-from isaacsim.traces.model import (FORMAT_VERSION, MAX_BITS, UNCOVERED, CompactImage,
-                                   ExplicitImage, Region, Trace, image_id_problem)
-from isaacsim.validate import Checker, describe, join
+from isaacsim.traces.model import (BITS, FORMAT_VERSION, MAX_BITS, UNCOVERED, WINDOW,
+                                   CompactImage, ExplicitImage, Region, Trace, image_id_problem)
+from isaacsim.validate import Checker, describe, join, number_text
 
 FORMAT_NAME = "isaacsim-trace"
 HEADER_KEYS = {"format", "format_version", "form", "network", "generator", "comment"}
@@ -189,8 +189,7 @@ def _region(data: Any, path: str, chk: Checker) -> Region | None:
     rows = _range(data, "rows", path, chk)
     cols = _range(data, "cols", path, chk)
     bits = data.get("bits")
-    if "bits" in data and bits != DEFAULT_BITS and (
-            isinstance(bits, bool) or not isinstance(bits, int) or not 0 <= bits <= MAX_BITS):
+    if "bits" in data and bits != DEFAULT_BITS and BITS.problem(bits):
         chk.add(join(path, "bits"), f"bits must be an integer from 0 to {MAX_BITS} (0 = skipped) "
                                     f"or \"{DEFAULT_BITS}\", got {describe(bits)}")
     if len(chk.problems) > before:
@@ -207,8 +206,9 @@ def _range(data: Mapping, key: str, path: str, chk: Checker) -> tuple[int, int] 
         chk.add(join(path, key), f"expected [start, stop] (two integers, half-open), got "
                                  f"{describe(value)}")
         return None
-    if not 0 <= value[0] < value[1]:
-        chk.add(join(path, key), f"expected 0 <= start < stop (a non-empty half-open range), got "
-                                 f"[{value[0]}, {value[1]})")
+    if not 0 <= value[0] < value[1] <= WINDOW.maximum:
+        chk.add(join(path, key), f"expected 0 <= start < stop <= {WINDOW.maximum} (a non-empty "
+                                 f"half-open range inside a map), got [{number_text(value[0])}, "
+                                 f"{number_text(value[1])})")
         return None
     return (value[0], value[1])

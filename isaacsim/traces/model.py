@@ -26,11 +26,16 @@ import numpy as np
 
 from isaacsim.crop import DEFAULT_FRACTION, CropVector, window
 from isaacsim.network import IMAGE, Network
+from isaacsim.network.shapes import SIDE
+from isaacsim.validate import Bound
 
 FORMAT_VERSION = 1
 """The trace format version this package reads and writes."""
 MAX_BITS = 16
 """Activation bits range from 0 (skipped) to `MAX_BITS`."""
+BITS = Bound("integer", 0, MAX_BITS, "0 skips a pixel; the datapath's words are 16 bits")
+WINDOW = Bound("integer", 0, SIDE.maximum, "row and column indices of a map, whose sides are at "
+                                           "most 16,384 pixels")
 FORMS = ("compact", "explicit")
 UNCOVERED = ("default", "skip")
 """What explicit records do with pixels no region covers: the caller's default bits, or 0."""

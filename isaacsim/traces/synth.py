@@ -29,6 +29,7 @@ from isaacsim.crop import ALL_VECTORS, DEFAULT_FRACTION, NO_CROP, CropVector, pa
     parse_vector, removed_area_fraction
 from isaacsim.errors import InputError, Problem
 from isaacsim.traces.compact import CROP_PREFIX, format_fraction, write_compact
+from isaacsim.validate import IMAGES, SEED
 
 AREA_BETA = (1.3, 2.3)
 ASPECT_LOG_SIGMA = 0.4
@@ -154,11 +155,12 @@ def synth_text(*, network: str, images: int, seed: int, fraction: Any = DEFAULT_
 
 
 def check_counts(images: Any, seed: Any) -> None:
-    """`InputError` unless images >= 1 and seed >= 0 are integers."""
+    """`InputError` unless images and seed are integers within `IMAGES` and `SEED`."""
     problems = []
-    for option, value, low in (("--images", images, 1), ("--seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            problems.append(Problem(option, "", f"expected an integer >= {low}, got {value!r}"))
+    for option, value, bound in (("--images", images, IMAGES), ("--seed", seed, SEED)):
+        why = bound.problem(int(value) if isinstance(value, np.integer) else value)
+        if why:
+            problems.append(Problem(option, "", why))
     if problems:
         raise InputError(problems)
 
