@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import re
+
+from isaacsim.mapping.build import CHIPS
+from isaacsim.validate import IMAGES, Bound, short_json
 
 
 def arch_parent() -> argparse.ArgumentParser:
@@ -33,18 +37,46 @@ def workload_sets_parent() -> argparse.ArgumentParser:
     return p
 
 
-def at_least(minimum: int, what: str):
-    """An argparse type: a whole number >= `minimum`, with `what` naming it in the message."""
+JOBS = Bound("integer", 1, 1024, "worker processes; more than any one machine's cores")
+OPTION_BOUNDS: dict[str, Bound] = {"images": IMAGES, "jobs": JOBS, "chips": CHIPS}
+"""The range of a count option by what it counts, unless the option gives its own."""
+
+
+def at_least(minimum: int, what: str, bound: Bound | None = None):
+    """An argparse type: a whole number (of `what`) from `minimum` to the maximum of `bound`
+    (default ``OPTION_BOUNDS[what]``). The type carries its `Bound` as ``.bound`` (the range
+    documentation lists every option that has one)."""
+    bound = bound or OPTION_BOUNDS[what]
+    rng = Bound("integer", minimum, bound.maximum, bound.reason)
+
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected a whole number of {what} >= {minimum}, "
-                                             f"got {text!r}")
+        value = _whole(text)
+        if value is None or rng.problem(value):
+            raise argparse.ArgumentTypeError(f"expected {what} as a whole number{rng.range_text}, "
+                                             f"got {short_json(text)!r}")
         return value
+    parse.bound = rng
     return parse
+
+
+def whole_number(bound: Bound):
+    """An argparse type: any whole number, its range checked by the command against `bound` (so
+    that every bad option is reported at once); carries `bound` as ``.bound``."""
+    def parse(text: str) -> int:
+        value = _whole(text)
+        if value is None:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {short_json(text)!r}")
+        return value
+    parse.bound = bound
+    return parse
+
+
+def _whole(text: str) -> int | None:
+    """The integer `text` spells (at most 40 digits, so never a slow conversion), else None."""
+    return int(text) if _WHOLE.fullmatch(text) else None
+
+
+_WHOLE = re.compile(r"\s*[+-]?[0-9]{1,40}\s*")
 
 
 def strict_parent() -> argparse.ArgumentParser:

@@ -14,9 +14,19 @@ from isaacsim.functional.layers import describe_layers, load_weights
 from isaacsim.functional.numerics import LayerNumerics, Sampling, network_numerics
 from isaacsim.jsonio import dumps
 from isaacsim.overrides import parse_sets
+from isaacsim.validate import SEED, Bound, number_text
 from isaacsim.workload import load_workload
 
 HELP = "run layers through the bit-exact datapath with FlexPoint exponents and report errors"
+IMAGES = Bound("integer", 1, 1000, "images per layer: a few give the error statistics; each adds "
+                                   "sampled pixels x fan-in float64 inputs")
+PIXELS = Bound("integer", 1, 4096, "output pixels sampled per image (VGG-16's conv5 maps have "
+                                   "196)")
+GUARD_BITS = Bound("integer", 0, 62, "the datapath's shifts stay within int64 (functional model)")
+HEADROOM = Bound("integer", 0, 64, "exponents are clamped to -64..64, so more headroom changes "
+                                   "nothing")
+SAMPLE_VALUES = Bound("integer", 1, 2 ** 24, "sampled input values of one layer (images x pixels "
+                                             "x fan-in): 128 MiB per float64 copy")
 
 
 def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
@@ -29,13 +39,13 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
                    help="workload JSON file (docs/workload-format.md)")
     p.add_argument("--layers", metavar="A,B,...", default=None,
                    help="comma-separated conv/fc layer names (default: every conv and fc layer)")
-    p.add_argument("--images", type=at_least(1, "images"), default=2, metavar="K",
+    p.add_argument("--images", type=at_least(1, "images", IMAGES), default=2, metavar="K",
                    help="test images per layer (default 2)")
-    p.add_argument("--pixels", type=at_least(1, "pixels"), default=16, metavar="P",
+    p.add_argument("--pixels", type=at_least(1, "pixels", PIXELS), default=16, metavar="P",
                    help="output pixels sampled per image of a conv layer (default 16)")
-    p.add_argument("--calibration-images", type=at_least(1, "images"), default=2, metavar="K",
-                   help="separate images the exponents are calibrated on (default 2)")
-    p.add_argument("--seed", type=int, default=None, metavar="S",
+    p.add_argument("--calibration-images", type=at_least(1, "images", IMAGES), default=2,
+                   metavar="K", help="separate images the exponents are calibrated on (default 2)")
+    p.add_argument("--seed", type=at_least(0, "the seed", SEED), default=None, metavar="S",
                    help="seed of weights, inputs and pixel samples (default: the workload's "
                         "run.seed)")
     p.add_argument("--weights", metavar="FILE.npz", default=None,
@@ -48,7 +58,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
                    help="fractional bits of the shift-and-add accumulator below the output LSB "
                         "(default auto: enough to keep all partial roundings within half an "
                         "output step; 0 rounds every partial to the output LSB)")
-    p.add_argument("--headroom", type=at_least(0, "bits"), default=1, metavar="BITS",
+    p.add_argument("--headroom", type=at_least(0, "bits", HEADROOM), default=1, metavar="BITS",
                    help="spare bits above the calibrated input and output maxima (default 1)")
     p.set_defaults(func=run)
 
@@ -56,7 +66,10 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
 def _guard(text: str) -> int | None:
     if text == "auto":
         return None
-    return at_least(0, "guard bits")(text)
+    return at_least(0, "guard bits", GUARD_BITS)(text)
+
+
+_guard.bound = GUARD_BITS
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     layers, problems = describe_layers(network, names)
     if problems:
         raise InputError(problems)
+    _check_samples(args, layers)
     weights = load_weights(args.weights, network, layers) if args.weights else {}
     seed = workload.run.seed if args.seed is None else args.seed
     sampling = Sampling(images=args.images, pixels=args.pixels,
@@ -93,6 +107,21 @@ def run(args: argparse.Namespace) -> int:
           f"image(s), {args.pixels} pixel(s) per conv image, exponents: {args.exponents}")
     print(_table(results))
     return 0
+
+
+def _check_samples(args: argparse.Namespace, layers) -> None:
+    """Refuse options that would sample more input values of a layer than `SAMPLE_VALUES`."""
+    for layer in layers:
+        per_image = layer.fan_in * layer.groups * (
+            min(args.pixels, layer.out_shape.pixels) if layer.kind == "conv" else 1)
+        values = max(args.images, args.calibration_images) * per_image
+        if values > SAMPLE_VALUES.maximum:
+            raise InputError(Problem("--images, --calibration-images, --pixels", "",
+                                     f"layer '{layer.name}' would sample {values:,} input values "
+                                     f"(images x pixels x fan-in), more than the "
+                                     f"{number_text(SAMPLE_VALUES.maximum)} accepted "
+                                     f"({SAMPLE_VALUES.reason}); use fewer images or pixels, or "
+                                     f"choose layers with --layers"))
 
 
 def _progress(i: int, n: int, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from isaacsim.cli.common import json_parent
+from isaacsim.cli.common import json_parent, whole_number
 from isaacsim.crop import DEFAULT_FRACTION, ROUNDINGS, parse_fraction
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import dumps
@@ -15,6 +15,7 @@ from isaacsim.traces import expand, load_trace, parse_policy, synth_text, trace_
     write_explicit, written_by_isaacsim
 from isaacsim.traces.stats import HISTOGRAM_KEYS
 from isaacsim.traces.synth import area_table, check_counts
+from isaacsim.validate import IMAGES, SEED
 
 HELP = "validate, expand, generate and summarise per-image crop traces"
 
@@ -48,8 +49,8 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
                                    "(docs/crop-potential.md); byte-identical for equal arguments.")
     s.add_argument("--network", required=True, metavar="NAME_OR_FILE",
                    help="network the trace is for (checked and recorded in the header)")
-    s.add_argument("--images", required=True, type=int, metavar="N")
-    s.add_argument("--seed", required=True, type=int, metavar="S")
+    s.add_argument("--images", required=True, type=whole_number(IMAGES), metavar="N")
+    s.add_argument("--seed", required=True, type=whole_number(SEED), metavar="S")
     s.add_argument("--fraction", default="0.25", metavar="F",
                    help="crop fraction per side, 0 < F < 1/2, e.g. 0.25 or 1/8 (default 0.25)")
     s.add_argument("--policy", default="oracle", metavar="oracle|naive:VECTOR|none",
