@@ -24,7 +24,7 @@ from isaacsim.jsonio import load_json
 from isaacsim.outputs import check_name
 from isaacsim.sweep.points import Point, canonical, expand, render_value
 from isaacsim.sweep.worker import Task
-from isaacsim.validate import Checker, describe, join
+from isaacsim.validate import IMAGES, Checker, describe, join
 from isaacsim.workload import MODES, Workload, load_workload
 
 FORMAT_VERSION = 1
@@ -82,7 +82,7 @@ def load_sweep(path: str | Path, images: int | None = None) -> Sweep:
                      "overrides, or both")
     defaults: dict[str, Any] = {}
     if raw.get("images") is not None:
-        defaults["run.images"] = chk.integer(raw, "images", "$", minimum=1)
+        defaults["run.images"] = chk.bounded(raw, "images", "$", IMAGES)
     if raw.get("mode") is not None:
         defaults["run.mode"] = chk.choice(raw, "mode", "$", MODES)
     if raw.get("baseline") is not None:
