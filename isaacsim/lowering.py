@@ -14,17 +14,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from isaacsim.arch import Architecture
+from isaacsim.errors import InputError, Problem
 from isaacsim.mapping import Mapping
 from isaacsim.mapping.topology import chip_route, mesh_route, tile_position
 from isaacsim.network import IMAGE, Network
 from isaacsim.plan import (DIGITAL, SOURCE, XBAR, Edge, Geometry, ImageWork, Node, StageCycles,
                            TimingPlan)
+from isaacsim.validate import Bound, number_text
 
 VALUE_BYTES = 2
 """eDRAM and network carry 16-bit words whatever the activation precision (timing-model s5)."""
 
 HOST = "host"
 """Route key of the HyperTransport link from the host into the first chip."""
+BUFFER_SLOTS = Bound("integer", 0, 2 ** 25, "pixel slots of one layer's rolling input buffer: the "
+                                            "engine keeps an int64 per slot (256 MiB at this "
+                                            "bound; VGG-16 on ISAAC-CE needs at most 120,149)")
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,20 @@ def _buffer_bytes(lm, homes: set, arch: Architecture) -> int:
     return lm.buffer_capacity_bytes + others * arch.edram_bytes
 
 
+def _buffer_slots(network: Network, layer, pooled_bytes: int, channels: int) -> int:
+    """Pixels of `channels` 16-bit values the buffer holds; an `InputError` at the layer when
+    they exceed `BUFFER_SLOTS` (a large eDRAM pooled over many tiles)."""
+    slots = pooled_bytes // (channels * VALUE_BYTES)
+    if slots > BUFFER_SLOTS.maximum:
+        raise InputError(Problem(
+            network.origin or network.name, f"$.layers[{layer.index}]",
+            f"layer '{layer.name}': its rolling input buffer pools {pooled_bytes:,} bytes of eDRAM "
+            f"over its tiles, {slots:,} pixels of {channels} channels, more than the "
+            f"{number_text(BUFFER_SLOTS.maximum)} accepted ({BUFFER_SLOTS.reason}); use a smaller "
+            f"tile.edram.bytes or larger crossbars"))
+    return slots
+
+
 def _tile_counts(network: Network, layers: dict) -> dict:
     """Tiles a node's outputs leave from: a crossbar layer's tiles, a digital layer's first
     producer's, one for the image source (its HyperTransport link)."""
@@ -150,7 +169,8 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
             local = src > 0 and home[src] == home[dst]
             capacity = 0
             if layer.uses_crossbars:
-                capacity = _buffer_bytes(layers[layer.name], homes, arch) // (c_src * VALUE_BYTES)
+                capacity = _buffer_slots(network, layer, _buffer_bytes(layers[layer.name], homes,
+                                                                       arch), c_src)
             route = None if local else _route(arch, home[src], home[dst])
             raw_edges.append((src, dst, _geometry(network, layer, src_name), local,
                               c_src * VALUE_BYTES, capacity, route))

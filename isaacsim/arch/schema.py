@@ -88,7 +88,8 @@ SPEC: dict[str, Any] = {
     "tile": {
         "imas": _int(1, 1024, "ISAAC has 12 IMAs per tile"),
         "clock_ghz": CLOCK,
-        "edram": {"bytes": _int(1, 2 ** 30, "ISAAC: 64 KB per tile; DaDianNao: 36 MB per chip"),
+        "edram": {"bytes": _int(1, 2 ** 26, "ISAAC: 64 KB per tile; DaDianNao has 36 MB on a "
+                                            "whole chip"),
                   "banks": _int(1, 1024, "ISAAC: 2"),
                   "bus_bits": _int(1, 65536, "ISAAC: 256"), **COST},
         "bus": {"wires": _int(1, 65536, "ISAAC: 384"), **COST},
