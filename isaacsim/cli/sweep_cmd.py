@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from isaacsim.cli.common import at_least
+from isaacsim.cli.common import at_least, strict_parent
 from isaacsim.errors import InputError, Problem
 from isaacsim.progress import Progress
 from isaacsim.sweep import default_jobs, load_sweep, plan_sweep, require_dask, run_sweep
@@ -26,7 +26,7 @@ SHOWN_POINTS = 30
 
 def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
-        "sweep", parents=parents, help=HELP,
+        "sweep", parents=[*parents, strict_parent()], help=HELP,
         description=HELP + ". Each finished point is stored in DIR/points/<id>/; a rerun skips "
                            "stored points (those run with the same inputs by the same isaacsim "
                            "version), so an interrupted sweep resumes. Writes DIR/results.csv "
@@ -54,9 +54,6 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
                    help="run every point again, even those stored, replacing their folders "
                         "(without it, stored points are reused; points stored by another isaacsim "
                         "version always run again)")
-    p.add_argument("--strict", action="store_true",
-                   help="treat warnings (e.g. an ADC too slow for its columns) as errors: exit 2 "
-                        "before anything runs")
     p.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
                    help="progress bar of finished points on stderr (auto: when stderr is a "
                         "terminal)")
@@ -74,8 +71,7 @@ def _run(args: argparse.Namespace) -> int:
     sweep = load_sweep(args.spec, images=args.images)
     warned = _warnings(sweep)
     if args.strict and warned:
-        raise InputError([Problem("--strict", names, f"warning: {text} (without --strict the "
-                                                     f"sweep runs and records the warning)")
+        raise InputError([Problem(sweep.source, names, f"{text} (an error because of --strict)")
                           for text, names in warned.items()])
     for text, names in warned.items():
         print(f"warning: {text} ({names})", file=sys.stderr)
