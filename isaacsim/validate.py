@@ -75,12 +75,15 @@ def number_text(value: int | float) -> str:
     """A number for a message, short whatever its size: ``65536``, ``10,000,000``, ``2**40``,
     ``1e+06``, ``an integer of 301 digits``."""
     if isinstance(value, float):
+        mantissa, exponent = math.frexp(value)
+        if abs(mantissa) == 0.5 and abs(exponent - 1) >= 20:
+            return f"{'-' if value < 0 else ''}2**{exponent - 1}"
         return f"{value:g}"
     if _digits(value) > 40:
         return f"an integer of {_digits(value)} digits"
     for offset, tail in ((0, ""), (1, " - 1")):
         n = abs(value) + offset
-        if abs(value) >= 2 ** 20 and n & (n - 1) == 0:
+        if abs(value) >= 2 ** 17 and n & (n - 1) == 0:
             return f"{'-' if value < 0 else ''}2**{n.bit_length() - 1}{tail}"
     return f"{value:,}" if abs(value) >= 100_000 else str(value)
 
