@@ -259,8 +259,10 @@ def _trace_problem(w: Workload, override: Any, folder: Path, base: Path) -> str 
     tried = ([folder / text] if isinstance(override, str) else []) + \
         [base.parent / text, Path(text)]
     shown = ", ".join(dict.fromkeys(str(t) for t in tried))
-    return (f"{where}: trace file not found: {text} (looked for {shown}: a relative path is taken "
-            f"from the spec's folder, else the workload's folder, else the current directory)")
+    rule = ("a relative path is taken from the spec's folder, else the workload's folder, else "
+            "the current directory") if isinstance(override, str) else \
+        "a relative path in a workload is taken from its folder, else the current directory"
+    return f"{where}: trace file not found: {text} (looked for {shown}: {rule})"
 
 
 def _file_digest(path: str, cache: dict[str, str]) -> str:
