@@ -3,10 +3,12 @@
 Modules: `spec` (the sweep spec, docs/sweeps.md, validated with every point's workload loaded up
 front), `points` (grid and list expanded into points with stable ids), `worker` (one point run in a
 worker), `store` (atomic per-point folders and the merged results.csv and points.csv), `local`
-(a process pool), `dask_backend` (a Dask cluster), `run` (the orchestration). Public API::
+(a process pool), `lifeline` (workers and fork server that end with the sweep's process, even when
+it is killed), `dask_backend` (a Dask cluster), `run` (the orchestration). Public API::
 
-    sweep = load_sweep(path, images=None)
-    plan = plan_sweep(sweep, out)           # plan.stored, plan.todo
+    sweep = load_sweep(path, images=None)   # every point checked; sweep.points[i].warnings
+    plan = plan_sweep(sweep, out)           # the folder checked or created; plan.stored, plan.todo
+    plan = plan_sweep(sweep, None, force=True)   # results/sweeps/<name>/, every point to run
     outcome = run_sweep(plan, jobs=None, dask_address=None, progress=None)
 """
 
