@@ -144,6 +144,11 @@ IMAGES = Bound("integer", 1, 10_000_000, "ImageNet's validation set has 50,000 i
 SEED = Bound("integer", 0, 2 ** 63 - 1, "a non-negative int64, as numpy's generators take")
 
 
+def is_version(value: Any, expected: int) -> bool:
+    """True when `value` is the integer `expected` (``1.0`` and ``true`` are not format 1)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value == expected
+
+
 class Checker:
     """Collects problems found in one source (a file, a built-in name or an option)."""
 
@@ -199,7 +204,7 @@ class Checker:
     def format_version(self, value: Mapping, expected: int, path: str = "$") -> None:
         """Record a problem when `value["format_version"]` is present and not `expected` (a
         missing version is left to `keys(..., required=...)`)."""
-        if "format_version" in value and value["format_version"] != expected:
+        if "format_version" in value and not is_version(value["format_version"], expected):
             self.add(join(path, "format_version"),
                      f"unsupported format version {describe(value['format_version'])}; this "
                      f"isaacsim reads format_version {expected}")

@@ -435,3 +435,18 @@ def test_shipped_inputs_load():
             accepted(lambda: load_sweep(path))
         except InputError as exc:
             assert all("trace file not found" in p.message for p in exc.problems), exc
+
+
+def test_format_versions_are_integers(tmp_path):
+    for value in (1.0, True):
+        net = json.loads((ROOT / "workloads" / "networks" / "tiny.json").read_text())
+        net["format_version"] = value
+        refused(lambda: network_from_dict(net, source="n.json"), "n.json", "$.format_version")
+        tree = json.loads((ROOT / "isaacsim" / "data" / "isaac-ce.json").read_text())
+        tree["format_version"] = value
+        path = tmp_path / "a.json"
+        path.write_text(json.dumps(tree))
+        refused(lambda: load_arch(str(path)), "$.format_version")
+        header = {"format": "isaacsim-trace", "format_version": value, "form": "explicit"}
+        refused(lambda: parse_trace(json.dumps(header) + "\n", "t.jsonl", form="explicit"),
+                "line 1, $.format_version")

@@ -17,7 +17,7 @@ from isaacsim.arch import build, schema
 from isaacsim.arch.model import Architecture
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import load_json
-from isaacsim.validate import Checker, describe, did_you_mean, short_json
+from isaacsim.validate import Checker, describe, did_you_mean, is_version, short_json
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BASE_KEYS = {"format_version", "base", "set", "name", "description"}
@@ -150,7 +150,7 @@ def _version_ok(raw: dict[str, Any], chk: Checker) -> bool:
                                     f"the architecture file format this isaacsim reads)")
         return True
     version = raw["format_version"]
-    if version != schema.FORMAT_VERSION or isinstance(version, bool):
+    if not is_version(version, schema.FORMAT_VERSION):
         chk.add("$.format_version", f"expected {schema.FORMAT_VERSION} (the architecture file format "
                                     f"this isaacsim reads), got {describe(version)}")
         return False

@@ -23,7 +23,7 @@ from isaacsim.network import Network
 from isaacsim.traces.compact import format_fraction
 from isaacsim.traces.model import (BITS, FORMAT_VERSION, MAX_BITS, UNCOVERED, WINDOW,
                                    CompactImage, ExplicitImage, Region, Trace, image_id_problem)
-from isaacsim.validate import Checker, describe, join, number_text
+from isaacsim.validate import Checker, describe, is_version, join, number_text
 
 FORMAT_NAME = "isaacsim-trace"
 HEADER_KEYS = {"format", "format_version", "form", "network", "generator", "comment"}
@@ -135,7 +135,7 @@ def _header(first: str, chk: Checker) -> dict[str, Any] | None:
         chk.add(f"{place}.format", f"expected '{FORMAT_NAME}', got {describe(header['format'])}")
         return None
     version = header.get("format_version")
-    if version != FORMAT_VERSION or isinstance(version, bool):
+    if not is_version(version, FORMAT_VERSION):
         chk.add(f"{place}.format_version",
                 "missing format version" if version is None else
                 f"unsupported format version {describe(version)}; this isaacsim reads explicit "
