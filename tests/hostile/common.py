@@ -78,8 +78,11 @@ def leaf_cases(prefix: str, name: str, tree: Any, path, values, *, argv=None,
     for value, note in values:
         cid = f"{prefix}-{'.'.join(map(str, path))}-{label(value)}"
         klass = cls(value) if callable(cls) else cls
-        out.append(tree_case(cid, klass, name, replaced(tree, path, value),
-                             where or path_re(path), argv=argv, note=note))
+        place = where or path_re(path)
+        if isinstance(value, Raw) and value.label.startswith("deep"):
+            place += "|" + LINE  # the parser stops inside the value: its line is the place
+        out.append(tree_case(cid, klass, name, replaced(tree, path, value), place, argv=argv,
+                             note=note))
     return out
 
 

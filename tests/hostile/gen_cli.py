@@ -91,7 +91,8 @@ def option_cases() -> list:
         out.append(option_case("numerics", NUMERICS, "--headroom", text))
     for text in ("nosuch", "", ",", "conv1,,fc1", "pool1"):
         out.append(option_case("numerics", NUMERICS, "--layers", text, cls="wrong-value",
-                               where=r"--layers|nosuch|pool1"))
+                               where=r"--layers|nosuch|pool1",
+                               note=V.EMPTY_ITEM if text == "conv1,,fc1" else ""))
     for text in FRACTIONS:
         cls = "extreme-number" if text in ("NaN", "inf", "1e308", "1e400") else \
             "huge-int" if "9" * 100 in text else "wrong-value"
@@ -133,8 +134,8 @@ def file_cases() -> list:
              ("validate-network", ("traces", "validate", CSV, "--network", "{}"), "--network"),
              ("stats", ("traces", "stats", "{}"), None),
              ("expand-network", EXPAND[:3] + ("--network", "{}", "--out", "x.jsonl"), "--network"),
-             ("synth-network", ("traces", "synth", "--network", "{}", "--images", "3", "--seed", "0",
-                                "--out", "s.csv"), "--network"),
+             ("synth-network", ("traces", "synth", "--network", "{}", "--images", "3", "--seed",
+                                "0", "--out", "s.csv"), "--network"),
              ("sweep", ("sweep", "{}", "--out", "sweep-out", "--jobs", "1"), None),
              ("numerics-weights", NUMERICS + ("--weights", "{}"), "--weights")]
     for name, template, option in slots:

@@ -9,7 +9,7 @@ import re
 from . import values as V
 from .common import ANY_PLACE, KIND, LINE, RUN_OUT, leaf_cases, missing_cases, structure_cases, \
     text_case, tree_case, value_class, word_class
-from .model import ARCH, CSV, DEEP, DIR, MISSING, NET, SPEC, WL, base_texts, base_trees, \
+from .model import ARCH, CSV, DEEP, DIR, MISSING, NET, WL, Pairs, base_texts, base_trees, \
     deep_list, deep_object, leaves, path_re, replaced
 
 
@@ -69,6 +69,12 @@ def malformed_cases(name: str, *, argv=None, prefix: str | None = None, who: str
             out.append(tree_case(f"{pre}-deep-in-{key}", "deep-nesting", name,
                                  replaced(tree, (key,), V.DEEP_VALUE), path_re((key,)) + "|" + LINE,
                                  argv=argv, who=who))
+    items = list(tree.items())
+    for sub, pairs in (("first-2", [("format_version", 2)] + items),
+                       ("last-2", items + [("format_version", 2)]),
+                       ("twice-1", [("format_version", 1)] + items)):
+        out.append(tree_case(f"{pre}-duplicate-format_version-{sub}", "duplicate-key", name,
+                             Pairs(pairs), path_re(("format_version",)), argv=argv, who=who))
     for value, note in V.FORMAT_VERSION:
         out += leaf_cases(f"{pre}-format_version", name, tree, ("format_version",),
                           [(value, note)], argv=argv, cls="format-version")
@@ -124,7 +130,7 @@ def arch_cases() -> list:
             ("base-directory", {**based, "base": "."}, path_re(("base",))),
             ("base-number", {**based, "base": 7}, path_re(("base",))),
             ("base-null", {**based, "base": None}, path_re(("base",))),
-            ("base-and-complete", {**tree, "base": "isaac-ce"}, path_re(("base",))),
+            ("base-and-complete", {**tree, "base": "isaac-ce"}, r"\$"),
             ("set-list", {**based, "set": [["chip.tiles", 84]]}, path_re(("set",))),
             ("set-unknown-key", {**based, "set": {"adc.bits": 9}}, path_re(("set", "adc.bits"))),
             ("set-section", {**based, "set": {"ima": 9}}, path_re(("set", "ima"))),
@@ -173,8 +179,10 @@ def network_cases() -> list:
         if key == "padding":
             vals = V.INT0
         elif key in ("name", "kind", "activation"):
-            vals = V.ENUM + ([("input", ""), ("has space", ""), ("a/b", "")] if key == "name"
-                             else [("Conv" if key == "kind" else "ReLU", "")])
+            vals = V.ENUM + ([("input", ""), ("has space", ""), ("a/b", ""), ("1conv", "")]
+                             if key == "name" else [("Conv" if key == "kind" else "ReLU", "")])
+            if key == "name":  # "nope" is a fine layer name
+                vals = [(v, n) for v, n in vals if v != "nope"]
             vals = list({_label(v): (v, n) for v, n in vals}.values())
         else:
             vals = V.COUNT

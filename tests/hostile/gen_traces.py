@@ -63,7 +63,8 @@ def _line(n: int) -> str:
 
 
 ODD_IDS = ["007", "NA", "1e3", "+1", "null", "nan", "NaN", "N/A", "-1", "1.5", "True", "inf",
-           "", " ", "#N/A", "0x1F", "1_000"]
+           "", " ", "#N/A", "None", "<NA>", "n/a", "-nan", "1.0"]
+KEPT_IDS = {"-1", "1.5", "True"}
 CROPS = ["10a1", "11", "11111", "c", "", "c10112", "C1011", " 1011", "0b11", "c-101", "1e11"]
 FRACTIONS = ["0", "0.5", "1", "-0.25", "NaN", "inf", "-inf", "1e308", "1e400", "1/0", "0/0", "abc",
              "1/2", "9" * 5000, "0x1", "0.25.1", "1/8/2", "\u00bd"]
@@ -88,7 +89,8 @@ def compact_cases() -> list:
                 continue
             argv = ("traces", "stats", CSV) if i == 2 else VALIDATE_CSV
             out.append(_case(f"trace-{'stats-' if i == 2 else ''}id-{label(text)}", "trace-ids",
-                             _field(0, text), _line(RECORD), via_run=via, argv=argv))
+                             _field(0, text), _line(RECORD), via_run=via, argv=argv,
+                             note=V.ID_KEPT if text in KEPT_IDS else ""))
     out.append(_case("trace-duplicate-id", "duplicate-ids", _field(0, "img00"), _line(RECORD)))
     out.append(_case("trace-duplicate-id-last", "duplicate-ids", _field(0, "img00", line=25),
                      _line(25), via_run=True))
@@ -153,14 +155,17 @@ def compact_cases() -> list:
         cls = {"missing": "missing-file", "directory": "dir-for-file", "empty": "empty-file",
                "whitespace": "empty-file", "header-only": "empty-file",
                "version-only": "empty-file"}.get(sub, "trace-malformed")
-        note = V.BYTE_PLACE if sub in ("utf16", "binary-garbage", "invalid-utf8") else ""
+        note = {"utf16": V.BYTE_PLACE, "binary-garbage": V.BYTE_PLACE,
+                "invalid-utf8": V.BYTE_PLACE, "quote-inside": V.STRAY_QUOTE,
+                "header-only": V.EMPTY_TRACE}.get(sub, "")
         out.append(_case(f"trace-{sub}", cls, content, where, note=note))
         if sub in ("no-version", "unterminated-quote", "header-only", "missing", "directory",
                    "binary-garbage", "version-2"):
             where_run = r"\$\.trace" if sub in ("missing", "directory") else where
             out.append(_case(f"trace-{sub}", cls, content, where_run, via_run=True, note=note))
     for sub, argv in (("stats", ("traces", "stats", CSV)),
-                      ("expand", ("traces", "expand", CSV, "--network", "tiny", "--out", "x.jsonl"))):
+                      ("expand", ("traces", "expand", CSV, "--network", "tiny", "--out",
+                                  "x.jsonl"))):
         for name, content, where in (("missing", MISSING, None), ("directory", DIR, None),
                                      ("empty", "", None), ("bits-17", None, _line(RECORD))):
             if content is None:
@@ -199,7 +204,8 @@ def explicit_cases() -> list:
     for value in [2, "1", True, None, V.raw("NaN"), V.raw("1e400"), V.HUGE]:
         add(f"header-version-{label(value)}", "format-version",
             lambda v=value: _jsonl({**header, "format_version": v}, records), _line(1))
-    for sub, h in (("format", {**header, "format": "nope"}), ("form", {**header, "form": "compact"}),
+    for sub, h in (("format", {**header, "format": "nope"}),
+                   ("form", {**header, "form": "compact"}),
                    ("network-mismatch", {**header, "network": "vgg16"}),
                    ("unknown-key", {**header, "zzz": 1}), ("list", [header]),
                    ("no-format", {k: v for k, v in header.items() if k != "format"}),
@@ -257,19 +263,21 @@ def explicit_cases() -> list:
         "duplicate-key")
     rec([records[0]], "record-list", "wrong-type")
     rec(Raw(lambda: dump(records[0])[:-3], "trunc"), "record-truncated", "malformed-json")
-    rec(Raw(lambda: dump(records[0])[:-1] + ",}", "comma"), "record-trailing-comma", "malformed-json")
+    rec(Raw(lambda: dump(records[0])[:-1] + ",}", "comma"), "record-trailing-comma",
+        "malformed-json")
     rec(Raw(lambda: deep_list(), "deep"), "record-deep", "deep-nesting", via_run=True)
     rec(Raw(lambda: "{" * DEEP, "deep"), "record-deep-unclosed", "deep-nesting")
     rec(Raw(lambda: "\x00", "nul"), "record-nul", "malformed-json")
-    for sub, content, cls, where in (
-            ("empty", "", "empty-file", None), ("header-only", lambda: _jsonl(header, []),
-                                                "empty-file", None),
-            ("missing", MISSING, "missing-file", None), ("directory", DIR, "dir-for-file", None),
+    for sub, content, cls, where, note in (
+            ("empty", "", "empty-file", None, ""), ("header-only", lambda: _jsonl(header, []),
+                                                "empty-file", None, V.EMPTY_TRACE),
+            ("missing", MISSING, "missing-file", None, ""),
+            ("directory", DIR, "dir-for-file", None, ""),
             ("binary-garbage", random.Random("jsonl-garbage").randbytes(4096), "malformed-json",
-             r"line \d+"),
+             r"line \d+", V.BYTE_PLACE),
             ("invalid-utf8", lambda: _jsonl(header, records).encode().replace(b"soft", b"so\xfft"),
-             "malformed-json", r"line \d+")):
-        add(sub, cls, content, where, note=V.BYTE_PLACE if cls == "malformed-json" else "")
+             "malformed-json", r"line \d+", V.BYTE_PLACE)):
+        add(sub, cls, content, where, note=note)
     out.append(_case("trace-jsonl-stats-explicit", "wrong-value", base_texts()[JSONL], None,
                      name=JSONL, argv=("traces", "stats", JSONL)))
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from . import values as V
-from .common import LINE, RUN_OUT, SWEEP_OUT, leaf_cases, missing_cases, structure_cases, \
+from .common import LINE, RUN_OUT, leaf_cases, missing_cases, structure_cases, \
     tree_case, value_class, word_class
 from .gen_json import arch_leaf_paths, arch_values, malformed_cases
 from .model import ARCH, CSV, DIR, JSONL, NET, SPEC, WL, Case, base_trees, label, leaves, \
@@ -62,7 +62,8 @@ def workload_cases() -> list:
     out += leaf_cases("workload-description", WL, tree, ("description",),
                       [(v, "") for v in (1, None, [], V.DEEP_VALUE)], cls=value_class)
     files = [("", "wrong-value"), ("nosuch-hostile", "missing-file"),
-             ("nosuch-hostile.json", "missing-file"), ("/nonexistent-hostile/x.json", "missing-file"),
+             ("nosuch-hostile.json", "missing-file"),
+             ("/nonexistent-hostile/x.json", "missing-file"),
              ("sub-dir", "dir-for-file"), (1, "wrong-type"), (None, "wrong-type"),
              ([], "wrong-type"), ({}, "wrong-type")]
     for key, argv in (("network", None), ("arch", None), ("trace", RUN)):
@@ -71,6 +72,8 @@ def workload_cases() -> list:
                 continue  # no trace is valid
             case = leaf_cases(f"workload-{key}", WL, tree, (key,), [(value, "")], argv=argv,
                               cls=cls, where=path_re((key,)))[0]
+            if isinstance(value, str) and value:
+                case = _with(case, who=f"{re.escape(WL)}|{re.escape(value)}")
             if value == "sub-dir":
                 case = _with(case, files=case.files + (("sub-dir", DIR),))
             out.append(case)
@@ -127,8 +130,10 @@ def sweep_cases() -> list:
     out.append(_with(leaf_cases("sweep-leaf", SPEC, tree, ("images",), [(21, "")])[0],
                      cls="images-beyond", who=f"{re.escape(SPEC)}|{re.escape(CSV)}",
                      where=r"images|--images"))
-    out += leaf_cases("sweep-leaf", SPEC, tree, ("mode",), V.ENUM, cls=word_class)
-    out += leaf_cases("sweep-leaf", SPEC, tree, ("baseline",), V.BOOL, cls=word_class)
+    null_noted = [(v, V.NULL_DEFAULT if v is None else n) for v, n in V.ENUM]
+    out += leaf_cases("sweep-leaf", SPEC, tree, ("mode",), null_noted, cls=word_class)
+    null_noted = [(v, V.NULL_DEFAULT if v is None else n) for v, n in V.BOOL]
+    out += leaf_cases("sweep-leaf", SPEC, tree, ("baseline",), null_noted, cls=word_class)
     out += leaf_cases("sweep-leaf", SPEC, tree, ("description",),
                       [(v, "") for v in (1, None, [], V.DEEP_VALUE)])
     for name in UNSAFE_NAMES + [1, None, []]:
@@ -148,7 +153,8 @@ def sweep_cases() -> list:
             case = _with(case, files=case.files + (("sub-dir", DIR),))
         out.append(_with(case, who=re.escape(who)))
     key = "precision.weight_bits"
-    grid_values = [([], "wrong-value"), (16, "wrong-type"), ({}, "wrong-type"), (None, "wrong-type"),
+    grid_values = [([], "wrong-value"), (16, "wrong-type"), ({}, "wrong-type"),
+                   (None, "wrong-type"),
                    ([V.raw("NaN")], "extreme-number"), ([V.raw("1e308")], "extreme-number"),
                    ([V.raw("1e400")], "extreme-number"), ([V.HUGE], "huge-int"),
                    ([17], "bits-range"), ([-1], "bits-range"), ([2.5], "float-count"),
@@ -157,8 +163,10 @@ def sweep_cases() -> list:
     for value, cls in grid_values:
         out += leaf_cases("sweep-grid", SPEC, tree, ("grid", key), [(value, "")], cls=cls,
                           where=rf"{re.escape(key)}|\$\.grid")
+    out.append(tree_case("sweep-grid-empty", "wrong-value", SPEC, replaced(tree, ("grid",), {}),
+                         r"\$\.grid", note=V.EMPTY_GRID))
     for sub, grid, where in (
-            ("list", [], r"\$\.grid"), ("string", "x", r"\$\.grid"), ("empty", {}, r"\$\.grid"),
+            ("list", [], r"\$\.grid"), ("string", "x", r"\$\.grid"),
             ("unknown-key", {"precision.nope": [1]}, r"precision\.nope"),
             ("empty-key", {"": [1]}, r"\$\.grid"),
             ("arch-1e308", {"arch.ima.arrays": [V.raw("1e308")]}, r"ima\.arrays"),
@@ -235,7 +243,8 @@ def set_cases() -> list:
                             where=re.escape(key), limit=2.0))
         if path[-1] in ("arrays", "tiles", "bits"):
             for text in (V.SET_DEEP, '{"a": ' * 100_000 + "1" + "}" * 100_000):
-                out.append(Case(id=f"arch-set-{key}-{'deep-list' if text[0] == '[' else 'deep-obj'}",
+                shape = "deep-list" if text[0] == "[" else "deep-obj"
+                out.append(Case(id=f"arch-set-{key}-{shape}",
                                 cls="deep-nesting", kind="set",
                                 argv=("arch", "--set", f"{key}={text}"), who="--set",
                                 where=re.escape(key), limit=2.0))
@@ -249,6 +258,7 @@ def set_cases() -> list:
         texts = [t for t in V.SET_EXTREME if not (key == "crop.fraction" and t == "2.5")]
         texts = [t for t in texts if not (t == "null" and key in ("mapping.chips", "run.images"))]
         texts = [t for t in texts if not (t == "true" and key == "run.baseline")]
+        texts = [t for t in texts if not (t == "-1" and "exponents" in key)]
         for text in texts + [V.SET_DEEP]:
             out.append(Case(id=f"workload-set-{key}-{_set_label(text)}", cls=_set_class(text),
                             kind="set", argv=base + ("--set", f"{key}={text}"),

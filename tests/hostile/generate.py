@@ -19,9 +19,18 @@ from .gen_traces import compact_cases, explicit_cases
 from .gen_wl_spec import set_cases, sweep_cases, workload_cases
 from .model import Case
 
-SAMPLE_PER_GROUP = 12
+SAMPLE_PER_GROUP = 6
 """Cases taken from each (input kind, class) group for the default run, evenly spread."""
 SAMPLE_MINIMUM = 500
+FULL_KINDS = {"output"}
+"""Input kinds whose every case is in the default run (output paths: few, and the riskiest)."""
+ALWAYS = {"arch-set-chip.tiles-1e308", "out-synth-huge-images", "run-images-21",
+          "trace-id-str-007", "trace-id-str-NA", "trace-duplicate-id", "sweep-images-21",
+          "network-shape-residual-mismatch", "network-shape-stride-0-conv1",
+          "network-shape-out-features-1e12", "network-shape-input-channels-0",
+          "arch-leaf-ima.adc.bits-1e308", "workload-name-name-str-..",
+          "workload-json-deep-list", "arch-set-ima.arrays-deep-list"}
+"""Cases the default run always includes (those the task names)."""
 
 CLASSES = {
     "malformed-json": "truncated, trailing commas, wrong top-level type, BOM, invalid UTF-8, "
@@ -82,9 +91,15 @@ def default_sample() -> tuple[Case, ...]:
     groups: dict[tuple[str, str], list[Case]] = defaultdict(list)
     for case in all_cases():
         groups[(case.kind, case.cls)].append(case)
-    chosen = set()
-    for members in groups.values():
+    chosen = set(ALWAYS)
+    for (kind, _), members in groups.items():
+        if kind in FULL_KINDS:
+            chosen.update(c.id for c in members)
+            continue
         members = sorted(members, key=lambda c: zlib.crc32(c.id.encode()))
         step = max(1, math.ceil(len(members) / SAMPLE_PER_GROUP))
         chosen.update(c.id for c in members[::step])
+    missing = chosen - {c.id for c in all_cases()}
+    if missing:
+        raise AssertionError(f"ALWAYS names cases that do not exist: {sorted(missing)}")
     return tuple(c for c in all_cases() if c.id in chosen)

@@ -211,7 +211,8 @@ def summary(outcomes: list[Outcome]) -> str:
                  f"{sum(o.seconds for o in outcomes):.1f} s in main")
     by_class = Counter(o.case.cls for o in outcomes if not o.clean)
     if by_class:
-        lines.append("unclean by class: " + ", ".join(f"{k} {n}" for k, n in by_class.most_common()))
+        lines.append("unclean by class: "
+                     + ", ".join(f"{k} {n}" for k, n in by_class.most_common()))
     groups: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
         if not o.clean:

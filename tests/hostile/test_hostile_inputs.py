@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import pytest
 
+from .gen_cli import EXPAND, NUMERICS, RUN, SWEEP, SYNTH
 from .generate import CLASSES, SAMPLE_MINIMUM, all_cases, default_sample
-from .harness import run_case, summary
+from .harness import execute, run_case, summary
+from .model import ARCH, CSV, JSONL, NET, WL, Case, base_trees, dump, write_inputs
 
 SAMPLE = default_sample()
 ALL = all_cases()
@@ -34,6 +36,29 @@ def test_hostile_input(case, tmp_path, monkeypatch):
 @pytest.mark.parametrize("case", ALL, ids=[c.id for c in ALL])
 def test_hostile_input_full(case, tmp_path, monkeypatch):
     _check(case, tmp_path, monkeypatch, "all")
+
+
+BASE_COMMANDS = {
+    "arch": (("arch", "--arch", ARCH), ()), "map": (("map", WL), ()),
+    "crop": (("crop", "--network", NET, "--crop", "1111"), ()),
+    "validate-csv": (("traces", "validate", CSV, "--network", NET), ()),
+    "validate-jsonl": (("traces", "validate", JSONL, "--network", "tiny"), ()),
+    "stats": (("traces", "stats", CSV), ()), "synth": (SYNTH, ()), "expand": (EXPAND, ()),
+    "run": (RUN, ()), "sweep": (SWEEP, ()), "numerics": (NUMERICS, ()),
+    "run-jsonl": (RUN, ((WL, lambda: dump({**base_trees()[WL], "trace": JSONL})),)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BASE_COMMANDS))
+def test_base_inputs_are_valid(name, tmp_path, monkeypatch):
+    """The inputs and command lines the cases start from are accepted as they are, so every case
+    is refused because of its own hostile change (the run and sweep simulate 2 tiny images)."""
+    argv, files = BASE_COMMANDS[name]
+    write_inputs(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    case = Case(id=name, cls="base", kind="base", argv=argv, who="", where=None, limit=120)
+    code, out, err, seconds, escaped = execute(case, tmp_path)
+    assert (code, escaped) == (0, None), err
 
 
 def test_corpus_shape():

@@ -10,12 +10,24 @@ from __future__ import annotations
 from .model import Raw, deep_list, huge_int
 
 INTEGRAL_FLOAT = ("an integral float where an integer is expected: docs/architecture.md section 2 "
-                  "says 8.0 is accepted for counts, isaacsim.validate.Bound says floats are refused")
+                  "says 8.0 is accepted for counts, isaacsim.validate.Bound says floats are "
+                  "refused")
 TINY = ("1e-308 is inside the documented range (> 0); it crops or changes nothing, so accepting it "
         "is defensible; refusing it is what the rule 'refuse rather than guess' asks")
 BOM = ("RFC 8259 lets a parser ignore a UTF-8 byte-order mark; refusing it with a located message "
        "is what this corpus asks")
 BYTE_PLACE = "a message giving a byte position instead of a line may be acceptable"
+NULL_DEFAULT = ("null could be read as 'not given' (the workload's value), as the spec's images "
+                "allows; docs/sweeps.md documents null only for images")
+EMPTY_GRID = ("an empty grid is the product of nothing: one point, the base workload; "
+              "docs/sweeps.md asks for non-empty lists, not for a non-empty grid")
+EMPTY_TRACE = ("commit 099b9cc makes empty trace files errors, but docs/trace-format.md (stats) "
+               "describes the statistics of an empty trace")
+ID_KEPT = ("pandas reads this id back as the same text when other ids are text; a spreadsheet or "
+           "an all-numeric column would not")
+STRAY_QUOTE = "CSV readers keep a quote inside an unquoted field as a character"
+EMPTY_ITEM = "an empty item between commas could be skipped; refusing it catches typos"
+FV_FLOAT = "format_version 1.0 equals 1; refusing it is stricter"
 JOBS_HUGE = "isaacsim caps --jobs at the number of points; refusing it is stricter"
 
 
@@ -62,7 +74,7 @@ ENUM = [(v, "") for v in [1, None, [], {}, True, "", "nope", raw('"\\u0000"', "N
 """Values for a field that takes one of a few words."""
 
 FORMAT_VERSION = [(v, "") for v in [2, 0, -1, "1", True, None, [1], {}, raw("1e308"), raw("NaN"),
-                                     HUGE]] + [(raw("1.0"), INTEGRAL_FLOAT)]
+                                     HUGE]] + [(raw("1.0"), FV_FLOAT)]
 
 # text forms for --set KEY=VALUE and command-line numbers
 SET_EXTREME = ["1e308", "-1e308", "1e400", "NaN", "Infinity", "-Infinity", "9" * 5000,
