@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,15 @@ MAX_INT_DIGITS = 40
 class JsonError(ValueError):
     """Malformed or unacceptable JSON: `place` (``line 3, column 7`` or a JSON path) and `message`."""
 
-    def __init__(self, place: str, message: str, syntax: bool = False):
+    def __init__(self, place: str, message: str, syntax: bool = False, token: str = ""):
         if len(place) > 80:
             place = place[:60] + "..."
         super().__init__(f"{place}: {message}" if place else message)
         self.place = place
         self.message = message
         self.syntax = syntax
+        self.token = token
+        """The refused number as written, so that the parser's caller can locate it."""
         """True when the text is not JSON at all (as opposed to JSON that isaacsim refuses)."""
 
 
@@ -60,19 +63,20 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict:
 def _integer(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_INT_DIGITS:
-        raise JsonError("", f"an integer of {digits} digits is far outside any accepted range")
+        raise JsonError("", f"an integer of {digits} digits is far outside any accepted range",
+                        token=text)
     return int(text)
 
 
 def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise JsonError("", f"the number {text[:40]} is too large to represent")
+        raise JsonError("", f"the number {text[:40]} is too large to represent", token=text)
     return value
 
 
 def _constant(text: str) -> Any:
-    raise JsonError("", f"{text} is not a JSON number; give a finite number")
+    raise JsonError("", f"{text} is not a JSON number; give a finite number", token=text)
 
 
 def _check_tree(value: Any) -> None:
@@ -93,10 +97,10 @@ def _check_tree(value: Any) -> None:
             stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node))
 
 
-def _too_deep(text: str) -> str:
-    """``line L, column C`` of the first bracket nested deeper than `MAX_DEPTH` (strings skipped);
-    only called on the error path."""
-    depth, in_string, escaped, line, start = 0, False, False, 1, 0
+def _outside_strings(text: str) -> Iterator[tuple[int, str, int, int]]:
+    """``(index, character, line, column)`` of every character outside JSON strings (error path
+    only: a plain Python loop)."""
+    in_string, escaped, line, start = False, False, 1, 0
     for i, ch in enumerate(text):
         if in_string:
             if escaped:
@@ -105,16 +109,33 @@ def _too_deep(text: str) -> str:
                 escaped = True
             elif ch == '"':
                 in_string = False
-        elif ch == '"':
+            continue
+        if ch == '"':
             in_string = True
-        elif ch in "[{":
+        elif ch == "\n":
+            line, start = line + 1, i + 1
+        else:
+            yield i, ch, line, i - start + 1
+
+
+def _where(text: str, token: str) -> str:
+    """``line L, column C`` of the first `token` outside strings (a number the parser refused)."""
+    for i, _, line, column in _outside_strings(text):
+        if token and text.startswith(token, i):
+            return f"line {line}, column {column}"
+    return ""
+
+
+def _too_deep(text: str) -> str:
+    """``line L, column C`` of the first bracket nested deeper than `MAX_DEPTH`."""
+    depth = 0
+    for _, ch, line, column in _outside_strings(text):
+        if ch in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                return f"line {line}, column {i - start + 1}"
+                return f"line {line}, column {column}"
         elif ch in "]}":
             depth -= 1
-        if ch == "\n":
-            line, start = line + 1, i + 1
     return ""
 
 
@@ -126,6 +147,8 @@ def parse_json(text: str) -> Any:
     except json.JSONDecodeError as exc:
         raise JsonError(f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}",
                         syntax=True) from None
+    except JsonError as exc:
+        raise JsonError(_where(text, exc.token), exc.message) from None
     except RecursionError:
         raise JsonError(_too_deep(text), f"nested more than {MAX_DEPTH} levels deep; isaacsim "
                                          f"inputs nest only a few levels") from None

@@ -26,7 +26,7 @@ from isaacsim.mapping.build import CHIPS
 from isaacsim.network import Network, load_network, resolve_network
 from isaacsim.outputs import check_name
 from isaacsim.precision import Precision, check_precision
-from isaacsim.validate import IMAGES, SEED, Bound, Checker, describe
+from isaacsim.validate import IMAGES, SEED, Bound, Checker, describe, short_json
 
 FORMAT_VERSION = 1
 TOP_KEYS = {"format_version", "name", "description", "source", "network", "arch", "precision",
@@ -154,7 +154,7 @@ def _attribute(problem: Problem, own_sets: dict[str, Any]) -> Problem:
     for key, value in reversed(list(own_sets.items())):
         if dotted is not None and (dotted == key or dotted.startswith(key + ".")
                                    or key.startswith(dotted + ".")):
-            text = value if isinstance(value, str) else json.dumps(value)
+            text = short_json(value, 80)
             return Problem(f"--set {key}={text}", f"{problem.source}: {problem.place}",
                            problem.message)
     return problem

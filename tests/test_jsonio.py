@@ -15,11 +15,11 @@ from isaacsim.overrides import parse_sets
     ('{"x": [{"b": 1}, {"b": 1, "c": 2, "b": 3}]}', "$.x[1].b", "more than once"),
     ("[" * 100_000 + "]" * 100_000, f"line 1, column {MAX_DEPTH + 1}", "nested more than"),
     ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "$" + "[0]" * MAX_DEPTH, "nested more than"),
-    ("1" * 5000, "", "an integer of 5000 digits"),
-    ("-" + "9" * 41, "", "an integer of 41 digits"),
-    ("1e400", "", "too large to represent"),
-    ("[NaN]", "", "NaN is not a JSON number"),
-    ('{"a": -Infinity}', "", "-Infinity is not a JSON number"),
+    ("1" * 5000, "line 1, column 1", "an integer of 5000 digits"),
+    ('{"s": "-999",\n "n": -' + "9" * 41 + "}", "line 2, column 7", "an integer of 41 digits"),
+    ("1e400", "line 1, column 1", "too large to represent"),
+    ('["NaN", NaN]', "line 1, column 9", "NaN is not a JSON number"),
+    ('{"a": -Infinity}', "line 1, column 7", "-Infinity is not a JSON number"),
     ('{"a": 1,}', "line 1, column 9", "malformed JSON"),
 ])
 def test_refused(text, place, fragment):
