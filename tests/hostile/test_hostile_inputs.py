@@ -78,3 +78,46 @@ def test_summary():
 @pytest.mark.slow
 def test_summary_full():
     print("\nhostile inputs, full corpus: " + summary(OUTCOMES["all"]))
+
+
+def _fake_main(behaviour):
+    """A stand-in for isaacsim.cli.main showing one misbehaviour the harness must catch."""
+    def main(argv):
+        import sys
+        import time
+        from pathlib import Path
+        if behaviour == "escape":
+            Path("../hostile-escaped").write_text("x")
+        elif behaviour == "change":
+            Path(NET).write_text("{}")
+        elif behaviour == "remove":
+            Path(NET).unlink()
+        elif behaviour == "hang":
+            while True:
+                time.sleep(0.01)
+        elif behaviour == "crash":
+            raise TypeError("boom")
+        elif behaviour == "traceback":
+            print("Traceback (most recent call last):", file=sys.stderr)
+        elif behaviour == "vague":
+            print("isaacsim map: error: something is wrong", file=sys.stderr)
+        elif behaviour == "usage":
+            print("error: argument --images: invalid int value: 'x'", file=sys.stderr)
+            raise SystemExit(2)
+        return 0 if behaviour == "accept" else 2
+    return main
+
+
+@pytest.mark.parametrize("behaviour, label", [
+    ("escape", "wrote-outside"), ("change", "changed-input"), ("remove", "changed-input"),
+    ("hang", "timeout"), ("crash", "exception"), ("traceback", "traceback"),
+    ("vague", "no-source"), ("accept", "exit"), ("usage", "clean")])
+def test_harness_catches(behaviour, label, tmp_path, monkeypatch):
+    """The harness itself: each misbehaviour of the command is reported under its label."""
+    import isaacsim.cli
+    monkeypatch.setattr(isaacsim.cli, "main", _fake_main(behaviour))
+    case = Case(id="fake", cls="wrong-value", kind="option", argv=("map", WL),
+                who="--images", where="--images", limit=0.3)
+    outcome = run_case(case, tmp_path, chdir=monkeypatch.chdir)
+    labels = [f.split(":", 1)[0] for f in outcome.failures] or ["clean"]
+    assert label in labels, outcome.report()
