@@ -73,8 +73,10 @@ def _survivors(procs: dict[int, str]) -> list[str]:
     return alive
 
 
-def _start_sweep(tmp_path: Path, **kw) -> tuple[subprocess.Popen, dict[int, str]]:
-    """Start the sweep and wait until its fork server, resource tracker and workers exist."""
+def _start_sweep(tmp_path: Path, settle_s: float = 0.3, **kw
+                 ) -> tuple[subprocess.Popen, dict[int, str]]:
+    """Start the sweep and wait until its fork server, resource tracker and workers exist (and
+    `settle_s` more, for the workers to take their points)."""
     cmd = [sys.executable, "-m", "isaacsim", "sweep", str(SPEC), "--jobs", str(WORKERS),
            "--images", IMAGES, "--out", str(tmp_path / "out"), "--progress", "off"]
     # output to files, not pipes: a survivor holding a pipe would block reading it
@@ -85,7 +87,7 @@ def _start_sweep(tmp_path: Path, **kw) -> tuple[subprocess.Popen, dict[int, str]
         procs = _descendants(proc.pid)
         workers = [p for p in procs if "forkserver" in _cmdline(p)]  # the server and its forks
         if len(workers) >= WORKERS + 1:
-            time.sleep(0.3)  # the workers run their initializer, then take a point
+            time.sleep(settle_s)
             return proc, _descendants(proc.pid)
         if proc.poll() is not None:
             break
@@ -127,16 +129,36 @@ def test_kill_9_of_the_sweep_leaves_no_worker_forkserver_or_tracker(tmp_path):
         _cleanup(procs)
 
 
+def _ctrl_c(proc: subprocess.Popen) -> None:
+    """Ctrl-C as a terminal sends it: SIGINT to every process of the sweep's process group."""
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+    except ProcessLookupError:
+        pass
+
+
+def test_ctrl_c_while_the_workers_start_is_clean(tmp_path):
+    # the workers exist but may not have run their initializer yet: they must ignore SIGINT from
+    # birth (the fork server ignores it for them), or a worker prints a KeyboardInterrupt traceback
+    proc, procs = _start_sweep(tmp_path, settle_s=0.0, start_new_session=True)
+    try:
+        _ctrl_c(proc)
+        proc.wait(timeout=30)
+        err = (tmp_path / "stderr").read_text()
+        assert proc.returncode == 130 and "Traceback" not in err and "leaked" not in err, err
+        assert not _wait_gone(procs)
+    finally:
+        proc.kill()
+        _cleanup(procs)
+
+
 def test_two_quick_ctrl_c_exit_130_cleanly(tmp_path):
     # a new session, signalled as a terminal does: SIGINT to every process of the group
     proc, procs = _start_sweep(tmp_path, start_new_session=True)
     try:
-        os.killpg(proc.pid, signal.SIGINT)
+        _ctrl_c(proc)
         time.sleep(0.1)
-        try:
-            os.killpg(proc.pid, signal.SIGINT)
-        except ProcessLookupError:
-            pass
+        _ctrl_c(proc)
         proc.wait(timeout=30)
         err = (tmp_path / "stderr").read_text()
         assert proc.returncode == 130, err

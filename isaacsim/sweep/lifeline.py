@@ -13,6 +13,11 @@ either of which suffices:
   `FORKSERVER_PRELOAD`); importing the module anywhere else does nothing.
 * **Watching the sweep's process** (every platform): each worker runs a daemon thread that waits
   for the sweep's process to end (a pidfd on Linux, else polling) and then ends the worker.
+
+The fork server also ignores SIGINT from the moment it imports this module, and so do the workers
+it forks from birth (the fork server gives its children the SIGINT handling it had before its own
+setup): a Ctrl-C while the pool starts cannot raise KeyboardInterrupt in a worker that has not yet
+run its initializer. Ctrl-C is for the sweep's process alone.
 """
 
 from __future__ import annotations
@@ -89,4 +94,5 @@ def _imported_by_forkserver() -> bool:
 
 
 if _imported_by_forkserver():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
