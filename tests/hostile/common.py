@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .model import ARCH, MISSING, NET, SPEC, WL, Case, Pairs, Raw, dump, get, label, objects, \
-    path_re, replaced
+from .model import ARCH, MISSING, NET, SPEC, WL, Case, Pairs, Raw, dump, get, label, line_at, \
+    objects, path_re, replaced
 
 RUN_OUT = ("--out", "out")
 SWEEP_OUT = ("--out", "sweep-out", "--jobs", "1")
@@ -53,6 +53,11 @@ def value_class(value: Any) -> str:
     return "out-of-range"
 
 
+def at_line(tree: Any, path) -> str:
+    """A regex for ``line N`` with N the line of the value at `path` as `dump` writes it."""
+    return rf"line {line_at(tree, path)}\b"
+
+
 def tree_case(cid: str, cls: str, name: str, tree: Any, where: str | None, *,
               argv: tuple[str, ...] | None = None, who: str | None = None, note: str = "",
               kind: str | None = None, limit: float = 5.0) -> Case:
@@ -78,9 +83,8 @@ def leaf_cases(prefix: str, name: str, tree: Any, path, values, *, argv=None,
     for value, note in values:
         cid = f"{prefix}-{'.'.join(map(str, path))}-{label(value)}"
         klass = cls(value) if callable(cls) else cls
-        place = where or path_re(path)
-        if isinstance(value, Raw) and value.label.startswith("deep"):
-            place += "|" + LINE  # the parser stops inside the value: its line is the place
+        # the JSON path, or the line of the value (where a parser refuses it)
+        place = f"{where or path_re(path)}|{at_line(tree, path)}"
         out.append(tree_case(cid, klass, name, replaced(tree, path, value), place, argv=argv,
                              note=note))
     return out
@@ -97,24 +101,25 @@ def structure_cases(prefix: str, name: str, tree: Any, *, argv=None, skip=(),
         obj = get(tree, opath)
         sp = ".".join(map(str, opath)) or "$"
         if opath not in free:
-            out.append(tree_case(f"{prefix}-unknown-key-{sp}", "unknown-key", name,
-                                 replaced(tree, opath, {**obj, "zzz_unknown": 1}),
-                                 path_re(opath), argv=argv))
+            grown = replaced(tree, opath, {**obj, "zzz_unknown": 1})
+            out.append(tree_case(f"{prefix}-unknown-key-{sp}", "unknown-key", name, grown,
+                                 f"{path_re(opath)}|{at_line(grown, opath + ('zzz_unknown',))}",
+                                 argv=argv))
         if obj:
             first, last = next(iter(obj)), list(obj)[-1]
             twice_first = Pairs([(first, obj[first])] + list(obj.items()))
             twice_last = Pairs(list(obj.items()) + [(last, obj[last])])
             out.append(tree_case(f"{prefix}-duplicate-key-{sp}.{first}", "duplicate-key", name,
-                                 replaced(tree, opath, twice_first), path_re(opath + (first,)),
-                                 argv=argv))
+                                 replaced(tree, opath, twice_first),
+                                 f"{path_re(opath + (first,))}|{LINE}", argv=argv))
             out.append(tree_case(f"{prefix}-duplicate-key-{sp}.{last}-at-end", "duplicate-key",
                                  name, replaced(tree, opath, twice_last),
-                                 path_re(opath + (last,)), argv=argv))
+                                 f"{path_re(opath + (last,))}|{LINE}", argv=argv))
         if opath:
             for value in ([], "x", 1, True):
                 out.append(tree_case(f"{prefix}-object-as-{label(value)}-{sp}", "wrong-type",
-                                     name, replaced(tree, opath, value), path_re(opath),
-                                     argv=argv))
+                                     name, replaced(tree, opath, value),
+                                     f"{path_re(opath)}|{at_line(tree, opath)}", argv=argv))
     return out
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from . import values as V
-from .common import LINE, RUN_OUT, leaf_cases, missing_cases, structure_cases, \
+from .common import LINE, RUN_OUT, at_line, leaf_cases, missing_cases, structure_cases, \
     tree_case, value_class, word_class
 from .gen_json import arch_leaf_paths, arch_values, malformed_cases
 from .model import ARCH, CSV, DIR, JSONL, NET, SPEC, WL, Case, base_trees, label, leaves, \
@@ -187,8 +187,10 @@ def sweep_cases() -> list:
             ("nan", [{"crop.fraction": V.raw("NaN")}], r"\$\.points\[0\]|crop\.fraction"),
             ("deep", [{"crop.fraction": V.DEEP_VALUE}], r"\$\.points\[0\]|crop\.fraction|" + LINE),
             ("bits-17", [{"precision.activation_bits": 17}], r"activation_bits")):
-        out.append(tree_case(f"sweep-points-{sub}", "wrong-value", SPEC,
-                             {**tree, "points": points}, where))
+        spec = {**tree, "points": points}
+        if isinstance(points, list) and points and isinstance(points[0], dict) and points[0]:
+            where += "|" + at_line(spec, ("points", 0, next(iter(points[0]))))
+        out.append(tree_case(f"sweep-points-{sub}", "wrong-value", SPEC, spec, where))
     out.append(tree_case("sweep-no-grid-no-points", "missing-key", SPEC,
                          {k: v for k, v in tree.items() if k != "grid"}, r"grid|points|\$"))
     out += structure_cases("sweep", SPEC, tree)

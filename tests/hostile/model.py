@@ -92,17 +92,33 @@ class Pairs:
         self.pairs = pairs
 
 
-def dump(node: Any) -> str:
-    """JSON text of `node`, which may hold `Raw` and `Pairs`."""
+def dump(node: Any, indent: int = 0, *, flat: bool = False) -> str:
+    """JSON text of `node`, which may hold `Raw` and `Pairs`: objects one key per line (so a line
+    number locates a value), lists of scalars on one line; `flat` writes one line (trace lines)."""
+    pad, end = ("", "") if flat else ("\n" + "  " * (indent + 1), "\n" + "  " * indent)
+    sep = ", " if flat else ","
     if isinstance(node, Raw):
         return node.text
-    if isinstance(node, Pairs):
-        return "{" + ", ".join(f"{json.dumps(k)}: {dump(v)}" for k, v in node.pairs) + "}"
-    if isinstance(node, dict):
-        return "{" + ", ".join(f"{json.dumps(k)}: {dump(v)}" for k, v in node.items()) + "}"
+    if isinstance(node, (Pairs, dict)):
+        items = node.pairs if isinstance(node, Pairs) else list(node.items())
+        if not items:
+            return "{}"
+        return "{" + sep.join(f"{pad}{json.dumps(k)}: {dump(v, indent + 1, flat=flat)}"
+                              for k, v in items) + end + "}"
     if isinstance(node, list):
-        return "[" + ", ".join(dump(v) for v in node) + "]"
+        if node and all(isinstance(v, (dict, Pairs)) for v in node):
+            return "[" + sep.join(pad + dump(v, indent + 1, flat=flat) for v in node) + end + "]"
+        return "[" + ", ".join(dump(v, indent + 1, flat=True) for v in node) + "]"
     return json.dumps(node)
+
+
+MARK = "@@HOSTILE-MARK@@"
+
+
+def line_at(tree: Any, path: Path_) -> int:
+    """The line on which the value at `path` starts when `tree` is written by `dump`."""
+    text = dump(replaced(tree, path, Raw(MARK)))
+    return text[:text.index(MARK)].count("\n") + 1
 
 
 def deep_list(levels: int = DEEP) -> str:
