@@ -99,6 +99,16 @@ def test_a_sweep_never_writes_where_it_may_not(case, tmp_path, monkeypatch, caps
     assert not stdout
 
 
+@pytest.mark.parametrize("out", ["", "  ", "o\x00ut"])
+def test_an_empty_or_nul_folder_name_is_refused(out, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    spec = _spec(tmp_path)
+    before = _listing(tmp_path)
+    code, _, err = _sweep(capsys, spec, "--out", out)
+    assert code == 2 and "--out" in err and "Traceback" not in err
+    assert _listing(tmp_path) == before
+
+
 def test_an_old_sweep_folder_is_refused_with_a_new_folder_suggested(tmp_path, capsys):
     old = _old_sweep(tmp_path)
     code, _, err = _sweep(capsys, _spec(tmp_path), "--out", old)
@@ -225,6 +235,27 @@ def test_a_missing_trace_of_one_point_names_that_point_and_the_places_looked(tmp
     assert f"point {point_id({'trace': 'gone.csv'})} (trace=gone.csv)" in text
     assert "override trace=gone.csv: trace file not found: gone.csv" in text
     assert str(tmp_path / "gone.csv") in text and str(TINY.parent / "gone.csv") in text
+
+
+def test_more_images_than_a_trace_holds_is_reported_up_front(tmp_path, capsys):
+    spec = _spec(tmp_path, grid={"precision.weight_bits": [16, 8]}, images=21)
+    out = tmp_path / "out"
+    code, _, err = _sweep(capsys, spec, "--out", out)
+    assert code == 2 and "all 2 points" in err and "holds 20 images, fewer than the 21" in err
+    assert not out.exists()
+    code, _, err = _sweep(capsys, _spec(tmp_path, grid={"precision.weight_bits": [16, 8]}),
+                          "--out", out, "--images", "25")
+    assert code == 2 and "fewer than the 25" in err and not out.exists()
+
+
+def test_a_trace_that_does_not_fit_the_network_is_reported_up_front(tmp_path):
+    soft = str(ROOT / "traces" / "tiny_soft_crop.jsonl")  # regions of the tiny network's layers
+    spec = _spec(tmp_path, points=[{"trace": soft}, {"trace": soft, "network": "vgg16"}])
+    with pytest.raises(InputError) as info:
+        load_sweep(spec)
+    assert len(info.value.problems) >= 1
+    assert all(p.place == f"point {point_id({'trace': soft, 'network': 'vgg16'})} "
+                         f"(trace={soft}, network=vgg16)" for p in info.value.problems)
 
 
 # -- warnings -----------------------------------------------------------------------------------

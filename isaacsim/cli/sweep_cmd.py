@@ -73,9 +73,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.strict and warned:
         raise InputError([Problem(sweep.source, names, f"{text} (an error because of --strict)")
                           for text, names in warned.items()])
+    plan = plan_sweep(sweep, args.out, force=args.force)
     for text, names in warned.items():
         print(f"warning: {text} ({names})", file=sys.stderr)
-    plan = plan_sweep(sweep, Path(args.out) if args.out else None, force=args.force)
     out = plan.store.out
     n = len(sweep.points)
     if not plan.todo:

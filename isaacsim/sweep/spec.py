@@ -4,7 +4,7 @@ workload loaded up front.
 `load_sweep(path)` checks the spec, expands its points and loads each point's workload with its
 overrides before anything runs, so a bad override key or value is reported for every point it
 affects, all problems at once, as one `InputError` (exit code 2 in the CLI); so is a trace file that
-does not exist. Each point gets a fingerprint of its resolved inputs (the workload with every
+does not exist, cannot be read for the point's network, or holds fewer images than asked for. Each point gets a fingerprint of its resolved inputs (the workload with every
 default, the network, trace and architecture files by content, and the isaacsim version) that
 decides whether a stored result is still valid, and the warnings of its architecture.
 """
@@ -22,8 +22,10 @@ from isaacsim import __version__
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import load_json
 from isaacsim.outputs import check_name
+from isaacsim.runner import check_image_count
 from isaacsim.sweep.points import Point, canonical, expand, render_value
 from isaacsim.sweep.worker import Task
+from isaacsim.traces import load_trace
 from isaacsim.validate import IMAGES, Checker, describe, join
 from isaacsim.workload import MODES, Workload, load_workload
 
@@ -34,6 +36,8 @@ PATH_KEYS = ("trace", "network", "arch")
 """Override keys whose string values are files, taken relative to the spec's folder."""
 MAX_LISTED = 3
 """Points named in one grouped problem before "and N more"."""
+MAX_TRACE_PROBLEMS = 5
+"""Problems of one trace file shown before "and N more"."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,7 @@ def _plan(source: str, folder: Path, base: Path, points: list[Point], defaults: 
     """
     by_message: dict[str, list[Point]] = {}
     planned, digests = [], {}
+    traces: dict[tuple[str, str], Any] = {}
     for p in points:
         sets = {**defaults, **_resolve(p.overrides, folder), **forced}
         try:
@@ -211,6 +216,11 @@ def _plan(source: str, folder: Path, base: Path, points: list[Point], defaults: 
         problem = _trace_problem(w, p.overrides.get("trace"), folder, base)
         if problem:
             by_message.setdefault(problem, []).append(p)
+            continue
+        problems = _trace_content(w, traces)
+        if problems:
+            for text in problems:
+                by_message.setdefault(text, []).append(p)
             continue
         # workers may run elsewhere (Dask): give them absolute paths of the files found here
         if "trace" in sets:
@@ -263,6 +273,30 @@ def _trace_problem(w: Workload, override: Any, folder: Path, base: Path) -> str 
             "the current directory") if isinstance(override, str) else \
         "a relative path in a workload is taken from its folder, else the current directory"
     return f"{where}: trace file not found: {text} (looked for {shown}: {rule})"
+
+
+def _trace_content(w: Workload, cache: dict[tuple[str, str], Any]) -> list[str]:
+    """The problems of the point's trace as its workload reads it (format, names for the network,
+    fewer images than asked for), each trace read once per network."""
+    key = (str(Path(w.trace).resolve()), str(w.to_dict().get("network")))
+    if key not in cache:
+        try:
+            cache[key] = load_trace(w.trace, w.network)
+        except InputError as exc:
+            cache[key] = exc
+    trace = cache[key]
+    if isinstance(trace, InputError):
+        shown = [str(prob) for prob in trace.problems[:MAX_TRACE_PROBLEMS]]
+        more = len(trace.problems) - len(shown)
+        if more:
+            shown.append(f"{w.trace}: and {more} more problems (python -m isaacsim traces "
+                         f"validate {w.trace} --network {w.network.name} lists them all)")
+        return shown
+    try:
+        check_image_count(trace, w.run.images)
+    except InputError as exc:
+        return [str(prob) for prob in exc.problems]
+    return []
 
 
 def _file_digest(path: str, cache: dict[str, str]) -> str:
