@@ -27,7 +27,8 @@ from isaacsim.sweep.store import PointStore, decode_cell, text_cells, value_cell
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "workloads" / "tiny_cropped.json"
 SLOW_ADC = 0.5
-"""ima.adc.gsamples_per_s too low for 128 columns per ADC in a 100 ns cycle: an architecture warning."""
+"""ima.adc.gsamples_per_s too low for 128 columns per ADC in a 100 ns cycle: an architecture
+warning."""
 
 
 def _spec(folder: Path, name: str = "spec", **fields) -> Path:

@@ -4,9 +4,10 @@ workload loaded up front.
 `load_sweep(path)` checks the spec, expands its points and loads each point's workload with its
 overrides before anything runs, so a bad override key or value is reported for every point it
 affects, all problems at once, as one `InputError` (exit code 2 in the CLI); so is a trace file that
-does not exist, cannot be read for the point's network, or holds fewer images than asked for. Each point gets a fingerprint of its resolved inputs (the workload with every
-default, the network, trace and architecture files by content, and the isaacsim version) that
-decides whether a stored result is still valid, and the warnings of its architecture.
+does not exist, cannot be read for the point's network, or holds fewer images than asked for. Each
+point gets a fingerprint of its resolved inputs (the workload with every default, the network, trace
+and architecture files by content, and the isaacsim version) that decides whether a stored result is
+still valid, and the warnings of its architecture.
 """
 
 from __future__ import annotations

@@ -58,7 +58,8 @@ SWEEP_KIND = "sweep"
 POINT_KIND = "sweep-point"
 RUN_COLUMNS = ("images", "mode", "engine", "chips", "distinct_works")
 IMAGE_TEXT_COLUMNS = ("image_id", "crop")
-"""Text columns of images.csv (docs/reports.md); any other column holding a non-number is text too."""
+"""Text columns of images.csv (docs/reports.md); any other column holding a non-number is text
+too."""
 WARNING_SEPARATOR = "; "
 """Joins a point's warnings in the ``warnings`` column of points.csv."""
 _OLD_SWEEP_FILES = ("points", "sweep.json", "points.csv", "results.csv")
@@ -223,8 +224,11 @@ def _is_number(text: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _maybe_misread(text: str) -> bool:
-    """Whether pandas.read_csv or json.loads might read `text` as anything but this text."""
+    """Whether pandas.read_csv or json.loads might read `text` as anything but this text: empty,
+    padded, JSON-like, a missing-value or boolean word, or anything Python reads as a number (a
+    superset of what pandas does; tests/test_sweep_safety.py checks against pandas itself)."""
     if not text or text != text.strip() or text[0] in "\"[{" or text in _NA_TOKENS:
         return True
     if text.lower() in ("true", "false", "null", "nan", "inf", "-inf", "+inf", "infinity"):
@@ -232,7 +236,6 @@ def _maybe_misread(text: str) -> bool:
     return _is_number(text)
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
@@ -240,9 +243,7 @@ def _quoted(text: str) -> str:
 def text_cells(texts: list[str]) -> list[str]:
     """Text values as cells that pandas.read_csv reads back as this text (`decode_cell` of each
     gives the text back): plain when safe, else as a JSON string. Empty stays empty (not set)."""
-    plain = {t for t in set(texts) if t and not _maybe_misread(t)}
-    plain &= _pandas_keeps(sorted(plain))
-    return [t if t == "" or t in plain else _quoted(t) for t in texts]
+    return [t if t == "" or not _maybe_misread(t) else _quoted(t) for t in texts]
 
 
 def value_cell(value: Any) -> str:
@@ -265,20 +266,6 @@ def decode_cell(cell: Any) -> Any:
         return json.loads(cell)
     except ValueError:
         return cell
-
-
-def _pandas_keeps(texts: list[str]) -> set[str]:
-    """Those of `texts` that pandas.read_csv, with its defaults, reads back as the same text (one
-    column each; a column of only such cells, or mixed with others, stays text)."""
-    if not texts:
-        return set()
-    keep = set()
-    for start in range(0, len(texts), 1000):
-        chunk = texts[start:start + 1000]
-        frame = pd.DataFrame([chunk], columns=[f"c{i}" for i in range(len(chunk))])
-        back = pd.read_csv(io.StringIO(frame.to_csv(index=False, lineterminator="\n")))
-        keep |= {t for t, v in zip(chunk, back.iloc[0]) if isinstance(v, str) and v == t}
-    return keep
 
 
 # -- tables -------------------------------------------------------------------------------------
