@@ -7,6 +7,7 @@ The sweeps run the tiny workload (a fraction of a second per point), in this pro
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from isaacsim.cli import main
 from isaacsim.errors import InputError
@@ -344,6 +347,17 @@ def test_text_cells_read_back_with_default_read_csv(mixed, tmp_path):
         pd.DataFrame({"v": text_cells(column)}).to_csv(path, index=False)
         back = pd.read_csv(path)["v"]
         assert [decode_cell(v) for v in back] == column
+
+
+NUMBERISH = "0123456789eE+-._ xXinfatruelsNAN/#,\"[{"
+
+
+@given(st.lists(st.text(alphabet=NUMBERISH, min_size=1, max_size=6), min_size=1, max_size=4))
+def test_any_text_column_reads_back_with_default_read_csv(texts):
+    buf = io.StringIO()
+    pd.DataFrame({"v": text_cells(texts)}).to_csv(buf, index=False)
+    back = pd.read_csv(io.StringIO(buf.getvalue()))["v"]
+    assert [decode_cell(v) for v in back] == texts
 
 
 def test_override_values_read_back_with_default_read_csv(tmp_path):
