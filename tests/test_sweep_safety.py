@@ -255,8 +255,11 @@ def test_more_images_than_a_trace_holds_is_reported_up_front(tmp_path, capsys):
 def test_a_trace_that_does_not_fit_the_network_is_reported_up_front(tmp_path):
     soft = str(ROOT / "traces" / "tiny_soft_crop.jsonl")  # regions of the tiny network's layers
     spec = _spec(tmp_path, points=[{"trace": soft}, {"trace": soft, "network": "vgg16"}])
+    sweep = load_sweep(spec)  # the files exist: the traces are read when the sweep is planned
+    out = tmp_path / "out"
     with pytest.raises(InputError) as info:
-        load_sweep(spec)
+        plan_sweep(sweep, out)
+    assert not out.exists()
     assert len(info.value.problems) >= 1
     assert all(p.place == f"point {point_id({'trace': soft, 'network': 'vgg16'})} "
                          f"(trace={soft}, network=vgg16)" for p in info.value.problems)

@@ -6,9 +6,11 @@ then merge the tables.
                                                      # points are stored, which to run
     outcome = run_sweep(plan, jobs=2)                # or dask_address="tcp://host:8786"
 
-`plan_sweep` is where the sweep folder is checked, once, before anything runs: it must be new, empty
-or an isaacsim sweep folder (`store.PointStore.open`), and every point folder to be written must be
-absent or isaacsim's own; otherwise `InputError` and nothing is created.
+`plan_sweep` is where the traces are read and the sweep folder is checked, once, before anything
+runs: every point's trace must read for its network and hold the images asked for
+(`spec.check_traces`), the folder must be new, empty or an isaacsim sweep folder
+(`store.PointStore.open`), and every point folder to be written must be absent or isaacsim's own;
+otherwise `InputError` and nothing is created.
 
 A Ctrl-C while points run stops the backend (pending points are cancelled, workers ended); the
 points stored so far stay, the merged tables are not written, and ``outcome.interrupted`` is set.
@@ -27,7 +29,7 @@ from isaacsim.errors import InputError, Problem
 from isaacsim.report import versions
 from isaacsim.sweep.dask_backend import run_dask
 from isaacsim.sweep.local import run_local
-from isaacsim.sweep.spec import PlannedPoint, Sweep
+from isaacsim.sweep.spec import PlannedPoint, Sweep, check_traces
 from isaacsim.sweep.store import PointStore
 
 
@@ -68,8 +70,10 @@ def plan_sweep(sweep: Sweep, out: str | Path | None = None, *, force: bool = Fal
 
     `out` None is `default_out(sweep)`, whose parent folders are created; a given `out` must have
     an existing parent. `option` names `out` in messages. Raises `InputError` (nothing created)
+    when a point's trace cannot be read or holds fewer images than asked for (`check_traces`), or
     when the folder, or a point folder to be written, is not isaacsim's to write.
     """
+    check_traces(sweep)
     if out is None:
         store = PointStore.open(default_out(sweep), option="sweep folder", create_parents=True)
     else:

@@ -4,8 +4,9 @@ workload loaded up front.
 `load_sweep(path)` checks the spec, expands its points and loads each point's workload with its
 overrides before anything runs, so a bad override key or value is reported for every point it
 affects, all problems at once, as one `InputError` (exit code 2 in the CLI); so is a trace file that
-does not exist, cannot be read for the point's network, or holds fewer images than asked for. Each
-point gets a fingerprint of its resolved inputs (the workload with every default, the network, trace
+does not exist. `check_traces(sweep)` (called by `plan_sweep`, before anything is created or run)
+then reads each trace for its points' networks: a trace that cannot be read, or holds fewer images
+than asked for, is an `InputError` naming the points too. Each point gets a fingerprint of its resolved inputs (the workload with every default, the network, trace
 and architecture files by content, and the isaacsim version) that decides whether a stored result is
 still valid, and the warnings of its architecture.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ class PlannedPoint:
     warnings: tuple[str, ...] = ()
     """What the point's architecture warns about (`Architecture.warnings`): valid but doubtful
     settings, such as an ADC that cannot convert its columns in a cycle."""
+    loaded: Workload | None = field(default=None, repr=False, compare=False)
+    """The point's loaded workload (for `check_traces`)."""
 
 
 @dataclass(frozen=True)
@@ -205,7 +208,6 @@ def _plan(source: str, folder: Path, base: Path, points: list[Point], defaults: 
     """
     by_message: dict[str, list[Point]] = {}
     planned, digests = [], {}
-    traces: dict[tuple[str, str], Any] = {}
     for p in points:
         sets = {**defaults, **_resolve(p.overrides, folder), **forced}
         try:
@@ -218,11 +220,6 @@ def _plan(source: str, folder: Path, base: Path, points: list[Point], defaults: 
         if problem:
             by_message.setdefault(problem, []).append(p)
             continue
-        problems = _trace_content(w, traces)
-        if problems:
-            for text in problems:
-                by_message.setdefault(text, []).append(p)
-            continue
         # workers may run elsewhere (Dask): give them absolute paths of the files found here
         if "trace" in sets:
             sets["trace"] = str(Path(w.trace).resolve())
@@ -230,7 +227,7 @@ def _plan(source: str, folder: Path, base: Path, points: list[Point], defaults: 
             sets["network"] = str(Path(w.network_path).resolve())
         task = Task(p.id, str(base.resolve()), sets)
         planned.append(PlannedPoint(p, task, fingerprint(w, digests), w.to_dict(),
-                                    tuple(w.arch.warnings)))
+                                    tuple(w.arch.warnings), w))
     if by_message:
         raise InputError([Problem(source, point_names(pts, len(points)), msg)
                           for msg, pts in by_message.items()])
@@ -274,6 +271,21 @@ def _trace_problem(w: Workload, override: Any, folder: Path, base: Path) -> str 
             "the current directory") if isinstance(override, str) else \
         "a relative path in a workload is taken from its folder, else the current directory"
     return f"{where}: trace file not found: {text} (looked for {shown}: {rule})"
+
+
+def check_traces(sweep: Sweep) -> None:
+    """Read every point's trace for its network (each file once per network) and check it holds
+    the images asked for; raise one `InputError` grouping identical problems by point."""
+    by_message: dict[str, list[Point]] = {}
+    cache: dict[tuple[str, str], Any] = {}
+    for pp in sweep.points:
+        if pp.loaded is None:
+            continue
+        for text in _trace_content(pp.loaded, cache):
+            by_message.setdefault(text, []).append(pp.point)
+    if by_message:
+        raise InputError([Problem(sweep.source, point_names(pts, len(sweep.points)), msg)
+                          for msg, pts in by_message.items()])
 
 
 def _trace_content(w: Workload, cache: dict[tuple[str, str], Any]) -> list[str]:
