@@ -166,8 +166,11 @@ def load_json(path: str | os.PathLike, what: str = "file") -> Any:
         raise InputError(Problem(str(p), "", f"is a directory; expected a JSON {what}"))
     try:
         text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(str(p), "", f"cannot read {what}: {exc}")) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(str(p), f"byte {exc.start}", f"not UTF-8 text ({exc.reason}); "
+                                 f"save the {what} as UTF-8 JSON")) from None
+    except OSError as exc:
+        raise InputError(Problem(str(p), "", f"cannot read {what}: {exc.strerror}")) from None
     try:
         return parse_json(text)
     except JsonError as exc:

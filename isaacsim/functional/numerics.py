@@ -6,7 +6,7 @@ weights (seeded, or the user's), exponents calibrated on separate calibration im
 from the workload), operands quantized to the layer's widths, then two datapath runs:
 
 * integer check: shift 0 and a 64-bit output, compared with the exact integer product of the same
-  mantissas (zero at ISAAC's settings: issue 6 item 2);
+  mantissas (zero at ISAAC's settings: the datapath is exact there);
 * FlexPoint run: shift d = e_w + e_x - e_y, `guard_bits` fractional accumulator bits and outputs
   saturating to the layer's activation width, scaled by 2^e_y and compared with x @ w in float64.
 

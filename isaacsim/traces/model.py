@@ -58,6 +58,9 @@ def image_id_problem(image_id: str) -> str | None:
         return (f"image id {image_id!r} is read as a missing value by pandas and spreadsheets; "
                 f"give a text id such as img_{image_id.strip() or '0'}")
     text = image_id.strip()
+    if text.lower() in ("true", "false"):
+        return (f"image id {image_id!r} is read back as a boolean by pandas and spreadsheets; "
+                f"give a text id such as img_{text}")
     if text.lower().lstrip("+-") in ("inf", "infinity"):
         return (f"image id {image_id!r} is read back as an infinite number by pandas; give a text "
                 f"id such as img_{text}")
