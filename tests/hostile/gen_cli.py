@@ -7,7 +7,8 @@ import json
 import re
 
 from . import values as V
-from .model import ARCH, CSV, DIR, JSONL, NET, SPEC, WL, Case, Symlink, label
+from .model import ARCH, CSV, DIR, FIFO, JSONL, NET, SPEC, WL, Case, Symlink, base_trees, dump, \
+    label
 
 CROP = ("crop", "--network", "tiny", "--crop", "1111")
 SYNTH = ("traces", "synth", "--network", "tiny", "--images", "3", "--seed", "0", "--out", "s.csv")
@@ -76,6 +77,10 @@ def option_cases() -> list:
     ints("run", RUN, "--images", ["0", str(10 ** 12), str(2 ** 63)])
     out.append(option_case("run", RUN, "--images", "21", cls="images-beyond",
                            where=r"--images"))
+    explicit = ((WL, lambda: dump({**base_trees()[WL], "trace": JSONL})),)
+    out.append(Case(id="run-images-5-explicit", cls="images-beyond", kind="option",
+                    argv=_set(RUN, "--images", "5"), who="--images", where="--images",
+                    files=explicit))
     ints("sweep", SWEEP, "--images", ["0", str(10 ** 12)])
     out.append(option_case("sweep", SWEEP, "--images", "21", cls="images-beyond",
                            where=r"--images"))
@@ -163,6 +168,21 @@ def file_cases() -> list:
             where = r"line \d+|\$" if sub == "garbage" and name != "numerics-weights" else None
             out.append(Case(id=f"cli-file-{name}-{sub}", cls=cls, kind="option", argv=argv,
                             who=who, where=where, files=files, note=note))
+    special = [("arch", ("arch", "--arch", ARCH)), ("map", ("map", WL)),
+               ("validate", ("traces", "validate", CSV)), ("sweep", ("sweep", SPEC, "--jobs", "1"))]
+    for name, argv in special:
+        target = argv[2] if name == "arch" else argv[1] if name != "validate" else argv[2]
+        for sub, content, cls, note, limit in (
+                ("fifo", FIFO, "dir-for-file", V.FIFO_NOTE, 2.0),
+                ("symlink-loop", Symlink(target, create=False), "dir-for-file", "", 5.0),
+                ("dangling-symlink", Symlink("nowhere-hostile.json", create=False),
+                 "missing-file", "", 5.0)):
+            out.append(Case(id=f"cli-file-{name}-{sub}", cls=cls, kind="option", argv=argv,
+                            who=re.escape(target), where=None, files=((target, content),),
+                            note=note, limit=limit))
+        dev_null = tuple("/dev/null" if a == target else a for a in argv)
+        out.append(Case(id=f"cli-file-{name}-dev-null", cls="empty-file", kind="option",
+                        argv=dev_null, who="/dev/null", where=None))
     return out
 
 

@@ -23,6 +23,7 @@ import io
 import os
 import re
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -87,8 +88,10 @@ def _tree(folder: Path) -> dict[str, tuple]:
                 out[rel] = ("link", os.readlink(p))
             elif p.is_dir():
                 out[rel] = ("dir", st.st_ino)
-            else:
+            elif stat.S_ISREG(st.st_mode):
                 out[rel] = ("file", st.st_ino, hashlib.sha1(p.read_bytes()).hexdigest())
+            else:  # a named pipe: reading it would block
+                out[rel] = ("special", st.st_ino, stat.S_IFMT(st.st_mode))
     return out
 
 

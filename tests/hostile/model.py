@@ -10,6 +10,7 @@ Nothing large is stored: contents are produced when a case runs.
 from __future__ import annotations
 
 import json
+import os
 import re
 import zlib
 from collections.abc import Callable
@@ -40,10 +41,15 @@ MISSING = object()
 
 class Symlink:
     """A content that makes the name a symbolic link to `target` (relative to the case folder),
-    creating the target folder when it does not exist."""
+    creating the target folder when it does not exist (unless `create` is false)."""
 
-    def __init__(self, target: str):
+    def __init__(self, target: str, create: bool = True):
         self.target = target
+        self.create = create
+
+
+FIFO = object()
+"""A content that makes the name a named pipe (a reader blocks until a writer comes)."""
 
 
 Content = bytes | str | Callable[[], bytes | str] | Symlink | object
@@ -263,8 +269,14 @@ def write_inputs(folder: Path, files: tuple[tuple[str, Content], ...]) -> None:
             target.unlink(missing_ok=True)
             continue
         if isinstance(content, Symlink):
-            (folder / content.target).mkdir(parents=True, exist_ok=True)
-            target.symlink_to(content.target, target_is_directory=True)
+            if content.create:
+                (folder / content.target).mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            target.symlink_to(content.target, target_is_directory=content.create)
+            continue
+        if content is FIFO:
+            target.unlink(missing_ok=True)
+            os.mkfifo(target)
             continue
         if content is DIR:
             target.unlink(missing_ok=True)
