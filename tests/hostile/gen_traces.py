@@ -216,7 +216,8 @@ def explicit_cases() -> list:
         add(f"header-{sub}", "deep-nesting" if sub == "deep" else
             "duplicate-key" if sub.startswith("duplicate") else "wrong-value",
             lambda h=h: _jsonl(h, records), _line(1))
-    add("header-truncated", "malformed-json", lambda: _jsonl(dump(header, flat=True)[:-5], records), _line(1))
+    add("header-truncated", "malformed-json",
+        lambda: _jsonl(dump(header, flat=True)[:-5], records), _line(1))
     add("header-not-json", "malformed-json", lambda: _jsonl("# isaacsim-trace v1", records),
         _line(1))
     for index, value in enumerate(["", 7, None, records[1]["image_id"]]):
@@ -263,7 +264,8 @@ def explicit_cases() -> list:
     rec(lambda r: Pairs([("image_id", "x")] + list(r.items())), "record-duplicate-key",
         "duplicate-key")
     rec([records[0]], "record-list", "wrong-type")
-    rec(Raw(lambda: dump(records[0], flat=True)[:-3], "trunc"), "record-truncated", "malformed-json")
+    rec(Raw(lambda: dump(records[0], flat=True)[:-3], "trunc"), "record-truncated",
+        "malformed-json")
     rec(Raw(lambda: dump(records[0], flat=True)[:-1] + ",}", "comma"), "record-trailing-comma",
         "malformed-json")
     rec(Raw(lambda: deep_list(), "deep"), "record-deep", "deep-nesting", via_run=True)

@@ -28,8 +28,8 @@ ID_KEPT = ("pandas reads this id back as the same text when other ids are text; 
 STRAY_QUOTE = "CSV readers keep a quote inside an unquoted field as a character"
 EMPTY_ITEM = "an empty item between commas could be skipped; refusing it catches typos"
 FV_FLOAT = "format_version 1.0 equals 1; refusing it is stricter"
-FIFO_NOTE = ("not in the task's list: a named pipe blocks its reader until a writer comes; isaacsim "
-             "should refuse anything but a regular file")
+FIFO_NOTE = ("not in the task's list: a named pipe blocks its reader until a writer comes; "
+             "isaacsim should refuse anything but a regular file")
 JOBS_HUGE = "isaacsim caps --jobs at the number of points; refusing it is stricter"
 
 
