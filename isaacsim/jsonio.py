@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -156,25 +157,58 @@ def parse_json(text: str) -> Any:
     return value
 
 
-def load_json(path: str | os.PathLike, what: str = "file") -> Any:
-    """Parse a JSON file; a missing file or malformed JSON becomes an `InputError` with its place."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(Problem(str(p), "", f"{what} not found; check the path (relative paths are "
-                                             f"taken from the current directory {os.getcwd()})"))
-    if p.is_dir():
-        raise InputError(Problem(str(p), "", f"is a directory; expected a JSON {what}"))
+def input_problem(path: str | os.PathLike, what: str) -> str | None:
+    """Why `path` cannot be read as a `what` (empty name, NUL, missing, a symbolic link loop, a
+    folder, a named pipe or device), or None for a regular file. Never blocks, never raises."""
+    text = os.fspath(path)
+    if not text:
+        return f"the {what} name is empty"
+    if "\x00" in text:
+        return f"the {what} name contains a NUL character"
     try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(str(p), f"byte {exc.start}", f"not UTF-8 text ({exc.reason}); "
-                                 f"save the {what} as UTF-8 JSON")) from None
+        st = os.stat(text)
+    except FileNotFoundError:
+        return (f"{what} not found; check the path (relative paths are taken from the current "
+                f"directory {os.getcwd()})")
     except OSError as exc:
-        raise InputError(Problem(str(p), "", f"cannot read {what}: {exc.strerror}")) from None
+        return f"cannot open the {what}: {exc.strerror or exc}"
+    except ValueError as exc:
+        return f"cannot open the {what}: {exc}"
+    if stat.S_ISDIR(st.st_mode):
+        return f"is a directory; expected a {what}"
+    if not stat.S_ISREG(st.st_mode):
+        return f"is not a regular file (a named pipe, socket or device); expected a {what}"
+    return None
+
+
+def read_input_text(path: str | os.PathLike, what: str, encoding: str = "utf-8") -> str:
+    """The text of an input file; every way it cannot be read is an `InputError` naming the file
+    and, for bytes that are not UTF-8, the line and column."""
+    source = os.fspath(path) or f"(empty {what} name)"
+    why = input_problem(path, what)
+    if why is not None:
+        raise InputError(Problem(source.replace("\x00", "\\0"), "", why))
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(Problem(source, "", f"cannot read the {what}: {exc.strerror}")) from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(Problem(source, f"line {line}, column {column}",
+                                 f"not UTF-8 text (byte 0x{data[exc.start]:02x}: {exc.reason}); "
+                                 f"save the {what} as UTF-8")) from None
+
+
+def load_json(path: str | os.PathLike, what: str = "file") -> Any:
+    """Parse a JSON file; an unreadable file or malformed JSON is an `InputError` with its place."""
+    text = read_input_text(path, what)
     try:
         return parse_json(text)
     except JsonError as exc:
-        raise InputError(Problem(str(p), exc.place, exc.message)) from None
+        raise InputError(Problem(os.fspath(path), exc.place, exc.message)) from None
 
 
 def dumps(obj: Any) -> str:

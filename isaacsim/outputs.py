@@ -133,6 +133,9 @@ def _refuse(path: Path, option: str, why: str, fix: str) -> InputError:
 def check_target(path: Path, option: str, *, create_parents: bool = False) -> None:
     """Refuse a target that is the root, the current folder or one of its ancestors, a symbolic
     link, below a file, or whose parent is missing (unless `create_parents`) or not writable."""
+    if not str(path).strip() or "\x00" in str(path):
+        raise _refuse(path, option, "is empty or contains a NUL character", "give a folder or "
+                      "file name")
     resolved = path.resolve()
     cwd = Path.cwd().resolve()
     if resolved == Path(resolved.anchor):

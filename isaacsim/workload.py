@@ -20,7 +20,7 @@ from isaacsim.arch import Architecture, load_arch
 from isaacsim.arch.load import builtin_names
 from isaacsim.crop.vectors import DEFAULT_FRACTION, FLATTEN_ORDERS, ROUNDINGS, parse_fraction
 from isaacsim.errors import InputError, Problem
-from isaacsim.jsonio import load_json
+from isaacsim.jsonio import input_problem, load_json
 from isaacsim.mapping import PACKINGS, POLICIES, Mapping, map_network
 from isaacsim.mapping.build import CHIPS
 from isaacsim.network import Network, load_network, resolve_network
@@ -177,6 +177,10 @@ def _network(chk: Checker, raw: dict, folder: Path,
     except InputError as exc:
         chk.extend(Problem(chk.source, "$.network", p.message) for p in exc.problems)
         return None, ""
+    why = _file_problem(text, path, folder, "network file")
+    if why is not None:
+        chk.add("$.network", why)
+        return None, ""
     try:
         return load_network(path), str(path)
     except InputError as exc:
@@ -187,14 +191,15 @@ def _network(chk: Checker, raw: dict, folder: Path,
 def _arch(chk: Checker, spec: Any, folder: Path, cli: dict[str, Any], extra: list[Problem]
           ) -> tuple[Architecture | None, str, dict[str, Any]]:
     place, own = "$.arch", {}
+    base_missing = isinstance(spec, dict) and "base" not in spec   # reported by chk.keys
     if isinstance(spec, dict):
         chk.keys(spec, place, {"base", "set"}, required={"base"})
         own = spec.get("set", {})
         if not chk.obj(own, "$.arch.set"):
             own = {}
         place, spec = "$.arch.base", spec.get("base")
-    if not isinstance(spec, str):
-        if spec is not None:
+    if not isinstance(spec, str) or not spec.strip():
+        if not base_missing:
             chk.add(place, f"expected an architecture name or file, or {{\"base\": ..., \"set\": "
                            f"{{...}}}}, got {describe(spec)}")
         return None, "", {}
@@ -251,10 +256,26 @@ def _crop(chk: Checker, raw: Any) -> CropOptions:
 def _trace(chk: Checker, value: Any, folder: Path) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value.strip():
         chk.add("$.trace", f"expected a trace file path or null, got {describe(value)}")
         return None
-    return _local(value, folder)
+    path = _local(value, folder)
+    why = _file_problem(value, Path(path), folder, "trace file")
+    if why is not None:
+        chk.add("$.trace", why)
+        return None
+    return path
+
+
+def _file_problem(text: str, path: Path, folder: Path, what: str) -> str | None:
+    """Why the file a workload names cannot be read, saying where a relative path was looked for."""
+    why = input_problem(path, what)
+    if why is None:
+        return None
+    if "not found" in why and not Path(text).is_absolute():
+        why = (f"{what} not found: '{text}' (looked for in the workload's folder {folder}, then "
+               f"in the current directory {Path.cwd()})")
+    return why if why.startswith(what) else f"'{text}' {why}"
 
 
 def _run(chk: Checker, raw: Any) -> RunOptions:

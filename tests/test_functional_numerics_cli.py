@@ -99,7 +99,7 @@ def test_bad_weights_file(capsys, tmp_path):
     assert f"{path}: pool1: layer 'pool1' is a maxpool layer and has no weights" in err
     assert f"{path}: conv1_2: contains NaN or infinite values" in err
     code, _, err = run(capsys, "workloads/vgg16.json", "--weights", str(tmp_path / "none.npz"))
-    assert code == 2 and "cannot read the weights file" in err
+    assert code == 2 and "none.npz: weights file not found" in err
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -107,7 +107,9 @@ def test_bad_weights_file(capsys, tmp_path):
                                    "mean 'fc6'?)"),
     (["--layers", "pool1"], "--layers: pool1: 'pool1' is a maxpool layer; only conv and fc "
                             "layers use the crossbars"),
-    (["--layers", ","], "--layers: expected at least one layer name"),
+    (["--layers", ","], "--layers ,: expected layer names separated by single commas"),
+    (["--layers", "conv1_1,,fc6"], "--layers conv1_1,,fc6: expected layer names separated by "
+                                   "single commas, e.g. conv1,fc1; an item is empty"),
 ])
 def test_bad_layers(capsys, argv, message):
     code, out, err = run(capsys, "workloads/vgg16.json", *argv)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from isaacsim.arch import load_arch
+from isaacsim.errors import InputError
 from isaacsim.mapping import map_network
 from isaacsim.network import load_network
 from isaacsim.workload import CropOptions, MappingOptions, RunOptions, load_workload
@@ -77,10 +78,15 @@ def test_paths_relative_to_the_workload_folder(tmp_path, monkeypatch):
     assert w.arch_sets == {"ima.adc.bits": 9, "tile.imas": 4}
 
 
-def test_missing_trace_is_kept_as_given(tmp_path):
+def test_missing_trace_is_an_error_at_its_key_naming_where_it_was_looked_for(tmp_path):
     path = tmp_path / "w.json"
     path.write_text('{"format_version": 1, "network": "tiny", "trace": "traces/x.csv"}')
-    assert load_workload(path).trace == "traces/x.csv"
+    with pytest.raises(InputError) as info:
+        load_workload(path)
+    assert str(info.value) == (f"{path}: $.trace: trace file not found: 'traces/x.csv' (looked "
+                               f"for in the workload's folder {tmp_path}, then in the current "
+                               f"directory {Path.cwd()})")
+    assert load_workload(path, {"trace": None}).trace is None
 
 
 @pytest.mark.parametrize("sets", [{}, {"crop.fraction": "1/3", "precision.layers.conv1.weight_bits": 4,

@@ -16,7 +16,7 @@ from isaacsim import overrides
 from isaacsim.arch import build, schema
 from isaacsim.arch.model import Architecture
 from isaacsim.errors import InputError, Problem
-from isaacsim.jsonio import load_json
+from isaacsim.jsonio import input_problem, load_json
 from isaacsim.validate import Checker, describe, did_you_mean, is_version, short_json
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -97,6 +97,11 @@ def _locate(name_or_file: str, relative_to: Path | None,
         raise InputError(Problem(where.source, where.place,
                                  f"no built-in architecture or file named '{name_or_file}'{hint}; "
                                  f"built-in: {', '.join(names)}; {tail}"))
+    why = input_problem(path, "architecture file")
+    if why is not None:
+        where = referrer or Problem(str(path).replace("\x00", "\\0") or "--arch", "", "")
+        named = f"'{name_or_file}': " if referrer is not None else ""
+        raise InputError(Problem(where.source, where.place, named + why))
     return path, str(path)
 
 

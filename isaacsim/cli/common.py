@@ -13,7 +13,7 @@ def arch_parent() -> argparse.ArgumentParser:
     """`--arch NAME_OR_FILE` and repeatable `--set key=value` into the architecture."""
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("architecture")
-    g.add_argument("--arch", default="isaac-ce", metavar="NAME_OR_FILE",
+    g.add_argument("--arch", default="isaac-ce", metavar="NAME_OR_FILE", type=path_text,
                    help="built-in architecture name or a JSON architecture file (default: isaac-ce)")
     g.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override one parameter by dotted key, e.g. ima.adc.bits=9 or chip.tiles=84; "
@@ -99,3 +99,14 @@ def report_warnings(warnings, source: str, strict: bool) -> None:
                           for w in warnings])
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
+
+
+def path_text(text: str) -> str:
+    """An argparse type for file, folder and name arguments: not empty and without a NUL (which
+    the operating system cannot take), so an empty value is never read as "not given" or "."."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a path or name, got an empty value")
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError(f"a path cannot contain a NUL character: "
+                                         f"{text.replace(chr(0), '<NUL>')!r}")
+    return text

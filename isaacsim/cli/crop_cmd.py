@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from isaacsim.arch import load_arch
-from isaacsim.cli.common import arch_parent, json_parent
+from isaacsim.cli.common import arch_parent, json_parent, path_text
 from isaacsim.crop import (FLATTEN_ORDERS, ROUNDINGS, SIDES, MapCrop, crop_summary, parse_fraction,
                            parse_vector)
 from isaacsim.errors import InputError
@@ -21,7 +21,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
         "crop", parents=parents + [arch_parent(), json_parent()], help=HELP,
         description=HELP + ". Windows are half-open [start, stop) row and column ranges; see "
                            "docs/crop-model.md.")
-    p.add_argument("--network", required=True, metavar="NAME_OR_FILE",
+    p.add_argument("--network", required=True, metavar="NAME_OR_FILE", type=path_text,
                    help="built-in network name (e.g. vgg16) or a network JSON file")
     p.add_argument("--crop", required=True, metavar="TBLR",
                    help="crop vector [TOP, BOTTOM, LEFT, RIGHT] as 4 characters 0/1, e.g. 1011")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from isaacsim.cli.common import at_least, json_parent, workload_sets_parent
+from isaacsim.cli.common import at_least, json_parent, path_text, workload_sets_parent
 from isaacsim.errors import InputError, Problem
 from isaacsim.functional import options_from_arch
 from isaacsim.functional.flexpoint import Headroom
@@ -35,7 +35,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
         description=HELP + ". Weights and inputs are seeded random floats (or weights from an "
                            ".npz); conv layers run sampled output pixels as im2col vectors. See "
                            "docs/functional-model.md sections 10-11.")
-    p.add_argument("workload", metavar="WORKLOAD",
+    p.add_argument("workload", metavar="WORKLOAD", type=path_text,
                    help="workload JSON file (docs/workload-format.md)")
     p.add_argument("--layers", metavar="A,B,...", default=None,
                    help="comma-separated conv/fc layer names (default: every conv and fc layer)")
@@ -48,7 +48,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--seed", type=at_least(0, "the seed", SEED), default=None, metavar="S",
                    help="seed of weights, inputs and pixel samples (default: the workload's "
                         "run.seed)")
-    p.add_argument("--weights", metavar="FILE.npz", default=None,
+    p.add_argument("--weights", metavar="FILE.npz", default=None, type=path_text,
                    help="weights by layer name, shape (kh, kw, C_in/groups, C_out) or "
                         "(fan_in, C_out); layers not in the file get seeded random weights")
     p.add_argument("--exponents", choices=("calibrate", "workload"), default="calibrate",
@@ -77,14 +77,16 @@ def run(args: argparse.Namespace) -> int:
     network = workload.network
     names = None
     if args.layers is not None:
-        names = [n.strip() for n in args.layers.split(",") if n.strip()]
-        if not names:
-            raise InputError(Problem("--layers", "", "expected at least one layer name"))
+        names = [n.strip() for n in args.layers.split(",")]
+        if not all(names):
+            raise InputError(Problem(f"--layers {args.layers}", "", "expected layer names "
+                                     "separated by single commas, e.g. conv1,fc1; an item is "
+                                     "empty"))
     layers, problems = describe_layers(network, names)
     if problems:
         raise InputError(problems)
     _check_samples(args, layers)
-    weights = load_weights(args.weights, network, layers) if args.weights else {}
+    weights = load_weights(args.weights, network, layers) if args.weights is not None else {}
     seed = workload.run.seed if args.seed is None else args.seed
     sampling = Sampling(images=args.images, pixels=args.pixels,
                         calibration_images=args.calibration_images, seed=seed,

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from isaacsim.cli.common import at_least, report_warnings, strict_parent, workload_sets_parent
+from isaacsim.cli.common import at_least, path_text, report_warnings, strict_parent, \
+    workload_sets_parent
 from isaacsim.outputs import check_folder
 from isaacsim.overrides import parse_sets
 from isaacsim.progress import Progress
@@ -22,7 +23,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
         "run", parents=parents + [workload_sets_parent(), strict_parent()], help=HELP,
         description=HELP + ". Writes images.csv, layers.csv, components.csv, summary.csv and "
                            "run.json into --out atomically (docs/reports.md).")
-    p.add_argument("workload", metavar="WORKLOAD", help="workload JSON file (docs/workload-format.md)")
+    p.add_argument("workload", metavar="WORKLOAD", type=path_text, help="workload JSON file (docs/workload-format.md)")
     p.add_argument("--images", type=at_least(1, "images"), default=None, metavar="N",
                    help="simulate the first N images of the trace (default: the workload's, else all)")
     p.add_argument("--mode", choices=("single", "stream"), default=None,
@@ -33,7 +34,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
                         "for small networks")
     p.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
                    help="do not simulate the uncropped baseline")
-    p.add_argument("--out", default=None, metavar="DIR",
+    p.add_argument("--out", default=None, metavar="DIR", type=path_text,
                    help="results folder (default: results/<workload name>/)")
     p.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
                    help="progress bar on stderr (auto: when stderr is a terminal)")
@@ -45,16 +46,16 @@ def run(args: argparse.Namespace) -> int:
     report_warnings(workload.arch.warnings, workload.source, args.strict)
     n_images = args.images or workload.run.images
     enabled = {"auto": None, "on": True, "off": False}[args.progress]
-    out = Path(args.out) if args.out else Path("results") / workload.name
-    option = "--out" if args.out else "results folder"
-    check_folder(out, RUN_KIND, option=option, create_parents=not args.out)
+    out = Path(args.out) if args.out is not None else Path("results") / workload.name
+    option = "--out" if args.out is not None else "results folder"
+    check_folder(out, RUN_KIND, option=option, create_parents=args.out is None)
     total = n_images if n_images else _trace_length(workload)
     with Progress(total, "images", enabled=enabled) as bar:
         result = run_workload(workload, images=args.images, mode=args.mode, engine=args.engine,
                               baseline=args.baseline, progress=bar.advance)
     meta = dict(result.meta, versions=versions(), command=["python", "-m", "isaacsim", "run"]
                 + sys.argv[2:] if sys.argv[1:2] == ["run"] else None)
-    write_results(out, result.tables, meta, option=option, create_parents=not args.out)
+    write_results(out, result.tables, meta, option=option, create_parents=args.out is None)
     print(summary_text(workload.name, result, out))
     if result.meta["interrupted"]:
         print(f"interrupted: wrote the {result.meta['images']} images finished so far",

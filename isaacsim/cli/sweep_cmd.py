@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from isaacsim.cli.common import at_least, strict_parent
+from isaacsim.cli.common import at_least, path_text, strict_parent
 from isaacsim.errors import InputError, Problem
 from isaacsim.progress import Progress
 from isaacsim.sweep import default_jobs, load_sweep, plan_sweep, require_dask, run_sweep
@@ -36,8 +36,8 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
         epilog="exit codes: 0 every point finished, 1 some point failed, 2 bad spec, option or "
                "folder (nothing ran), 130 interrupted (finished points are kept; run again to "
                "resume). Details: docs/sweeps.md")
-    p.add_argument("spec", metavar="SPEC", help="sweep spec JSON file (docs/sweeps.md)")
-    p.add_argument("--out", default=None, metavar="DIR",
+    p.add_argument("spec", metavar="SPEC", type=path_text, help="sweep spec JSON file (docs/sweeps.md)")
+    p.add_argument("--out", default=None, metavar="DIR", type=path_text,
                    help="sweep folder (default: results/sweeps/<spec name>/); its parent folder "
                         "must exist")
     where = p.add_mutually_exclusive_group()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from isaacsim.cli.common import json_parent, whole_number
+from isaacsim.cli.common import json_parent, path_text, whole_number
 from isaacsim.crop import DEFAULT_FRACTION, ROUNDINGS, parse_fraction
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import dumps
@@ -29,17 +29,17 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     v = sub.add_parser("validate", parents=parents, help="report every problem of a trace file",
                        description="Check a compact (.csv) or explicit (.jsonl) trace and report "
                                    "every problem with its line and field; exit 2 if any.")
-    v.add_argument("file", metavar="FILE")
-    v.add_argument("--network", metavar="NAME_OR_FILE",
+    v.add_argument("file", metavar="FILE", type=path_text)
+    v.add_argument("--network", metavar="NAME_OR_FILE", type=path_text,
                    help="also check map names and region windows against this network")
     v.set_defaults(func=run_validate)
 
     e = sub.add_parser("expand", parents=parents, help="turn a compact trace into an explicit one",
                        description="Write the explicit (JSON Lines) trace giving the same per-map "
                                    "bits as a compact trace on a network.")
-    e.add_argument("file", metavar="FILE")
-    e.add_argument("--network", required=True, metavar="NAME_OR_FILE")
-    e.add_argument("--out", required=True, metavar="FILE.jsonl")
+    e.add_argument("file", metavar="FILE", type=path_text)
+    e.add_argument("--network", required=True, metavar="NAME_OR_FILE", type=path_text)
+    e.add_argument("--out", required=True, metavar="FILE.jsonl", type=path_text)
     e.add_argument("--rounding", choices=ROUNDINGS, default="floor",
                    help="how fraction * size becomes whole rows/columns (default floor)")
     e.set_defaults(func=run_expand)
@@ -47,7 +47,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     s = sub.add_parser("synth", parents=parents, help="generate a synthetic compact trace",
                        description="Generate a compact trace from the calibrated object model "
                                    "(docs/crop-potential.md); byte-identical for equal arguments.")
-    s.add_argument("--network", required=True, metavar="NAME_OR_FILE",
+    s.add_argument("--network", required=True, metavar="NAME_OR_FILE", type=path_text,
                    help="network the trace is for (checked and recorded in the header)")
     s.add_argument("--images", required=True, type=whole_number(IMAGES), metavar="N")
     s.add_argument("--seed", required=True, type=whole_number(SEED), metavar="S")
@@ -55,19 +55,19 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
                    help="crop fraction per side, 0 < F < 1/2, e.g. 0.25 or 1/8 (default 0.25)")
     s.add_argument("--policy", default="oracle", metavar="oracle|naive:VECTOR|none",
                    help="how each image's crop is chosen (default oracle)")
-    s.add_argument("--out", required=True, metavar="FILE.csv")
+    s.add_argument("--out", required=True, metavar="FILE.csv", type=path_text)
     s.set_defaults(func=run_synth)
 
     t = sub.add_parser("stats", parents=parents + [json_parent()],
                        help="images, croppable share, mean area saved, vector histogram",
                        description="Summarise a compact trace. --json prints {images, "
                                    "croppable_fraction, mean_area_saved, histogram}.")
-    t.add_argument("file", metavar="FILE")
+    t.add_argument("file", metavar="FILE", type=path_text)
     t.set_defaults(func=run_stats)
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    network = load_network(args.network) if args.network else None
+    network = load_network(args.network) if args.network is not None else None
     trace = load_trace(args.file, network)
     if network is not None:
         checked = f"checked against network {network.name}"

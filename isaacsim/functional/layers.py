@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from isaacsim.errors import InputError, Problem
+from isaacsim.jsonio import input_problem
 from isaacsim.network import IMAGE, POOL_KINDS, Layer, Network
 from isaacsim.validate import did_you_mean
 
@@ -106,6 +107,9 @@ def load_weights(path: str, network: Network, layers: list[Layer]) -> dict[str, 
     """Weights of the chosen layers found in an ``.npz`` file (keys are layer names), reshaped to
     [fan_in, out_channels]. Keys naming no layer of the network, bad shapes, non-numeric or
     non-finite arrays are reported together as one `InputError`."""
+    why = input_problem(path, "weights file")
+    if why is not None:
+        raise InputError(Problem(path, "", why))
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}

@@ -83,7 +83,7 @@ def load_sweep(path: str | Path, images: int | None = None) -> Sweep:
         _check_name(chk, name, given="name" in raw)
     description = chk.string(raw, "description", "$", default="")
     base = _workload_file(chk, raw, folder)
-    grid = _grid(chk, raw.get("grid", {}))
+    grid = _grid(chk, raw["grid"]) if "grid" in raw else {}
     entries = _entries(chk, raw["points"], grid) if "points" in raw else None
     if "grid" not in raw and "points" not in raw:
         chk.add("$", "a sweep needs a \"grid\" (key -> list of values), a \"points\" list of "
@@ -91,9 +91,9 @@ def load_sweep(path: str | Path, images: int | None = None) -> Sweep:
     defaults: dict[str, Any] = {}
     if raw.get("images") is not None:
         defaults["run.images"] = chk.bounded(raw, "images", "$", IMAGES)
-    if raw.get("mode") is not None:
+    if "mode" in raw:      # null is refused: leave the key out for the workload's own mode
         defaults["run.mode"] = chk.choice(raw, "mode", "$", MODES)
-    if raw.get("baseline") is not None:
+    if "baseline" in raw:
         defaults["run.baseline"] = chk.boolean(raw, "baseline", "$")
     chk.raise_if_any()
     points = expand(grid, entries)
@@ -140,6 +140,9 @@ def _dotted(chk: Checker, key: Any, place: str) -> bool:
 def _grid(chk: Checker, grid: Any) -> dict[str, list]:
     if not chk.obj(grid, "$.grid"):
         return {}
+    if not grid:
+        chk.add("$.grid", "an empty grid gives no points to vary; give at least one key with a "
+                          "list of values, or leave \"grid\" out and list \"points\"")
     out = {}
     for key, values in grid.items():
         place = f"$.grid[{json.dumps(key)}]"
@@ -209,6 +212,10 @@ def _plan(source: str, folder: Path, base: Path, points: list[Point], defaults: 
     by_message: dict[str, list[Point]] = {}
     planned, digests = [], {}
     for p in points:
+        missing = _missing_override_trace(p.overrides.get("trace"), folder, base)
+        if missing:
+            by_message.setdefault(missing, []).append(p)
+            continue
         sets = {**defaults, **_resolve(p.overrides, folder), **forced}
         try:
             w = load_workload(base, sets)
@@ -216,7 +223,7 @@ def _plan(source: str, folder: Path, base: Path, points: list[Point], defaults: 
             for prob in exc.problems:
                 by_message.setdefault(_message(prob), []).append(p)
             continue
-        problem = _trace_problem(w, p.overrides.get("trace"), folder, base)
+        problem = _trace_problem(w)
         if problem:
             by_message.setdefault(problem, []).append(p)
             continue
@@ -250,27 +257,30 @@ def point_names(points: list[Point], total: int) -> str:
     return f"{len(points)} points: {shown}{more}"
 
 
-def _trace_problem(w: Workload, override: Any, folder: Path, base: Path) -> str | None:
-    """Why the point's trace cannot be read, naming every place a relative path was looked for."""
+def _trace_problem(w: Workload) -> str | None:
+    """A point must have a trace (whether its file can be read is checked by `load_workload`,
+    which names the places a relative path was looked for)."""
     if w.trace is None:
         return (f"{w.source}: $.trace: the workload names no trace; set \"trace\" in the workload "
                 f"or override it in the sweep (\"trace\": \"FILE\")")
-    path = Path(w.trace)
-    if path.is_file():
+    return None
+
+
+def _missing_override_trace(override: Any, folder: Path, base: Path) -> str | None:
+    """A point's ``trace`` override that names no file in any place a relative path is looked for
+    (the spec's folder, the workload's folder, the current directory); other unreadable traces are
+    reported by `load_workload`."""
+    if not isinstance(override, str) or not override.strip():
         return None
-    where = f"override trace={override}" if isinstance(override, str) else f"{w.source}: $.trace"
-    if path.exists():
-        return f"{where}: the trace {path} is not a file; give a trace file"
-    text = override if isinstance(override, str) else w.to_dict().get("trace") or str(path)
-    if Path(text).is_absolute():
-        return f"{where}: trace file not found: {text}"
-    tried = ([folder / text] if isinstance(override, str) else []) + \
-        [base.parent / text, Path(text)]
+    text = override
+    tried = [Path(text)] if Path(text).is_absolute() else [folder / text, base.parent / text,
+                                                          Path(text)]
+    if any(t.exists() for t in tried):
+        return None
     shown = ", ".join(dict.fromkeys(str(t) for t in tried))
-    rule = ("a relative path is taken from the spec's folder, else the workload's folder, else "
-            "the current directory") if isinstance(override, str) else \
-        "a relative path in a workload is taken from its folder, else the current directory"
-    return f"{where}: trace file not found: {text} (looked for {shown}: {rule})"
+    return (f"override trace={text}: trace file not found: {text} (looked for {shown}: a relative "
+            f"path is taken from the spec's folder, else the workload's folder, else the current "
+            f"directory)")
 
 
 def check_traces(sweep: Sweep) -> None:

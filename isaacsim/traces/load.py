@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from isaacsim.errors import InputError, Problem
+from isaacsim.jsonio import read_input_text
 from isaacsim.network import Network
 from isaacsim.traces.compact import read_compact
 from isaacsim.traces.explicit import read_explicit
@@ -28,14 +29,7 @@ def load_trace(path: str | os.PathLike, network: Network | None = None) -> Trace
     Raises `InputError` listing every problem, each with its line and field.
     """
     p = Path(path)
-    if not p.is_file():
-        why = "is a directory" if p.is_dir() else "not found"
-        raise InputError(Problem(str(p), "", f"trace file {why}; check the path (relative paths "
-                                             f"are taken from {os.getcwd()})"))
-    try:
-        text = p.read_text(encoding="utf-8-sig")     # a spreadsheet may add a BOM
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(str(p), "", f"cannot read trace file: {exc}")) from exc
+    text = read_input_text(path, "trace file", encoding="utf-8-sig")  # a spreadsheet may add a BOM
     return parse_trace(text, str(p), network=network, form=detect_form(p.name, text))
 
 

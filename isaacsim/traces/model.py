@@ -54,6 +54,8 @@ def image_id_problem(image_id: str) -> str | None:
     the reader would change, such as ``007`` or ``1e3``), or None when it does."""
     if not image_id:
         return "empty image id"
+    if any(ord(c) < 32 or ord(c) == 127 for c in image_id):
+        return f"image id {image_id!r} contains a control character; give printable text"
     if image_id in _NA_TEXTS or image_id.strip() in _NA_TEXTS:
         return (f"image id {image_id!r} is read as a missing value by pandas and spreadsheets; "
                 f"give a text id such as img_{image_id.strip() or '0'}")

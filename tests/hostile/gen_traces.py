@@ -62,9 +62,13 @@ def _line(n: int) -> str:
     return rf"line {n}\b"
 
 
-ODD_IDS = ["007", "NA", "1e3", "+1", "null", "nan", "NaN", "N/A", "-1", "1.5", "True", "inf",
-           "", " ", "#N/A", "None", "<NA>", "n/a", "-nan", "1.0"]
-KEPT_IDS = {"-1", "1.5", "True", "1.0"}
+ODD_IDS = ["007", "NA", "1e3", "+1", "null", "nan", "NaN", "N/A", "True", "false", "inf",
+           "", " ", "None", "<NA>", "n/a", "-nan", "img\t2"]
+"""Ids pandas or a spreadsheet would read back as something else. Not here, because they are
+accepted on purpose: ``-1``, ``1.5``, ``1.0`` (read back as the same number, written back as the same
+text) and ``#N/A`` (a line starting with ``#`` is a comment in the trace format; ``#`` inside a
+field is the separate hash-in-field case)."""
+
 CROPS = ["10a1", "11", "11111", "c", "", "c10112", "C1011", " 1011", "0b11", "c-101", "1e11"]
 FRACTIONS = ["0", "0.5", "1", "-0.25", "NaN", "inf", "-inf", "1e308", "1e400", "1/0", "0/0", "abc",
              "1/2", "9" * 5000, "0x1", "0.25.1", "1/8/2", "\u00bd"]
@@ -89,8 +93,7 @@ def compact_cases() -> list:
                 continue
             argv = ("traces", "stats", CSV) if i == 2 else VALIDATE_CSV
             out.append(_case(f"trace-{'stats-' if i == 2 else ''}id-{label(text)}", "trace-ids",
-                             _field(0, text), _line(RECORD), via_run=via, argv=argv,
-                             note=V.ID_KEPT if text in KEPT_IDS else ""))
+                             _field(0, text), _line(RECORD), via_run=via, argv=argv))
     out.append(_case("trace-duplicate-id", "duplicate-ids", _field(0, "img00"), _line(RECORD)))
     out.append(_case("trace-duplicate-id-last", "duplicate-ids", _field(0, "img00", line=25),
                      _line(25), via_run=True))
@@ -125,7 +128,6 @@ def compact_cases() -> list:
             ("missing-fields", _csv(lines[:RECORD - 1] + ["img02,c0010"] + lines[RECORD:]),
              _line(RECORD)),
             ("unterminated-quote", _field(0, '"img02'), _line(RECORD)),
-            ("quote-inside", _field(0, 'im"g"02'), _line(RECORD)),
             ("quote-spans-lines", _field(0, '"img\n02"'), _line(RECORD)),
             ("nul-in-field", _field(0, "img\x0002"), _line(RECORD)),
             ("invalid-utf8", _field(0, "img02").encode().replace(b"img02", b"img\xff02"),
@@ -146,20 +148,20 @@ def compact_cases() -> list:
                                       lines[5:]), r"line 5\b|crop"),
             ("empty-column-name", _csv(lines[:4] + [lines[4] + ","] +
                                        [r + "," for r in lines[5:]]), r"line 5\b"),
-            ("header-only", _csv(lines[:5]), None),
+            ("header-only-run", _csv(lines[:5]), None),   # a valid trace of no images: run
             ("version-only", _csv(lines[:1]), None),
             ("empty", "", None), ("whitespace", " \n\n", None),
             ("missing", MISSING, None), ("directory", DIR, None),
             ("utf16", _csv(lines).encode("utf-16"), r"line \d+"),
             ("binary-garbage", random.Random("csv-garbage").randbytes(4096), r"line \d+")):
         cls = {"missing": "missing-file", "directory": "dir-for-file", "empty": "empty-file",
-               "whitespace": "empty-file", "header-only": "empty-file",
+               "whitespace": "empty-file", "header-only-run": "empty-file",
                "version-only": "empty-file"}.get(sub, "trace-malformed")
         note = {"utf16": V.BYTE_PLACE, "binary-garbage": V.BYTE_PLACE,
-                "invalid-utf8": V.BYTE_PLACE, "quote-inside": V.STRAY_QUOTE,
-                "header-only": V.EMPTY_TRACE}.get(sub, "")
-        out.append(_case(f"trace-{sub}", cls, content, where, note=note))
-        if sub in ("no-version", "unterminated-quote", "header-only", "missing", "directory",
+                "invalid-utf8": V.BYTE_PLACE}.get(sub, "")
+        if sub != "header-only-run":      # traces validate/stats report 0 images; run refuses
+            out.append(_case(f"trace-{sub}", cls, content, where, note=note))
+        if sub in ("no-version", "unterminated-quote", "header-only-run", "missing", "directory",
                    "binary-garbage", "version-2"):
             where_run = r"\$\.trace" if sub in ("missing", "directory") else where
             out.append(_case(f"trace-{sub}", cls, content, where_run, via_run=True, note=note))
@@ -272,8 +274,7 @@ def explicit_cases() -> list:
     rec(Raw(lambda: "{" * DEEP, "deep"), "record-deep-unclosed", "deep-nesting")
     rec(Raw(lambda: "\x00", "nul"), "record-nul", "malformed-json")
     for sub, content, cls, where, note in (
-            ("empty", "", "empty-file", None, ""), ("header-only", lambda: _jsonl(header, []),
-                                                "empty-file", None, V.EMPTY_TRACE),
+            ("empty", "", "empty-file", None, ""),
             ("missing", MISSING, "missing-file", None, ""),
             ("directory", DIR, "dir-for-file", None, ""),
             ("binary-garbage", random.Random("jsonl-garbage").randbytes(4096), "malformed-json",

@@ -21,11 +21,6 @@ NULL_DEFAULT = ("null could be read as 'not given' (the workload's value), as th
                 "allows; docs/sweeps.md documents null only for images")
 EMPTY_GRID = ("an empty grid is the product of nothing: one point, the base workload; "
               "docs/sweeps.md asks for non-empty lists, not for a non-empty grid")
-EMPTY_TRACE = ("commit 099b9cc makes empty trace files errors, but docs/trace-format.md (stats) "
-               "describes the statistics of an empty trace")
-ID_KEPT = ("pandas reads this id back as the same text when other ids are text; a spreadsheet or "
-           "an all-numeric column would not")
-STRAY_QUOTE = "CSV readers keep a quote inside an unquoted field as a character"
 EMPTY_ITEM = "an empty item between commas could be skipped; refusing it catches typos"
 FV_FLOAT = "format_version 1.0 equals 1; refusing it is stricter"
 FIFO_NOTE = ("not in the task's list: a named pipe blocks its reader until a writer comes; "
