@@ -37,9 +37,9 @@ class JsonError(ValueError):
         self.place = place
         self.message = message
         self.syntax = syntax
+        """True when the text is not JSON at all (as opposed to JSON that isaacsim refuses)."""
         self.token = token
         """The refused number as written, so that the parser's caller can locate it."""
-        """True when the text is not JSON at all (as opposed to JSON that isaacsim refuses)."""
 
 
 class _Duplicated(dict):
@@ -80,22 +80,42 @@ def _constant(text: str) -> Any:
     raise JsonError("", f"{text} is not a JSON number; give a finite number", token=text)
 
 
-def _check_tree(value: Any) -> None:
-    """Depth and duplicate keys, walked iteratively (no recursion) with JSON paths."""
-    stack: list[tuple[Any, str, int]] = [(value, "$", 1)]
+def _check_depth(value: Any) -> None:
+    """Nesting depth, walked iteratively (no recursion); the JSON path is built only on the error
+    path (`_path_to`)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
-        node, path, depth = stack.pop()
-        if isinstance(node, (dict, list)) and depth > MAX_DEPTH:
-            raise JsonError(path, f"nested more than {MAX_DEPTH} levels deep; isaacsim inputs "
-                                  f"nest only a few levels")
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            _refuse_node(value, node)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((v, depth + 1) for v in children if isinstance(v, (dict, list)))
+
+
+def _refuse_node(root: Any, bad: Any) -> None:
+    """Raise the `JsonError` of `bad`, a node of `root` nested too deep or with a repeated key."""
+    path = _path_to(root, bad)
+    if isinstance(bad, _Duplicated):
+        key = bad.duplicated[0]
+        raise JsonError(f"{path}.{key}", f"key '{key}' is given more than once in this object; "
+                                         f"keep one")
+    raise JsonError(path, f"nested more than {MAX_DEPTH} levels deep; isaacsim inputs nest only a "
+                          f"few levels")
+
+
+def _path_to(root: Any, target: Any) -> str:
+    """The JSON path of the node `target` (by identity) inside `root`."""
+    stack: list[tuple[Any, str]] = [(root, "$")]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
         if isinstance(node, dict):
-            if isinstance(node, _Duplicated):
-                key = node.duplicated[0]
-                raise JsonError(f"{path}.{key}", f"key '{key}' is given more than once in this "
-                                                 f"object; keep one")
-            stack.extend((v, f"{path}.{k}", depth + 1) for k, v in node.items())
+            stack.extend((v, f"{path}.{k}") for k, v in node.items() if isinstance(v, (dict, list)))
         elif isinstance(node, list):
-            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node))
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node)
+                         if isinstance(v, (dict, list)))
+    return "$"
 
 
 def _outside_strings(text: str) -> Iterator[tuple[int, str, int, int]]:
@@ -142,8 +162,16 @@ def _too_deep(text: str) -> str:
 
 def parse_json(text: str) -> Any:
     """Parse JSON text strictly (see the module doc); raises `JsonError`."""
+    repeated: list[_Duplicated] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict:
+        out = _pairs(items)
+        if isinstance(out, _Duplicated):
+            repeated.append(out)
+        return out
+
     try:
-        value = json.loads(text, object_pairs_hook=_pairs, parse_int=_integer,
+        value = json.loads(text, object_pairs_hook=pairs, parse_int=_integer,
                            parse_float=_float, parse_constant=_constant)
     except json.JSONDecodeError as exc:
         raise JsonError(f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}",
@@ -153,7 +181,10 @@ def parse_json(text: str) -> Any:
     except RecursionError:
         raise JsonError(_too_deep(text), f"nested more than {MAX_DEPTH} levels deep; isaacsim "
                                          f"inputs nest only a few levels") from None
-    _check_tree(value)
+    if repeated:
+        _refuse_node(value, repeated[0])
+    if text.count("[") + text.count("{") > MAX_DEPTH:   # else it cannot nest deeper: skip the walk
+        _check_depth(value)
     return value
 
 

@@ -32,11 +32,13 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from isaacsim import __version__
 from isaacsim.errors import InputError, Problem
+from isaacsim.validate import has_control_character
 
 MARKER = ".isaacsim-output"
 """The file isaacsim writes into every folder it creates (JSON: tool, kind, version, files)."""
@@ -56,17 +58,25 @@ def check_name(name: str) -> str | None:
         return f"'{name}' is not a folder name; give a name such as vgg16_cropped"
     if "/" in name or "\\" in name:
         return "contains a path separator ('/' or '\\'); give a plain name, e.g. vgg16_cropped"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if has_control_character(name):
         return "contains control characters; give a plain name"
-    if name.startswith("-"):
-        return "starts with '-', which reads as an option; give a name starting with a letter"
+    if name.startswith(("-", ".")):
+        return (f"starts with '{name[0]}' (an option, or a hidden folder); give a name starting "
+                f"with a letter")
+    if ".isaacsim-" in name:
+        return "contains '.isaacsim-', which isaacsim reserves for its own files"
     if len(name) > MAX_NAME_CHARS:
         return f"has {len(name)} characters; give at most {MAX_NAME_CHARS}"
     return None
 
 
 def _host() -> str:
-    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname() or "host")[:40] or "host"
+    """This machine and pid namespace as a name part: a pid is only meaningful within it (two
+    containers may share a host name)."""
+    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname() or "host")[:40] or "host"
+    with contextlib.suppress(OSError):
+        host += f"-{os.stat('/proc/self/ns/pid').st_ino}"
+    return host
 
 
 def _temp_name(target: Path, tag: str) -> Path:
@@ -74,7 +84,7 @@ def _temp_name(target: Path, tag: str) -> Path:
                             f"{secrets.token_hex(4)}")
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -95,7 +105,7 @@ def clean_stale(folder: Path) -> list[Path]:
     host = _host()
     for entry in entries:
         m = _TEMP_RE.match(entry.name)
-        if m is None or m["host"] != host or _alive(int(m["pid"])):
+        if m is None or m["host"] != host or process_alive(int(m["pid"])):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
@@ -106,8 +116,19 @@ def clean_stale(folder: Path) -> list[Path]:
     return removed
 
 
+def is_regular_file(path: Path) -> bool:
+    """Whether `path` itself (not what a symbolic link points to) is a regular file: safe to open
+    without blocking (a named pipe would block) and to replace."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def read_marker(folder: Path) -> dict | None:
     """The marker of an isaacsim folder, or None when `folder` has none (or an unreadable one)."""
+    if not is_regular_file(folder / MARKER):
+        return None
     try:
         data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
@@ -130,12 +151,10 @@ def _refuse(path: Path, option: str, why: str, fix: str) -> InputError:
     return InputError(Problem(option, str(path), f"{why}; {fix}"))
 
 
-def check_target(path: Path, option: str, *, create_parents: bool = False) -> None:
+def check_target(path: Path, option: str, *, create_parents: bool = False,
+                 existing_ok: bool = False) -> None:
     """Refuse a target that is the root, the current folder or one of its ancestors, a symbolic
     link, below a file, or whose parent is missing (unless `create_parents`) or not writable."""
-    if not str(path).strip() or "\x00" in str(path):
-        raise _refuse(path, option, "is empty or contains a NUL character", "give a folder or "
-                      "file name")
     resolved = path.resolve()
     cwd = Path.cwd().resolve()
     if resolved == Path(resolved.anchor):
@@ -162,14 +181,16 @@ def check_target(path: Path, option: str, *, create_parents: bool = False) -> No
         except OSError as exc:
             raise _refuse(path, option, f"cannot create '{parent}': {exc.strerror}",
                           "give a writable path") from None
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise _refuse(path, option, f"the folder '{parent}' is not writable",
+    written = path if existing_ok and path.is_dir() else parent   # where entries are created
+    if not os.access(written, os.W_OK | os.X_OK):
+        raise _refuse(path, option, f"the folder '{written}' is not writable",
                       "give a path you can write to")
 
 
 def _foreign(folder: Path, kind: str) -> list[str]:
     """Entries of an existing folder that show it is not a replaceable isaacsim folder of `kind`
-    (empty when the folder is empty, or is isaacsim's own of that kind holding only its files)."""
+    (empty when the folder is empty, or is isaacsim's own of that kind holding only its files,
+    each still a regular file)."""
     entries = sorted(e.name for e in folder.iterdir())
     if not entries:
         return []
@@ -177,22 +198,30 @@ def _foreign(folder: Path, kind: str) -> list[str]:
     if marker is None or marker.get("kind") != kind or not isinstance(marker.get("files"), list):
         return entries
     own = set(marker["files"]) | {MARKER}
-    return [e for e in entries if e not in own]
+    return [e for e in entries if e not in own or not is_regular_file(folder / e)]
+
+
+def replace_problem(path: Path, kind: str) -> str | None:
+    """Why the folder `path` may not be replaced by an isaacsim folder of `kind` (None: it is
+    absent, empty, or isaacsim's own of that kind holding only its files)."""
+    if path.is_symlink():
+        return "is a symbolic link"
+    if not path.exists():
+        return None
+    if not path.is_dir():
+        return "exists and is a file"
+    foreign = _foreign(path, kind)
+    if not foreign:
+        return None
+    listed = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    return f"exists and holds files isaacsim did not write ({listed})"
 
 
 def _check_replaceable(path: Path, option: str, kind: str) -> None:
-    if not path.exists():
-        return
-    if not path.is_dir():
-        raise _refuse(path, option, "exists and is a file", "give a folder name that does not "
-                      "exist yet")
-    foreign = _foreign(path, kind)
-    if foreign:
-        listed = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5
-                                           else "")
-        raise _refuse(path, option, f"exists and holds files isaacsim did not write ({listed})",
-                      "give a new folder, or move those files away yourself; isaacsim replaces "
-                      f"only folders it wrote (marked by {MARKER})")
+    why = replace_problem(path, kind)
+    if why is not None:
+        raise _refuse(path, option, why, "give a new folder, or move those files away yourself; "
+                      f"isaacsim replaces only folders it wrote (marked by {MARKER})")
 
 
 def check_folder(path: str | os.PathLike, kind: str, *, option: str = "--out",
@@ -222,16 +251,22 @@ def replace_folder(path: str | os.PathLike, kind: str, *, option: str = "--out",
     except OSError as exc:
         raise _refuse(target, option, f"cannot create a folder beside it: {exc.strerror}",
                       "give a writable path") from None
+    old = None
     try:
         yield tmp
         write_marker(tmp, kind, (e.name for e in tmp.iterdir()))
         _check_replaceable(target, option, kind)
-        old = None
         if target.exists() and any(target.iterdir()):
             old = _temp_name(target, "old")
             os.replace(target, old)
+            if _foreign(old, kind):     # written to since the check: give it back, untouched
+                os.replace(old, target)
+                old = None
+                _check_replaceable(target, option, kind)
         os.replace(tmp, target)
     except BaseException:
+        if old is not None and not target.exists():
+            os.replace(old, target)     # interrupted between the two renames: undo the first
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if old is not None:
@@ -243,7 +278,7 @@ def own_folder(path: str | os.PathLike, kind: str, *, option: str = "--out",
     """Make sure `path` is an isaacsim folder of `kind` that grows file by file: create it (with
     the marker), adopt it when empty, accept it when it carries the marker of `kind`, else refuse."""
     target = Path(path)
-    check_target(target, option, create_parents=create_parents)
+    check_target(target, option, create_parents=create_parents, existing_ok=True)
     if target.exists():
         if not target.is_dir():
             raise _refuse(target, option, "exists and is a file", "give a folder name")
@@ -283,6 +318,9 @@ def check_file(path: str | os.PathLike, *, option: str = "--out",
     if target.is_dir() and not target.is_symlink():
         raise _refuse(target, option, "is a folder", "give a file name")
     check_target(target, option, create_parents=create_parents)
+    if (target.exists() or target.is_symlink()) and not is_regular_file(target):
+        raise _refuse(target, option, "exists and is not a regular file (a symbolic link, named "
+                      "pipe or device)", "give a new file name")
     if target.exists() and (owned is None or not owned(target)):
         raise _refuse(target, option, "exists and was not written by isaacsim",
                       "give a new file name, or remove the file yourself")

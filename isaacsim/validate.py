@@ -36,6 +36,12 @@ def join(path: str, key: str | int) -> str:
     return f"{path}.{key}"
 
 
+def has_control_character(text: str) -> bool:
+    """Whether `text` holds a control character (NUL, tab, newline, DEL, ...): never wanted in a
+    name, an id or a path."""
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean 'bits'?)`` or ``""`` when nothing is close."""
     close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)

@@ -227,3 +227,132 @@ def test_write_file_replaces_only_what_the_owner_test_accepts(tmp_path):
                                       ("-x", False), ("x" * 121, False)])
 def test_check_name(name, ok):
     assert (check_name(name) is None) == ok
+
+
+# --- review findings: pipes, interrupted swaps, races, look-alike names -----------------------
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _within(seconds: float, fn):
+    """Run `fn`, failing (instead of hanging) after `seconds`."""
+    import signal
+
+    def alarm(*_):
+        raise TimeoutError(f"did not return within {seconds} s")
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_a_named_pipe_as_output_file_or_marker_is_refused_without_blocking(work, capsys):
+    _fifo(work / "pipe.csv")
+    args = ["traces", "synth", "--network", "tiny", "--images", "2", "--seed", "1", "--out",
+            "pipe.csv"]
+    assert _within(5, lambda: main(args)) == 2
+    assert "pipe.csv: exists and is not a regular file" in capsys.readouterr().err
+    (work / "r").mkdir()
+    _fifo(work / "r" / MARKER)
+    assert _within(5, lambda: _run("--out", "r")) == 2
+    assert "holds files isaacsim did not write (.isaacsim-output)" in capsys.readouterr().err
+
+
+def test_a_symbolic_link_as_out_is_refused_and_kept(work, capsys):
+    (work / "elsewhere").mkdir()
+    (work / "link").symlink_to(work / "elsewhere")
+    assert _run("--out", "link") == 2
+    assert "--out: link: is a symbolic link" in capsys.readouterr().err
+    assert (work / "link").is_symlink() and list((work / "elsewhere").iterdir()) == []
+
+
+def test_an_interrupted_swap_puts_the_previous_folder_back(tmp_path, monkeypatch):
+    target = tmp_path / "out"
+    with replace_folder(target, "run") as tmp:
+        (tmp / "a.csv").write_text("1")
+    real = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:              # between moving the old folder away and moving in the new
+            raise KeyboardInterrupt
+        return real(src, dst)
+    monkeypatch.setattr(os, "replace", flaky)
+    with pytest.raises(KeyboardInterrupt), replace_folder(target, "run") as tmp:
+        (tmp / "a.csv").write_text("2")
+    monkeypatch.setattr(os, "replace", real)
+    assert (target / "a.csv").read_text() == "1" and _hidden(tmp_path) == []
+
+
+def test_a_file_written_after_the_check_is_never_deleted(tmp_path, monkeypatch):
+    """The race of a user writing between the last check and the swap: the check after moving the
+    folder aside sees the file and gives the folder back."""
+    import isaacsim.outputs as outputs
+    target = tmp_path / "out"
+    with replace_folder(target, "run") as tmp:
+        (tmp / "a.csv").write_text("1")
+    real = outputs._check_replaceable
+    seen = []
+
+    def check_then_user_writes(path, option, kind):
+        real(path, option, kind)
+        seen.append(path)
+        if len(seen) == 2:               # the re-check before the swap has just passed
+            (target / "late.txt").write_text("user")
+    monkeypatch.setattr(outputs, "_check_replaceable", check_then_user_writes)
+    with pytest.raises(InputError, match="late.txt"), replace_folder(target, "run") as tmp:
+        (tmp / "a.csv").write_text("2")
+    assert (target / "late.txt").read_text() == "user" and (target / "a.csv").read_text() == "1"
+    assert _hidden(tmp_path) == []
+
+
+def test_a_listed_file_replaced_by_a_folder_makes_the_folder_foreign(tmp_path):
+    target = tmp_path / "out"
+    with replace_folder(target, "run") as tmp:
+        (tmp / "a.csv").write_text("1")
+    (target / "a.csv").unlink()
+    (target / "a.csv").mkdir()
+    (target / "a.csv" / "mine.txt").write_text("user")
+    with pytest.raises(InputError, match=r"\(a.csv\)"), replace_folder(target, "run"):
+        pass
+    assert (target / "a.csv" / "mine.txt").read_text() == "user"
+
+
+def test_only_isaacsims_own_temporary_names_are_cleaned(tmp_path, monkeypatch):
+    from isaacsim.outputs import _host
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    lookalikes = [tmp_path / f"keep.isaacsim-tmp.{_host()}.{dead}.0a1b2c3d",     # no leading dot
+                  tmp_path / f".x.isaacsim-tmp.{_host()}.{dead}.zz",            # not hex
+                  tmp_path / f".x.isaacsim-tmp.{_host()}.1.0a1b2c3d"]           # pid 1 lives
+    for p in lookalikes:
+        p.write_text("user")
+    assert clean_stale(tmp_path) == []
+    other_user = tmp_path / f".y.isaacsim-tmp.{_host()}.{dead}.0a1b2c3d"
+    other_user.mkdir()
+
+    def kill(pid, sig):
+        raise PermissionError               # a process of another user: alive
+    monkeypatch.setattr(os, "kill", kill)
+    assert clean_stale(tmp_path) == [] and other_user.exists()
+    assert all(p.read_text() == "user" for p in lookalikes)
+
+
+@pytest.mark.parametrize("name", [".hidden", ".keep.isaacsim-tmp.h.9.ab", "a.isaacsim-output"])
+def test_names_that_look_like_isaacsims_own_files_are_refused(name):
+    assert check_name(name) is not None
+
+
+def test_an_existing_sweep_folder_only_needs_itself_writable(tmp_path):
+    folder = own_folder(tmp_path / "parent" / "s", "sweep", create_parents=True)
+    os.chmod(tmp_path / "parent", 0o555)
+    try:
+        assert own_folder(folder, "sweep") == folder
+    finally:
+        os.chmod(tmp_path / "parent", 0o755)

@@ -26,7 +26,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--crop", required=True, metavar="TBLR",
                    help="crop vector [TOP, BOTTOM, LEFT, RIGHT] as 4 characters 0/1, e.g. 1011")
     p.add_argument("--fraction", default="0.25", metavar="F",
-                   help="share of the height/width removed per cropped side, 0 < F < 1/2; a "
+                   help="share of the height/width removed per cropped side, 2**-20 <= F < 1/2; a "
                         "decimal or a ratio such as 1/8 (default 0.25)")
     p.add_argument("--rounding", choices=ROUNDINGS, default="floor",
                    help="how F * size becomes whole rows/columns (default floor)")

@@ -52,7 +52,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     s.add_argument("--images", required=True, type=whole_number(IMAGES), metavar="N")
     s.add_argument("--seed", required=True, type=whole_number(SEED), metavar="S")
     s.add_argument("--fraction", default="0.25", metavar="F",
-                   help="crop fraction per side, 0 < F < 1/2, e.g. 0.25 or 1/8 (default 0.25)")
+                   help="crop fraction per side, 2**-20 <= F < 1/2, e.g. 0.25 or 1/8 (default 0.25)")
     s.add_argument("--policy", default="oracle", metavar="oracle|naive:VECTOR|none",
                    help="how each image's crop is chosen (default oracle)")
     s.add_argument("--out", required=True, metavar="FILE.csv", type=path_text)

@@ -2,7 +2,7 @@
 
 A crop vector is four bits ``[TOP, BOTTOM, LEFT, RIGHT]``, written as a string such as ``"1011"``
 (``docs/crop-model.md``; semantics from AQuA, ``aqua.md`` section 1). A crop fraction f is the
-share of a map's height (or width) removed on each cropped side, 0 < f < 1/2.
+share of a map's height (or width) removed on each cropped side, 2**-20 <= f < 1/2 (docs/input-ranges.md).
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ import sys
 import threading
 import time
 
+from isaacsim.outputs import process_alive
+
 PR_SET_PDEATHSIG = 1
 """From <linux/prctl.h>."""
 POLL_S = 0.5
@@ -42,22 +44,16 @@ def die_with_parent() -> bool:
     """Ask the kernel to SIGKILL this process when its parent ends (Linux); True if it will."""
     if not sys.platform.startswith("linux"):
         return False
+    parent = os.getppid()
     try:
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        armed = libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    if armed and os.getppid() != parent:  # the parent ended before the request: no signal comes
+        os._exit(1)
+    return armed
 
 
 def watch_process(pid: int) -> None:
@@ -65,14 +61,14 @@ def watch_process(pid: int) -> None:
     fd = None
     with contextlib.suppress(AttributeError, OSError):
         fd = os.pidfd_open(pid)  # Linux 5.3+: readable once the process has ended
-    if fd is None and not _alive(pid):
+    if fd is None and not process_alive(pid):
         os._exit(1)
 
     def wait_then_exit() -> None:
         if fd is not None:
             select.select([fd], [], [])
         else:
-            while _alive(pid):
+            while process_alive(pid):
                 time.sleep(POLL_S)
         os._exit(1)
 

@@ -20,12 +20,10 @@ Running the same spec again resumes: only the missing (or failed, or stale) poin
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from isaacsim.errors import InputError, Problem
 from isaacsim.report import versions
 from isaacsim.sweep.dask_backend import run_dask
 from isaacsim.sweep.local import run_local
@@ -77,11 +75,6 @@ def plan_sweep(sweep: Sweep, out: str | Path | None = None, *, force: bool = Fal
     if out is None:
         store = PointStore.open(default_out(sweep), option="sweep folder", create_parents=True)
     else:
-        text = os.fspath(out)
-        if not text.strip() or "\0" in text:
-            what = "contains a NUL character" if "\0" in text else "is empty"
-            raise InputError(Problem(option, repr(text), f"the folder name {what}; give a folder "
-                                                         f"such as results/sweeps/NAME"))
         store = PointStore.open(out, option=option)
     stored, todo = [], []
     for pp in sweep.points:

@@ -109,8 +109,7 @@ def load_sweep(path: str | Path, images: int | None = None) -> Sweep:
 
 def _check_name(chk: Checker, name: str, given: bool) -> None:
     """The name names the default output folder results/sweeps/NAME/: a plain folder name only."""
-    unsafe = "is an absolute path; give a plain name" if Path(name).is_absolute() else None
-    unsafe = unsafe or check_name(name)
+    unsafe = check_name(name)
     if unsafe:
         what = "the sweep's name" if given else \
             f"the sweep's name (none given, so the spec's file name without .json, {name!r})"

@@ -47,26 +47,23 @@ from isaacsim import __version__
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import dumps
 from isaacsim.outputs import MARKER, in_own_folder, own_folder, read_marker, replace_folder, \
-    write_file
+    replace_problem, write_file
 from isaacsim.report import FLOAT_FORMAT
 from isaacsim.sweep.points import ID_RE, override_columns
 from isaacsim.sweep.spec import PlannedPoint, Sweep
 from isaacsim.sweep.worker import summary_columns
+from isaacsim.traces.model import PANDAS_NA_TEXTS
 
 FORMAT_VERSION = 1
 SWEEP_KIND = "sweep"
 POINT_KIND = "sweep-point"
 RUN_COLUMNS = ("images", "mode", "engine", "chips", "distinct_works")
 IMAGE_TEXT_COLUMNS = ("image_id", "crop")
-"""Text columns of images.csv (docs/reports.md); any other column holding a non-number is text
-too."""
+"""The text columns of images.csv (docs/reports.md); every other column holds numbers."""
 WARNING_SEPARATOR = "; "
 """Joins a point's warnings in the ``warnings`` column of points.csv."""
 _OLD_SWEEP_FILES = ("points", "sweep.json", "points.csv", "results.csv")
 """What a sweep folder of an isaacsim from before the marker holds."""
-_NA_TOKENS = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
-              "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
-"""The texts pandas.read_csv reads as missing by default."""
 
 
 class PointStore:
@@ -108,7 +105,7 @@ class PointStore:
         problems = []
         for pp in todo:
             folder = self.folder(pp.point.id)
-            why = _not_own_point(folder)
+            why = replace_problem(folder, POINT_KIND)
             if why:
                 problems.append(Problem(option, str(folder), (
                     f"{why}; isaacsim replaces only point folders it wrote (marked by {MARKER}): "
@@ -182,8 +179,8 @@ class PointStore:
         """A stored images.csv as text columns, with the point id and its override columns."""
         df = pd.read_csv(self.folder(pp.point.id) / "images.csv", dtype=str,
                          keep_default_na=False)
-        for col in df.columns:
-            if col in IMAGE_TEXT_COLUMNS or not all(_is_number(v) for v in df[col] if v != ""):
+        for col in IMAGE_TEXT_COLUMNS:
+            if col in df:
                 df[col] = text_cells(list(df[col]))
         front = {"point_id": pp.point.id}
         front.update({k: value_cell(pp.point.overrides[k]) if k in pp.point.overrides else ""
@@ -191,27 +188,6 @@ class PointStore:
         head = pd.DataFrame({_column(k, df.columns): [v] * len(df) for k, v in front.items()},
                             dtype=object)
         return pd.concat([head, df.astype(object)], axis=1)
-
-
-def _not_own_point(folder: Path) -> str | None:
-    """Why an existing point folder may not be replaced (None: absent, empty or isaacsim's own)."""
-    if folder.is_symlink():
-        return "is a symbolic link"
-    if not folder.exists():
-        return None
-    if not folder.is_dir():
-        return "is a file"
-    entries = sorted(e.name for e in folder.iterdir())
-    if not entries:
-        return None
-    marker = read_marker(folder)
-    if marker is None or marker.get("kind") != POINT_KIND or not isinstance(marker.get("files"),
-                                                                             list):
-        return f"holds files isaacsim did not write ({', '.join(entries[:5])})"
-    foreign = [e for e in entries if e not in set(marker["files"]) | {MARKER}]
-    if foreign:
-        return f"holds files isaacsim did not write ({', '.join(foreign[:5])})"
-    return None
 
 
 # -- text cells ---------------------------------------------------------------------------------
@@ -229,7 +205,7 @@ def _maybe_misread(text: str) -> bool:
     """Whether pandas.read_csv or json.loads might read `text` as anything but this text: empty,
     padded, JSON-like, a missing-value or boolean word, or anything Python reads as a number (a
     superset of what pandas does; tests/test_sweep_safety.py checks against pandas itself)."""
-    if not text or text != text.strip() or text[0] in "\"[{" or text in _NA_TOKENS:
+    if not text or text != text.strip() or text[0] in "\"[{" or text in PANDAS_NA_TEXTS:
         return True
     if text.lower() in ("true", "false", "null", "nan", "inf", "-inf", "+inf", "infinity"):
         return True

@@ -26,6 +26,7 @@ import numpy as np
 
 from isaacsim.crop import DEFAULT_FRACTION, CropVector, window
 from isaacsim.network import IMAGE, Network
+from isaacsim.validate import has_control_character
 from isaacsim.network.shapes import SIDE
 from isaacsim.validate import Bound
 
@@ -41,39 +42,48 @@ UNCOVERED = ("default", "skip")
 """What explicit records do with pixels no region covers: the caller's default bits, or 0."""
 
 
-_NA_TEXTS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
-                       "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
-                       "nan", "null"})
+PANDAS_NA_TEXTS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN",
+                             "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None",
+                             "n/a", "nan", "null"})
 """Texts that `pandas.read_csv` reads as a missing value by default."""
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+MAX_NUMERIC_ID_DIGITS = 18
+"""A number-like id longer than this may not fit pandas' int64 column."""
 
 
 def image_id_problem(image_id: str) -> str | None:
     """Why `image_id` would not survive the reports' round trip through `pandas.read_csv` with
-    default arguments or a spreadsheet (empty, read as missing, or a number written in a form that
-    the reader would change, such as ``007`` or ``1e3``), or None when it does."""
+    default arguments or a spreadsheet, or None when it does.
+
+    pandas infers a type per column: ids that all look like integers become an integer column,
+    and one id like ``1.5`` turns the whole column into floats (``1`` is read back as ``1.0``).
+    So a number-like id is accepted only as a plain integer (``7``, ``-3``, not ``007``, ``+1``,
+    ``1.0``, ``1e3``); ids that read as missing values, booleans or infinities, empty ids and
+    ids with control characters are refused too."""
     if not image_id:
         return "empty image id"
-    if any(ord(c) < 32 or ord(c) == 127 for c in image_id):
+    if has_control_character(image_id):
         return f"image id {image_id!r} contains a control character; give printable text"
-    if image_id in _NA_TEXTS or image_id.strip() in _NA_TEXTS:
-        return (f"image id {image_id!r} is read as a missing value by pandas and spreadsheets; "
-                f"give a text id such as img_{image_id.strip() or '0'}")
     text = image_id.strip()
+    hint = f"give a text id such as img{text or '0'}"
+    if image_id in PANDAS_NA_TEXTS or text in PANDAS_NA_TEXTS:
+        return f"image id {image_id!r} is read as a missing value by pandas and spreadsheets; {hint}"
     if text.lower() in ("true", "false"):
-        return (f"image id {image_id!r} is read back as a boolean by pandas and spreadsheets; "
-                f"give a text id such as img_{text}")
+        return f"image id {image_id!r} is read back as a boolean by pandas and spreadsheets; {hint}"
     if text.lower().lstrip("+-") in ("inf", "infinity"):
-        return (f"image id {image_id!r} is read back as an infinite number by pandas; give a text "
-                f"id such as img_{text}")
+        return f"image id {image_id!r} is read back as an infinite number by pandas; {hint}"
     if not _NUMBER_RE.match(text):
         return None
     number = float(text)
-    canonical = repr(int(number)) if number.is_integer() and "." not in text \
-        and "e" not in text.lower() else repr(number)
-    if text != canonical or text != image_id:
+    plain = number.is_integer() and "." not in text and "e" not in text.lower()
+    canonical = str(int(text)) if plain else repr(number)
+    if text != image_id or text != canonical:
         return (f"image id {image_id!r} is read back as the number {canonical} by pandas and "
-                f"spreadsheets; give a text id such as img{text}")
+                f"spreadsheets; {hint}")
+    if not plain or len(text.lstrip("-")) > MAX_NUMERIC_ID_DIGITS:
+        return (f"image id {image_id!r} is a number that is not a plain integer of at most "
+                f"{MAX_NUMERIC_ID_DIGITS} digits: in a column of numbers pandas would read the "
+                f"ids back as floats or lose digits; {hint}")
     return None
 
 

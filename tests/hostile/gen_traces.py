@@ -63,11 +63,11 @@ def _line(n: int) -> str:
 
 
 ODD_IDS = ["007", "NA", "1e3", "+1", "null", "nan", "NaN", "N/A", "True", "false", "inf",
-           "", " ", "None", "<NA>", "n/a", "-nan", "img\t2"]
-"""Ids pandas or a spreadsheet would read back as something else. Not here, because they are
-accepted on purpose: ``-1``, ``1.5``, ``1.0`` (read back as the same number, written back as the same
-text) and ``#N/A`` (a line starting with ``#`` is a comment in the trace format; ``#`` inside a
-field is the separate hash-in-field case)."""
+           "", " ", "None", "<NA>", "n/a", "-nan", "img\t2", "1.5", "1.0"]
+"""Ids pandas or a spreadsheet would read back as something else (``1.5`` turns a column of
+numbers into floats, so ``1`` would come back as ``1.0``). Not here, because they are accepted on
+purpose: ``-1`` (a plain integer reads back as itself) and ``#N/A`` (a line starting with ``#`` is a
+comment in the trace format; ``#`` inside a field is the separate hash-in-field case)."""
 
 CROPS = ["10a1", "11", "11111", "c", "", "c10112", "C1011", " 1011", "0b11", "c-101", "1e11"]
 FRACTIONS = ["0", "0.5", "1", "-0.25", "NaN", "inf", "-inf", "1e308", "1e400", "1/0", "0/0", "abc",
