@@ -32,7 +32,7 @@ class StageCycles:
     act: int = 1
     write: int = 1
     pool: int = 0
-    """Digital max/avg-pool op (0: in the activation cycle, isaac.md 2c)."""
+    """Digital max/avg-pool op (0: in the activation cycle, the ISAAC paper)."""
     add: int = 1
     """Digital residual add (one shift-and-add)."""
 

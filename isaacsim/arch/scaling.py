@@ -7,7 +7,7 @@ choice.
 
 from __future__ import annotations
 
-# One published ADC scaling, isaac.md section 1e [P]: bits -> (pJ per conversion, area in um^2).
+# One published ADC scaling, the ISAAC paper [P]: bits -> (pJ per conversion, area in um^2).
 # Only ratios are used: the architecture's own ADC cost at `reference_bits` is scaled by them, so the
 # table's 8-bit point reproduces ISAAC's 16 mW / 0.0096 mm^2 per IMA exactly.
 ADC_TABLE: dict[int, tuple[float, float]] = {
@@ -50,7 +50,7 @@ def column_max_sum(rows: int, dac_bits: int, cell_bits: int, flip: bool) -> int:
 
     Without the encoding: every row at its largest input (2^v - 1) times its largest cell (2^w - 1).
     With the weight-flipping encoding a column never stores slices summing to more than half the
-    largest possible sum, so the bound halves (isaac.md 2b); but the encoding's unit column (all
+    largest possible sum, so the bound halves (the ISAAC paper); but the encoding's unit column (all
     cells 1) then sums the inputs, up to rows x (2^v - 1), which dominates only for 1-bit cells.
     """
     inputs = rows * (2 ** dac_bits - 1)

@@ -130,7 +130,7 @@ def run_stats(args: argparse.Namespace) -> int:
           f"(crop != 0000)")
     print(f"mean area saved {stats.mean_area_saved:.4f} over all images, "
           f"{stats.mean_area_saved_croppable or 0:.4f} over croppable images "
-          f"(aqua.md area formula, each record's fraction)")
+          f"(area 1 - (1 - f(T+B))(1 - f(L+R)), each record's fraction)")
     fraction = stats.fractions[0] if len(stats.fractions) == 1 else DEFAULT_FRACTION
     areas = area_table(fraction)
     print(f"crop  images   share  area at f={fraction}")

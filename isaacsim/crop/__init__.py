@@ -1,6 +1,6 @@
 """Activation cropping (AQuA): crop vectors, per-map active windows and fc row blocks.
 
-Semantics follow ``aqua.md`` sections 1-2 and are documented in ``docs/crop-model.md``. Public
+Semantics follow the seed and are documented in ``docs/crop-model.md``. Public
 API::
 
     parse_vector("1011") -> CropVector; ALL_VECTORS (16, binary order); NO_CROP

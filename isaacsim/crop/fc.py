@@ -3,7 +3,7 @@
 An fc layer reading a spatial map flattens it to N = H*W*C inputs; inputs at cropped positions are
 zero. The layer's weight matrix is cut into row blocks of `rows_per_array` consecutive flattened
 inputs (one block per crossbar array row range); a block whose inputs are all cropped contributes
-nothing, so its arrays are not activated (``aqua.md`` section 2).
+nothing, so its arrays are not activated (the seed).
 """
 
 from __future__ import annotations

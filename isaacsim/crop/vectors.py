@@ -1,7 +1,7 @@
 """Crop vectors, crop fractions and the option names of the crop model.
 
 A crop vector is four bits ``[TOP, BOTTOM, LEFT, RIGHT]``, written as a string such as ``"1011"``
-(``docs/crop-model.md``; semantics from AQuA, ``aqua.md`` section 1). A crop fraction f is the
+(``docs/crop-model.md``; semantics from the AQuA seed). A crop fraction f is the
 share of a map's height (or width) removed on each cropped side, 2**-20 <= f < 1/2 (docs/input-ranges.md).
 """
 
@@ -118,7 +118,7 @@ def parse_flatten(value: str, *, source: str = "flatten order", place: str = "")
 
 
 def removed_area_fraction(vector: str | CropVector, fraction: Any = DEFAULT_FRACTION) -> Fraction:
-    """Share of an (unrounded) map removed: ``1 - (1 - f(T+B)) (1 - f(L+R))`` (``aqua.md`` 1).
+    """Share of an (unrounded) map removed: ``1 - (1 - f(T+B)) (1 - f(L+R))`` (the seed).
 
     With f = 1/4: 1/4 for one side, 7/16 for two adjacent sides, 1/2 for two opposite sides, 5/8
     for three and 3/4 for four.

@@ -2,7 +2,7 @@
 
 For a map of H rows and W columns and crop fraction f, ``c = crop_margin(H, f)`` rows are removed
 at the top if TOP is set and at the bottom if BOTTOM is set; likewise columns with W for LEFT and
-RIGHT (``aqua.md`` section 2). Every layer's window is computed from its own output map, so
+RIGHT (the seed). Every layer's window is computed from its own output map, so
 strided layers, pooling and residual adds all follow the same proportional rule.
 """
 
@@ -55,7 +55,7 @@ class Window(NamedTuple):
 def crop_margin(size: int, fraction: Any = DEFAULT_FRACTION, rounding: str = "floor") -> int:
     """Rows (or columns) removed from one cropped side of a map `size` long.
 
-    ``floor``: ``floor(f * size)`` (the default, ``aqua.md`` section 2). ``nearest``:
+    ``floor``: ``floor(f * size)`` (the default, the seed). ``nearest``:
     ``floor(f * size + 1/2)``. Either is capped at ``(size - 1) // 2`` so that cropping both
     opposite sides leaves at least one row; the cap never binds for ``floor`` because f < 1/2.
     """

@@ -3,7 +3,7 @@
 `encode_weights` applies the offset encoding (add 2^(weight_bits - 1)), cuts every stored weight
 into `slices` cells of `cell_bits` over adjacent columns (slice k holds bits k*cell_bits ..) and,
 with the flip encoding, complements every array column whose slices sum to more than half the
-largest possible sum (isaac.md 2b). Pure numpy; docs/functional-model.md sections 2 and 3.
+largest possible sum (the ISAAC paper). Pure numpy; docs/functional-model.md sections 2 and 3.
 """
 
 from __future__ import annotations

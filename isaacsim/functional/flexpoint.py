@@ -2,7 +2,7 @@
 
 A FlexPoint tensor is integer mantissas of `bits` bits sharing one exponent e: the value of a
 mantissa m is m x 2^e. For a layer with weight, input and output exponents e_w, e_x, e_y the
-datapath computes Y = round((sum_i X_i W_i) x 2^d) with d = e_w + e_x - e_y (aqua.md section 5),
+datapath computes Y = round((sum_i X_i W_i) x 2^d) with d = e_w + e_x - e_y (the seed),
 the shift `matvec` takes as ``shift``.
 
 Calibration (Autoflex-style, Koster et al. 2017, reduced to inference): every tensor's exponent is

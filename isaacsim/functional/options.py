@@ -24,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "weight_bits": 16, "input_bits": 16, "shift": 0, "guard_bits": 0, "output_bits": 64,
     "rounding": "half_even",
 }
-"""ISAAC's settings (isaac.md section 2). `output_bits` 64 is the accumulator itself: with the int64
+"""ISAAC's settings (the ISAAC paper). `output_bits` 64 is the accumulator itself: with the int64
 bound checked by `matvec`, nothing saturates, so the default model is exact."""
 
 # Limits of the options. Widths stay far from int64 so every intermediate value is exact.

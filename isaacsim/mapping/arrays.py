@@ -1,6 +1,6 @@
 """How one crossbar layer's weights tile onto arrays, and the rolling input buffer it needs.
 
-Formulas (``docs/mapping.md``; isaac.md sections 2, 3 and 5):
+Formulas (``docs/mapping.md``; the ISAAC paper sections 2, 3 and 5):
 
 * A conv layer with ``groups`` groups is ``groups`` independent matrices of ``fan_in`` rows
   (``K_h * K_w * C_in / groups``) by ``C_out / groups`` outputs; each group has its own arrays.
@@ -10,9 +10,9 @@ Formulas (``docs/mapping.md``; isaac.md sections 2, 3 and 5):
   ``ceil(C_out / groups * ceil(weight_bits / cell_bits) / xbar_cols)``. A replica holds
   ``row_blocks x col_blocks`` arrays, where ``col_blocks`` counts the column blocks of all groups
   (group after group). The last row block and the last column block of a group may be partial.
-* The flip encoding's unit column is an extra, 129th column of every array (isaac.md 2b): it never
+* The flip encoding's unit column is an extra, 129th column of every array (the ISAAC paper): it never
   holds weights, so it does not change these counts; ``cols_per_col_block`` lists weight columns.
-* Rolling buffer (isaac.md 3): ``(padded W_in * (K_h - 1) + K_w) * C_in * 2`` bytes for a conv
+* Rolling buffer (the ISAAC paper): ``(padded W_in * (K_h - 1) + K_w) * C_in * 2`` bytes for a conv
   (values are stored as 16-bit words whatever their precision); the whole input map,
   ``H * W * C * 2`` bytes, for an fc.
 """
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from isaacsim.network import Layer
 
 VALUE_BYTES = 2
-"""Bytes per stored activation value in eDRAM (16-bit words, isaac.md 2)."""
+"""Bytes per stored activation value in eDRAM (16-bit words, the ISAAC paper)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def array_grid(layer: Layer, weight_bits: int, xbar_rows: int, xbar_cols: int,
 
 
 def rolling_buffer_bytes(layer: Layer) -> int:
-    """Bytes of input a crossbar layer must hold to run (isaac.md 3; docs/mapping.md)."""
+    """Bytes of input a crossbar layer must hold to run (the ISAAC paper; docs/mapping.md)."""
     c_in = layer.in_shape.channels
     if layer.kind == "fc":
         return layer.in_shape.values * VALUE_BYTES

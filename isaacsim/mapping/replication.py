@@ -1,7 +1,7 @@
 """Replication policies: how many copies of each crossbar layer's weights the mapper places.
 
 * ``none``: one copy of every layer.
-* ``isaac`` (isaac.md section 3): walk back from the last conv layer. Layers from the last conv
+* ``isaac`` (the ISAAC paper): walk back from the last conv layer. Layers from the last conv
   onwards (including fc layers) get 1. Any earlier layer L gets the largest, over L's consumers C,
   of ``factor(C) x stride_h(C) x stride_w(C)``, where conv and pooling consumers contribute their
   stride and add or fc consumers contribute 1. For a chain this is the product of the downstream

@@ -1,6 +1,6 @@
 """Statistics of a compact trace: images, croppable share, mean area saved, vector histogram.
 
-The area saved by one image is ``removed_area_fraction(crop, fraction)`` (``aqua.md`` section 1,
+The area saved by one image is ``removed_area_fraction(crop, fraction)`` (the seed,
 unrounded) with the record's fraction, else the default 1/4. ``mean_area_saved`` averages it over
 all images (uncropped ones count 0, so it is what the work scales with);
 ``mean_area_saved_croppable`` (text output and API only, not in ``--json``) over the images with a

@@ -1,4 +1,4 @@
-"""Synthetic compact traces from the calibrated object model of ``aqua.md`` section 3.
+"""Synthetic compact traces from an object model calibrated to the seed's crop statistics.
 
 Each image holds one object box, in coordinates normalised to the image (0..1, rows downwards):
 
