@@ -18,8 +18,7 @@ from isaacsim.errors import InputError, Problem
 from isaacsim.mapping import Mapping
 from isaacsim.mapping.topology import chip_route, mesh_route, tile_position
 from isaacsim.network import IMAGE, Network
-from isaacsim.plan import (DIGITAL, SOURCE, XBAR, Edge, Geometry, ImageWork, Node, StageCycles,
-                           TimingPlan)
+from isaacsim.plan import DIGITAL, SOURCE, XBAR, Edge, Geometry, ImageWork, Node, StageCycles, TimingPlan
 from isaacsim.validate import Bound, number_text
 
 VALUE_BYTES = 2

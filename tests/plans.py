@@ -18,8 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
-from isaacsim.plan import (DIGITAL, SOURCE, XBAR, Edge, Geometry, ImageWork, Node, StageCycles,
-                           TimingPlan)
+from isaacsim.plan import DIGITAL, SOURCE, XBAR, Edge, Geometry, ImageWork, Node, StageCycles, TimingPlan
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from naive_crop import naive_row_blocks
 
-from isaacsim.crop import (ALL_VECTORS, ROUNDINGS, CropVector, crop_summary, fc_input_mask,
-                           row_blocks, window, window_mask, windows)
+from isaacsim.crop import (
+    ALL_VECTORS,
+    ROUNDINGS,
+    CropVector,
+    crop_summary,
+    fc_input_mask,
+    row_blocks,
+    window,
+    window_mask,
+    windows,
+)
 from isaacsim.network import Shape, builtin_networks, load_network
 
 NETWORKS = {name: load_network(name) for name in builtin_networks()}

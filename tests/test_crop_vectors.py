@@ -5,8 +5,17 @@ from fractions import Fraction
 
 import pytest
 
-from isaacsim.crop import (ALL_VECTORS, DEFAULT_FRACTION, NO_CROP, CropVector, parse_flatten,
-                           parse_fraction, parse_rounding, parse_vector, removed_area_fraction)
+from isaacsim.crop import (
+    ALL_VECTORS,
+    DEFAULT_FRACTION,
+    NO_CROP,
+    CropVector,
+    parse_flatten,
+    parse_fraction,
+    parse_rounding,
+    parse_vector,
+    removed_area_fraction,
+)
 from isaacsim.errors import InputError
 
 

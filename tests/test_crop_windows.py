@@ -6,8 +6,19 @@ import numpy as np
 import pytest
 from naive_crop import naive_row_blocks, naive_window
 
-from isaacsim.crop import (ALL_VECTORS, RowBlocks, Window, crop_margin, crop_summary,
-                           fc_input_mask, row_block_mask, row_blocks, window, window_mask, windows)
+from isaacsim.crop import (
+    ALL_VECTORS,
+    RowBlocks,
+    Window,
+    crop_margin,
+    crop_summary,
+    fc_input_mask,
+    row_block_mask,
+    row_blocks,
+    window,
+    window_mask,
+    windows,
+)
 from isaacsim.errors import InputError
 from isaacsim.network import IMAGE, Shape, load_network
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from plans import image
 
 from isaacsim import accounting
 from isaacsim.arch import load_arch
@@ -10,8 +11,6 @@ from isaacsim.engine import simulate
 from isaacsim.lowering import lower
 from isaacsim.mapping import map_network
 from isaacsim.network import network_from_dict
-
-from plans import image
 
 IMA_COMPONENTS = ("xbar", "dac", "adc", "sample_hold", "ima_shift_add", "ir", "ima_or")
 

@@ -7,17 +7,16 @@ import dataclasses
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from plans import chain_plan, image, st_plans
 
 from isaacsim import closed_form, reference
+from isaacsim.arch import load_arch
 from isaacsim.engine import Engine, simulate
 from isaacsim.errors import InputError
 from isaacsim.lowering import lower
 from isaacsim.mapping import map_network
 from isaacsim.network import load_network
-from isaacsim.arch import load_arch
 from isaacsim.plan import ImageWork, TimingResult
-
-from plans import chain_plan, image, st_plans
 
 
 def assert_same(a: TimingResult, b: TimingResult) -> None:

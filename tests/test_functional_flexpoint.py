@@ -12,11 +12,17 @@ from hypothesis import strategies as st
 
 from isaacsim.arch import load_arch
 from isaacsim.functional import options_from_arch
-from isaacsim.functional.flexpoint import (AbsMax, Headroom, calibrate, dequantize, exponent_for,
-                                           quantize, shift_of)
+from isaacsim.functional.flexpoint import (
+    AbsMax,
+    Headroom,
+    calibrate,
+    dequantize,
+    exponent_for,
+    quantize,
+    shift_of,
+)
 from isaacsim.functional.layers import nonnegative_input, sample_rows, weight_columns
-from isaacsim.functional.numerics import (Sampling, auto_guard_bits, layer_numerics,
-                                          rounding_steps)
+from isaacsim.functional.numerics import Sampling, auto_guard_bits, layer_numerics, rounding_steps
 from isaacsim.network import load_network
 from isaacsim.precision import Exponents, LayerPrecision
 

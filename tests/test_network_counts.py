@@ -28,8 +28,8 @@ def test_vgg16_totals():
     assert net.macs == 15_470_264_320
     assert net.weights == 138_344_128
     assert net.biases == 13_416
-    assert sum(l.macs for l in _conv_fc(net, "conv")) == 15_346_630_656
-    assert sum(l.macs for l in _conv_fc(net, "fc")) == 123_633_664
+    assert sum(ly.macs for ly in _conv_fc(net, "conv")) == 15_346_630_656
+    assert sum(ly.macs for ly in _conv_fc(net, "fc")) == 123_633_664
 
 
 @pytest.mark.parametrize("name, params, gmacs", [
@@ -45,7 +45,7 @@ def test_vgg_family_layer_counts():
     # Simonyan & Zisserman Table 1: weight layers 11, 13, 16, 19; always 5 pools and 3 fc.
     for name, weight_layers in [("vgg11", 11), ("vgg13", 13), ("vgg16", 16), ("vgg19", 19)]:
         net = load_network(name)
-        assert sum(l.uses_crossbars for l in net.layers) == weight_layers
+        assert sum(ly.uses_crossbars for ly in net.layers) == weight_layers
         assert len(_conv_fc(net, "maxpool")) == 5
         assert len(_conv_fc(net, "fc")) == 3
 
@@ -54,12 +54,12 @@ def test_alexnet_grouped_counts():
     net = load_network("alexnet")
     conv, fc = _conv_fc(net, "conv"), _conv_fc(net, "fc")
     assert net.macs == 724_406_816
-    assert sum(l.macs for l in conv) == 665_784_864          # Sze et al.: 666M
-    assert sum(l.macs for l in fc) == 58_621_952             # 58.6M
-    assert sum(l.weights for l in conv) == 2_332_704         # 2.3M
+    assert sum(ly.macs for ly in conv) == 665_784_864          # Sze et al.: 666M
+    assert sum(ly.macs for ly in fc) == 58_621_952             # 58.6M
+    assert sum(ly.weights for ly in conv) == 2_332_704         # 2.3M
     assert net.weights == 60_954_656
     assert net.weights + net.biases == 60_965_224            # Caffe bvlc_alexnet
-    assert [l.groups for l in conv] == [1, 2, 1, 2, 2]
+    assert [ly.groups for ly in conv] == [1, 2, 1, 2, 2]
     assert net.layer("conv2").fan_in == 5 * 5 * 96 // 2
 
 
@@ -70,7 +70,7 @@ def test_resnet18_counts():
     conv = _conv_fc(net, "conv")
     # torchvision counts conv weights, fc weights + bias and two batch-norm parameters per conv
     # output channel; with batch norm folded we count one bias per conv output channel instead.
-    conv_channels = sum(l.out_channels for l in conv)
+    conv_channels = sum(ly.out_channels for ly in conv)
     assert conv_channels == 4_800
     assert net.weights == 11_678_912
     assert net.weights + 1_000 + 2 * conv_channels == 11_689_512
@@ -82,16 +82,16 @@ def test_resnet18_structure():
     adds = _conv_fc(net, "add")
     assert len(adds) == 8
     assert all(a.activation == "relu" for a in adds)
-    projections = [l for l in net.layers if l.name.endswith("_proj")]
+    projections = [ly for ly in net.layers if ly.name.endswith("_proj")]
     assert [(p.kernel, p.stride, p.out_channels) for p in projections] == [
         ((1, 1), (2, 2), c) for c in (128, 256, 512)]
     assert net.layer("res3_0_add").inputs == ("res3_0_conv2", "res3_0_proj")
     assert net.layer("res3_0_proj").inputs == ("res2_1_add",)
     assert net.layer("res2_0_add").inputs == ("res2_0_conv2", "pool1")
-    assert sum(l.uses_crossbars for l in net.layers) - len(projections) == 18
+    assert sum(ly.uses_crossbars for ly in net.layers) - len(projections) == 18
 
 
 def test_tiny_is_small():
     net = load_network("tiny")
     assert net.macs < 200_000
-    assert [l.kind for l in net.layers] == ["conv", "conv", "maxpool", "fc"]
+    assert [ly.kind for ly in net.layers] == ["conv", "conv", "maxpool", "fc"]

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from isaacsim.errors import InputError
-from isaacsim.network import (IMAGE, Shape, builtin_networks, load_network, network_from_dict,
-                              resolve_network)
+from isaacsim.network import IMAGE, Shape, builtin_networks, load_network, network_from_dict, resolve_network
 
 SHIPPED = ["alexnet", "resnet18", "tiny", "vgg11", "vgg13", "vgg16", "vgg19"]
 REPO = Path(__file__).resolve().parents[1]
@@ -29,7 +28,7 @@ def test_every_shipped_network_loads_with_a_source(name):
     net = load_network(name)
     assert net.name == name
     assert len(net.source) > 40
-    assert [l.index for l in net.layers] == list(range(len(net.layers)))
+    assert [ly.index for ly in net.layers] == list(range(len(net.layers)))
     for layer in net.layers:
         for producer in layer.inputs:
             assert producer == IMAGE or net.layer(producer).index < layer.index
@@ -66,7 +65,7 @@ def test_alexnet_and_resnet18_shapes():
 
 def test_tiny_shapes():
     net = load_network("tiny")
-    assert [tuple(l.out_shape) for l in net.layers] == [(16, 16, 8), (8, 8, 16), (4, 4, 16),
+    assert [tuple(ly.out_shape) for ly in net.layers] == [(16, 16, 8), (8, 8, 16), (4, 4, 16),
                                                         (1, 1, 10)]
     assert net.layer("fc1").fan_in == 256
 
@@ -76,8 +75,8 @@ def test_layer_lookup_and_consumers():
     with pytest.raises(KeyError, match="did you mean 'res2_0_add'"):
         net.layer("res2_0_ad")
     assert "fc" in net and "nope" not in net
-    assert [l.name for l in net.consumers("res2_1_add")] == ["res3_0_proj", "res3_0_conv1"]
-    assert [l.name for l in net.consumers(IMAGE)] == ["conv1"]
+    assert [ly.name for ly in net.consumers("res2_1_add")] == ["res3_0_proj", "res3_0_conv1"]
+    assert [ly.name for ly in net.consumers(IMAGE)] == ["conv1"]
 
 
 def test_rectangular_kernels_strides_and_image_input():

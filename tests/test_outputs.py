@@ -18,8 +18,15 @@ import pytest
 
 from isaacsim.cli import main
 from isaacsim.errors import InputError
-from isaacsim.outputs import (MARKER, check_name, clean_stale, own_folder, read_marker,
-                              replace_folder, write_file)
+from isaacsim.outputs import (
+    MARKER,
+    check_name,
+    clean_stale,
+    own_folder,
+    read_marker,
+    replace_folder,
+    write_file,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "workloads" / "tiny_cropped.json"

@@ -4,8 +4,7 @@ import pytest
 
 from isaacsim.errors import InputError
 from isaacsim.network import load_network
-from isaacsim.precision import (Exponents, LayerPrecision, check_precision, load_precision,
-                                uniform_precision)
+from isaacsim.precision import Exponents, LayerPrecision, check_precision, load_precision, uniform_precision
 from isaacsim.validate import Checker
 
 VGG = load_network("vgg16")

@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from plans import PlanBuilder, chain_plan, crop_more, image, remote, rolling_need, st_plans, with_replicas
 
 from isaacsim.errors import InputError
 from isaacsim.plan import DIGITAL, SOURCE, XBAR
 from isaacsim.reference import simulate, simulate_trace
-from plans import (PlanBuilder, chain_plan, crop_more, image, remote, rolling_need, st_plans,
-                   with_replicas)
 
 
 def issues(records, node):

@@ -5,9 +5,9 @@ input 1 x 4 x 1; A and B: conv 1 x 3, padding (0, 1), one channel, one replica, 
 """
 
 import pytest
+from plans import chain_plan, image
 
 from isaacsim.reference import simulate, simulate_trace
-from plans import chain_plan, image
 
 SRC, A, B = 0, 1, 2
 SRC_A, A_B = 0, 1

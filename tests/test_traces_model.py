@@ -11,8 +11,18 @@ from isaacsim.cli import main
 from isaacsim.crop import ALL_VECTORS, crop_margin
 from isaacsim.errors import InputError
 from isaacsim.network import load_network
-from isaacsim.traces import (ExplicitImage, Region, active_mask, expand, image_bits, load_trace, map_names,
-                             parse_bits_spec, parse_trace, write_explicit)
+from isaacsim.traces import (
+    ExplicitImage,
+    Region,
+    active_mask,
+    expand,
+    image_bits,
+    load_trace,
+    map_names,
+    parse_bits_spec,
+    parse_trace,
+    write_explicit,
+)
 
 REPO = Path(__file__).parents[1]
 TINY = load_network("tiny")

@@ -8,8 +8,7 @@ import pytest
 
 from isaacsim.cli import main
 from isaacsim.crop import ALL_VECTORS, removed_area_fraction
-from isaacsim.traces import (croppable_sides, draw_boxes, oracle_choice, synth_text,
-                             synthesize, trace_stats)
+from isaacsim.traces import croppable_sides, draw_boxes, oracle_choice, synth_text, synthesize, trace_stats
 
 REPO = Path(__file__).parents[1]
 
@@ -106,7 +105,8 @@ def test_bad_arguments_are_all_reported(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     for fragment in ("--images: expected an integer >= 1 and <= 10,000,000, got 0",
-                     "--seed: expected an integer >= 0 and <= 2**63 - 1, got -2", "--fraction: the crop fraction must be > 0 and < 1/2",
+                     "--seed: expected an integer >= 0 and <= 2**63 - 1, got -2",
+                     "--fraction: the crop fraction must be > 0 and < 1/2",
                      "--policy: expected a crop vector", "'10a1'"):
         assert fragment in err
     assert not (tmp_path / "x.csv").exists()

@@ -12,7 +12,6 @@ from isaacsim.arch import energy, table
 from isaacsim.arch.model import Architecture, Params
 from isaacsim.arch.scaling import required_adc_bits
 
-
 MAX_ROUTERS = 65536
 """chip.tiles <= 65,536 (docs/input-ranges.md): the search below takes at most 256 steps."""
 

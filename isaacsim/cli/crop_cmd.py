@@ -6,8 +6,15 @@ import argparse
 
 from isaacsim.arch import load_arch
 from isaacsim.cli.common import arch_parent, json_parent, path_text
-from isaacsim.crop import (FLATTEN_ORDERS, ROUNDINGS, SIDES, MapCrop, crop_summary, parse_fraction,
-                           parse_vector)
+from isaacsim.crop import (
+    FLATTEN_ORDERS,
+    ROUNDINGS,
+    SIDES,
+    MapCrop,
+    crop_summary,
+    parse_fraction,
+    parse_vector,
+)
 from isaacsim.errors import InputError
 from isaacsim.jsonio import dumps
 from isaacsim.network import load_network

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from isaacsim.cli.common import at_least, path_text, report_warnings, strict_parent, \
-    workload_sets_parent
+from isaacsim.cli.common import at_least, path_text, report_warnings, strict_parent, workload_sets_parent
 from isaacsim.outputs import check_folder
 from isaacsim.overrides import parse_sets
 from isaacsim.progress import Progress
@@ -23,7 +22,8 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
         "run", parents=parents + [workload_sets_parent(), strict_parent()], help=HELP,
         description=HELP + ". Writes images.csv, layers.csv, components.csv, summary.csv and "
                            "run.json into --out atomically (docs/reports.md).")
-    p.add_argument("workload", metavar="WORKLOAD", type=path_text, help="workload JSON file (docs/workload-format.md)")
+    p.add_argument("workload", metavar="WORKLOAD", type=path_text,
+                   help="workload JSON file (docs/workload-format.md)")
     p.add_argument("--images", type=at_least(1, "images"), default=None, metavar="N",
                    help="simulate the first N images of the trace (default: the workload's, else all)")
     p.add_argument("--mode", choices=("single", "stream"), default=None,

@@ -9,10 +9,17 @@ from isaacsim.cli.common import json_parent, path_text, whole_number
 from isaacsim.crop import DEFAULT_FRACTION, ROUNDINGS, parse_fraction
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import dumps
-from isaacsim.outputs import check_file, write_file
 from isaacsim.network import load_network
-from isaacsim.traces import expand, load_trace, parse_policy, synth_text, trace_stats, \
-    write_explicit, written_by_isaacsim
+from isaacsim.outputs import check_file, write_file
+from isaacsim.traces import (
+    expand,
+    load_trace,
+    parse_policy,
+    synth_text,
+    trace_stats,
+    write_explicit,
+    written_by_isaacsim,
+)
 from isaacsim.traces.stats import HISTOGRAM_KEYS
 from isaacsim.traces.synth import area_table, check_counts
 from isaacsim.validate import IMAGES, SEED

@@ -112,8 +112,9 @@ def parse_rounding(value: str, *, source: str = "rounding", place: str = "") -> 
 
 def parse_flatten(value: str, *, source: str = "flatten order", place: str = "") -> str:
     if value not in FLATTEN_ORDERS:
+        hint = did_you_mean(str(value), FLATTEN_ORDERS)
         raise InputError(Problem(source, place, f"expected one of {', '.join(FLATTEN_ORDERS)}, got "
-                                                f"{describe(value)}{did_you_mean(str(value), FLATTEN_ORDERS)}"))
+                                                f"{describe(value)}{hint}"))
     return value
 
 

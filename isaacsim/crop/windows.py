@@ -12,8 +12,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from isaacsim.crop.vectors import DEFAULT_FRACTION, CropVector, parse_fraction, parse_rounding, \
-    parse_vector
+from isaacsim.crop.vectors import DEFAULT_FRACTION, CropVector, parse_fraction, parse_rounding, parse_vector
 from isaacsim.network.model import IMAGE, Network
 
 

@@ -22,8 +22,7 @@ from typing import Any
 import numpy as np
 
 from isaacsim.functional.datapath import exact_matvec, matvec
-from isaacsim.functional.flexpoint import (AbsMax, Headroom, calibrate, dequantize, quantize,
-                                           shift_of)
+from isaacsim.functional.flexpoint import AbsMax, Headroom, calibrate, dequantize, quantize, shift_of
 from isaacsim.functional.layers import WEIGHT_CHUNK, samples, weight_columns
 from isaacsim.functional.options import DatapathOptions
 from isaacsim.network import Layer, Network

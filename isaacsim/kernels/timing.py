@@ -18,7 +18,6 @@ Parameter rows (int64 arrays; see the column constants below):
 
 from __future__ import annotations
 
-
 from isaacsim.kernels import jit
 
 # node_p columns

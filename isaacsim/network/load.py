@@ -18,9 +18,20 @@ import isaacsim
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import load_json
 from isaacsim.network.model import ACTIVATIONS, IMAGE, KINDS, Layer, Network, Shape
-from isaacsim.network.shapes import (CHANNELS, FEATURES, GROUPS, KERNEL, LAYERS, MAP_VALUES,
-                                     NETWORK_PIXELS, PADDING, SIDE, STRIDE, LayerSpec,
-                                     infer_layer)
+from isaacsim.network.shapes import (
+    CHANNELS,
+    FEATURES,
+    GROUPS,
+    KERNEL,
+    LAYERS,
+    MAP_VALUES,
+    NETWORK_PIXELS,
+    PADDING,
+    SIDE,
+    STRIDE,
+    LayerSpec,
+    infer_layer,
+)
 from isaacsim.validate import Bound, Checker, describe, did_you_mean, join, number_text
 
 FORMAT_VERSION = 1

@@ -6,9 +6,10 @@ overrides before anything runs, so a bad override key or value is reported for e
 affects, all problems at once, as one `InputError` (exit code 2 in the CLI); so is a trace file that
 does not exist. `check_traces(sweep)` (called by `plan_sweep`, before anything is created or run)
 then reads each trace for its points' networks: a trace that cannot be read, or holds fewer images
-than asked for, is an `InputError` naming the points too. Each point gets a fingerprint of its resolved inputs (the workload with every default, the network, trace
-and architecture files by content, and the isaacsim version) that decides whether a stored result is
-still valid, and the warnings of its architecture.
+than asked for, is an `InputError` naming the points too. Each point gets a fingerprint of its
+resolved inputs (the workload with every default, the network, trace and architecture files by
+content, and the isaacsim version) that decides whether a stored result is still valid, and the
+warnings of its architecture.
 """
 
 from __future__ import annotations

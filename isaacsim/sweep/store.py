@@ -46,8 +46,15 @@ import pandas as pd
 from isaacsim import __version__
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import dumps
-from isaacsim.outputs import MARKER, in_own_folder, own_folder, read_marker, replace_folder, \
-    replace_problem, write_file
+from isaacsim.outputs import (
+    MARKER,
+    in_own_folder,
+    own_folder,
+    read_marker,
+    replace_folder,
+    replace_problem,
+    write_file,
+)
 from isaacsim.report import FLOAT_FORMAT
 from isaacsim.sweep.points import ID_RE, override_columns
 from isaacsim.sweep.spec import PlannedPoint, Sweep

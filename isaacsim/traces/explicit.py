@@ -21,8 +21,18 @@ from isaacsim.crop import DEFAULT_FRACTION, Window, windows
 from isaacsim.jsonio import JsonError, parse_json
 from isaacsim.network import Network
 from isaacsim.traces.compact import format_fraction
-from isaacsim.traces.model import (BITS, FORMAT_VERSION, MAX_BITS, UNCOVERED, WINDOW,
-                                   CompactImage, ExplicitImage, Region, Trace, image_id_problem)
+from isaacsim.traces.model import (
+    BITS,
+    FORMAT_VERSION,
+    MAX_BITS,
+    UNCOVERED,
+    WINDOW,
+    CompactImage,
+    ExplicitImage,
+    Region,
+    Trace,
+    image_id_problem,
+)
 from isaacsim.validate import Checker, describe, is_version, join, number_text
 
 FORMAT_NAME = "isaacsim-trace"

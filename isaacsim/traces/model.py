@@ -26,9 +26,8 @@ import numpy as np
 
 from isaacsim.crop import DEFAULT_FRACTION, CropVector, window
 from isaacsim.network import IMAGE, Network
-from isaacsim.validate import has_control_character
 from isaacsim.network.shapes import SIDE
-from isaacsim.validate import Bound
+from isaacsim.validate import Bound, has_control_character
 
 FORMAT_VERSION = 1
 """The trace format version this package reads and writes."""

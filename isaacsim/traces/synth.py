@@ -25,8 +25,15 @@ from typing import Any
 
 import numpy as np
 
-from isaacsim.crop import ALL_VECTORS, DEFAULT_FRACTION, NO_CROP, CropVector, parse_fraction, \
-    parse_vector, removed_area_fraction
+from isaacsim.crop import (
+    ALL_VECTORS,
+    DEFAULT_FRACTION,
+    NO_CROP,
+    CropVector,
+    parse_fraction,
+    parse_vector,
+    removed_area_fraction,
+)
 from isaacsim.errors import InputError, Problem
 from isaacsim.traces.compact import CROP_PREFIX, format_fraction, write_compact
 from isaacsim.validate import IMAGES, SEED

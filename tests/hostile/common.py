@@ -5,8 +5,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .model import ARCH, MISSING, NET, SPEC, WL, Case, Pairs, Raw, dump, get, label, line_at, \
-    objects, path_re, replaced
+from .model import (
+    ARCH,
+    MISSING,
+    NET,
+    SPEC,
+    WL,
+    Case,
+    Pairs,
+    Raw,
+    dump,
+    get,
+    label,
+    line_at,
+    objects,
+    path_re,
+    replaced,
+)
 
 RUN_OUT = ("--out", "out")
 SWEEP_OUT = ("--out", "sweep-out", "--jobs", "1")

@@ -7,8 +7,7 @@ import json
 import re
 
 from . import values as V
-from .model import ARCH, CSV, DIR, FIFO, JSONL, NET, SPEC, WL, Case, Symlink, base_trees, dump, \
-    label
+from .model import ARCH, CSV, DIR, FIFO, JSONL, NET, SPEC, WL, Case, Symlink, base_trees, dump, label
 
 CROP = ("crop", "--network", "tiny", "--crop", "1111")
 SYNTH = ("traces", "synth", "--network", "tiny", "--images", "3", "--seed", "0", "--out", "s.csv")

@@ -7,10 +7,36 @@ import random
 import re
 
 from . import values as V
-from .common import ANY_PLACE, KIND, LINE, RUN_OUT, leaf_cases, missing_cases, structure_cases, \
-    text_case, tree_case, value_class, word_class
-from .model import ARCH, CSV, DEEP, DIR, MISSING, NET, WL, Pairs, base_texts, base_trees, \
-    deep_list, deep_object, leaves, path_re, replaced
+from .common import (
+    ANY_PLACE,
+    KIND,
+    LINE,
+    RUN_OUT,
+    leaf_cases,
+    missing_cases,
+    structure_cases,
+    text_case,
+    tree_case,
+    value_class,
+    word_class,
+)
+from .model import (
+    ARCH,
+    CSV,
+    DEEP,
+    DIR,
+    MISSING,
+    NET,
+    WL,
+    Pairs,
+    base_texts,
+    base_trees,
+    deep_list,
+    deep_object,
+    leaves,
+    path_re,
+    replaced,
+)
 
 
 def malformed_cases(name: str, *, argv=None, prefix: str | None = None, who: str | None = None,

@@ -9,8 +9,22 @@ import re
 
 from . import values as V
 from .common import RUN_OUT
-from .model import CSV, DEEP, DIR, JSONL, MISSING, WL, Case, Pairs, Raw, base_texts, base_trees, \
-    deep_list, dump, label
+from .model import (
+    CSV,
+    DEEP,
+    DIR,
+    JSONL,
+    MISSING,
+    WL,
+    Case,
+    Pairs,
+    Raw,
+    base_texts,
+    base_trees,
+    deep_list,
+    dump,
+    label,
+)
 
 VALIDATE_CSV = ("traces", "validate", CSV, "--network", "tiny")
 VALIDATE_JSONL = ("traces", "validate", JSONL, "--network", "tiny")

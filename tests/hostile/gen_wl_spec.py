@@ -6,11 +6,19 @@ from __future__ import annotations
 import re
 
 from . import values as V
-from .common import LINE, RUN_OUT, at_line, leaf_cases, missing_cases, structure_cases, \
-    tree_case, value_class, word_class
+from .common import (
+    LINE,
+    RUN_OUT,
+    at_line,
+    leaf_cases,
+    missing_cases,
+    structure_cases,
+    tree_case,
+    value_class,
+    word_class,
+)
 from .gen_json import arch_leaf_paths, arch_values, malformed_cases
-from .model import ARCH, CSV, DIR, JSONL, NET, SPEC, WL, Case, base_trees, label, leaves, \
-    path_re, replaced
+from .model import ARCH, CSV, DIR, JSONL, NET, SPEC, WL, Case, base_trees, label, leaves, path_re, replaced
 
 RUN = ("run", WL) + RUN_OUT
 UNSAFE_NAMES = ["", ".", "..", "../../hostile-escaped", "../../../hostile-escaped",

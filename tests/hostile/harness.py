@@ -229,6 +229,7 @@ def summary(outcomes: list[Outcome]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
+
     from .generate import all_cases, default_sample
     p = argparse.ArgumentParser(description="run the hostile-input corpus without pytest")
     p.add_argument("--all", action="store_true", help="the full corpus (default: the sample)")
