@@ -1,8 +1,44 @@
 """isaacsim: a cycle-level simulator of the ISAAC crossbar CNN accelerator.
 
-Layers of the package, lowest first (a module imports only from layers below it):
-errors, validate, jsonio, overrides -> arch, network -> mapping, crop, traces -> kernels -> engine,
-reference, energy -> report -> cli.
+The public API, for scripts and notebooks (each name is imported on first use, so that
+``import isaacsim`` stays cheap)::
+
+    from isaacsim import load_workload, run_workload, write_results
+    result = run_workload(load_workload("workloads/vgg16_cropped.json", {"run.images": 50}))
+    write_results("results/vgg16_50", result.tables, result.meta)
+
+Layers of the package, lowest first (a module imports only from its own layer or below;
+tests/test_layering.py enforces it): errors, validate, jsonio, outputs, overrides, progress, plan,
+kernels -> arch, network -> crop, precision -> mapping, traces, functional -> workload, lowering,
+closed_form, engine, reference -> accounting -> report, tables -> runner, sweep -> cli.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+_PUBLIC = {
+    "InputError": "isaacsim.errors", "Problem": "isaacsim.errors",
+    "load_arch": "isaacsim.arch", "load_network": "isaacsim.network",
+    "load_trace": "isaacsim.traces", "load_workload": "isaacsim.workload",
+    "map_network": "isaacsim.mapping", "run_workload": "isaacsim.runner",
+    "write_results": "isaacsim.report", "load_sweep": "isaacsim.sweep",
+    "plan_sweep": "isaacsim.sweep", "run_sweep": "isaacsim.sweep",
+}
+"""Public name -> the module that defines it."""
+
+__all__ = ["__version__", *sorted(_PUBLIC)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'isaacsim' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))
