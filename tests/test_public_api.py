@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import isaacsim
 
@@ -21,6 +22,7 @@ def test_importing_the_package_does_not_import_numba():
 
 def test_the_documented_example_runs(tmp_path):
     from isaacsim import load_workload, run_workload, write_results
-    result = run_workload(load_workload("workloads/tiny_cropped.json", {"run.images": 2}))
+    workload = Path(__file__).resolve().parents[1] / "workloads" / "tiny_cropped.json"
+    result = run_workload(load_workload(workload, {"run.images": 2}))
     out = write_results(tmp_path / "r", result.tables, result.meta)
     assert (out / "images.csv").read_text().count("\n") == 3
