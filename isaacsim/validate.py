@@ -221,13 +221,6 @@ class Checker:
         """An integer (never a float such as 3.0, nor a boolean) within the limits given."""
         return self.bounded(value, key, path, Bound("integer", minimum, maximum), default=default)
 
-    def number(self, value: Mapping, key: str, path: str, *, minimum: float | None = None,
-               maximum: float | None = None, exclusive_minimum: bool = False,
-               exclusive_maximum: bool = False, default: Any = MISSING) -> float | None:
-        """A finite number (an integer or a float, returned as a float) within the limits."""
-        bound = Bound("number", minimum, maximum, "", exclusive_minimum, exclusive_maximum)
-        return self.bounded(value, key, path, bound, default=default)
-
     def bounded(self, value: Mapping, key: str, path: str, bound: Bound, *,
                 default: Any = MISSING) -> int | float | None:
         """``value[key]`` checked against `bound`: an int for an integer bound, a float for a

@@ -450,3 +450,11 @@ def test_format_versions_are_integers(tmp_path):
         header = {"format": "isaacsim-trace", "format_version": value, "form": "explicit"}
         refused(lambda: parse_trace(json.dumps(header) + "\n", "t.jsonl", form="explicit"),
                 "line 1, $.format_version")
+
+
+def test_exclusive_bounds_refuse_the_bound_itself():
+    bound = Bound("number", 0, 1, "a share", exclusive_minimum=True, exclusive_maximum=True)
+    assert bound.problem(0.5) is None
+    assert bound.problem(0) == "expected a number > 0 and < 1, got 0"
+    assert bound.problem(1) == "expected a number > 0 and < 1, got 1"
+    assert bound.problem(math.nextafter(0, 1)) is None
