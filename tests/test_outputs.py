@@ -151,10 +151,16 @@ def test_synth_refuses_a_folder_and_a_users_file_but_replaces_its_own(work, caps
 
 # --- the mechanism --------------------------------------------------------------------------------
 
-def test_a_failing_block_leaves_the_target_as_it_was(tmp_path):
-    target = tmp_path / "out"
+def _earlier_run(folder: Path) -> Path:
+    """``folder/out``: a run folder isaacsim wrote, holding a.csv = "1"."""
+    target = folder / "out"
     with replace_folder(target, "run") as tmp:
         (tmp / "a.csv").write_text("1")
+    return target
+
+
+def test_a_failing_block_leaves_the_target_as_it_was(tmp_path):
+    target = _earlier_run(tmp_path)
     with pytest.raises(KeyboardInterrupt), replace_folder(target, "run") as tmp:
         (tmp / "a.csv").write_text("2")
         raise KeyboardInterrupt
@@ -172,9 +178,7 @@ def test_a_folder_of_another_kind_is_not_replaced(tmp_path):
 
 
 def test_files_added_during_the_run_stop_the_swap(tmp_path):
-    target = tmp_path / "out"
-    with replace_folder(target, "run") as tmp:
-        (tmp / "a.csv").write_text("1")
+    target = _earlier_run(tmp_path)
     with pytest.raises(InputError), replace_folder(target, "run") as tmp:
         (tmp / "a.csv").write_text("2")
         (target / "late.txt").write_text("user")     # the user writes while isaacsim runs
@@ -279,9 +283,7 @@ def test_a_symbolic_link_as_out_is_refused_and_kept(work, capsys):
 
 
 def test_an_interrupted_swap_puts_the_previous_folder_back(tmp_path, monkeypatch):
-    target = tmp_path / "out"
-    with replace_folder(target, "run") as tmp:
-        (tmp / "a.csv").write_text("1")
+    target = _earlier_run(tmp_path)
     real = os.replace
     calls = []
 
@@ -301,9 +303,7 @@ def test_a_file_written_after_the_check_is_never_deleted(tmp_path, monkeypatch):
     """The race of a user writing between the last check and the swap: the check after moving the
     folder aside sees the file and gives the folder back."""
     import isaacsim.outputs as outputs
-    target = tmp_path / "out"
-    with replace_folder(target, "run") as tmp:
-        (tmp / "a.csv").write_text("1")
+    target = _earlier_run(tmp_path)
     real = outputs._check_replaceable
     seen = []
 
@@ -320,9 +320,7 @@ def test_a_file_written_after_the_check_is_never_deleted(tmp_path, monkeypatch):
 
 
 def test_a_listed_file_replaced_by_a_folder_makes_the_folder_foreign(tmp_path):
-    target = tmp_path / "out"
-    with replace_folder(target, "run") as tmp:
-        (tmp / "a.csv").write_text("1")
+    target = _earlier_run(tmp_path)
     (target / "a.csv").unlink()
     (target / "a.csv").mkdir()
     (target / "a.csv" / "mine.txt").write_text("user")

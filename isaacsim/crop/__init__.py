@@ -19,18 +19,18 @@ API::
 from isaacsim.crop.fc import RowBlocks, fc_input_mask, row_block_mask, row_blocks
 from isaacsim.crop.summary import MapCrop, crop_summary
 from isaacsim.crop.vectors import (
-                                   ALL_VECTORS,
-                                   DEFAULT_FRACTION,
-                                   FLATTEN_ORDERS,
-                                   NO_CROP,
-                                   ROUNDINGS,
-                                   SIDES,
-                                   CropVector,
-                                   parse_flatten,
-                                   parse_fraction,
-                                   parse_rounding,
-                                   parse_vector,
-                                   removed_area_fraction,
+    ALL_VECTORS,
+    DEFAULT_FRACTION,
+    FLATTEN_ORDERS,
+    NO_CROP,
+    ROUNDINGS,
+    SIDES,
+    CropVector,
+    parse_flatten,
+    parse_fraction,
+    parse_rounding,
+    parse_vector,
+    removed_area_fraction,
 )
 from isaacsim.crop.windows import Window, crop_margin, window, window_mask, windows
 

@@ -11,22 +11,22 @@ The JSON format is documented in ``docs/network-format.md``.
 """
 
 from isaacsim.network.load import (
-                                   FORMAT_VERSION,
-                                   builtin_networks,
-                                   load_network,
-                                   network_dirs,
-                                   network_from_dict,
-                                   resolve_network,
+    FORMAT_VERSION,
+    builtin_networks,
+    load_network,
+    network_dirs,
+    network_from_dict,
+    resolve_network,
 )
 from isaacsim.network.model import (
-                                   ACTIVATIONS,
-                                   CROSSBAR_KINDS,
-                                   IMAGE,
-                                   KINDS,
-                                   POOL_KINDS,
-                                   Layer,
-                                   Network,
-                                   Shape,
+    ACTIVATIONS,
+    CROSSBAR_KINDS,
+    IMAGE,
+    KINDS,
+    POOL_KINDS,
+    Layer,
+    Network,
+    Shape,
 )
 
 __all__ = ["ACTIVATIONS", "CROSSBAR_KINDS", "FORMAT_VERSION", "IMAGE", "KINDS", "POOL_KINDS",

@@ -19,25 +19,25 @@ from isaacsim.traces.compact import CROP_PREFIX, parse_bits_spec, parse_crop, wr
 from isaacsim.traces.explicit import expand, expand_image, write_explicit
 from isaacsim.traces.load import detect_form, load_trace, parse_trace, written_by_isaacsim
 from isaacsim.traces.model import (
-                                   FORMAT_VERSION,
-                                   MAX_BITS,
-                                   CompactImage,
-                                   ExplicitImage,
-                                   Region,
-                                   Trace,
-                                   TraceImage,
-                                   active_mask,
-                                   image_bits,
+    FORMAT_VERSION,
+    MAX_BITS,
+    CompactImage,
+    ExplicitImage,
+    Region,
+    Trace,
+    TraceImage,
+    active_mask,
+    image_bits,
 )
 from isaacsim.traces.stats import HISTOGRAM_KEYS, TraceStats, trace_stats
 from isaacsim.traces.synth import (
-                                   Policy,
-                                   croppable_sides,
-                                   draw_boxes,
-                                   oracle_choice,
-                                   parse_policy,
-                                   synth_text,
-                                   synthesize,
+    Policy,
+    croppable_sides,
+    draw_boxes,
+    oracle_choice,
+    parse_policy,
+    synth_text,
+    synthesize,
 )
 from isaacsim.traces.validate import check_trace, map_names
 
