@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from isaacsim.engine import simulate  # noqa: E402
-from isaacsim.lowering import lower  # noqa: E402
 from isaacsim.runner import _layer_bits, run_workload  # noqa: E402
+from isaacsim.targets.isaac.lowering import lower  # noqa: E402
 from isaacsim.traces import load_trace  # noqa: E402
 from isaacsim.workload import load_workload  # noqa: E402
 

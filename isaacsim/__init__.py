@@ -22,9 +22,9 @@ __version__ = "0.1.0"
 
 _PUBLIC = {
     "InputError": "isaacsim.errors", "Problem": "isaacsim.errors",
-    "load_arch": "isaacsim.arch", "load_network": "isaacsim.network",
+    "load_arch": "isaacsim.targets.isaac.arch", "load_network": "isaacsim.network",
     "load_trace": "isaacsim.traces", "load_workload": "isaacsim.workload",
-    "map_network": "isaacsim.mapping", "run_workload": "isaacsim.runner",
+    "map_network": "isaacsim.targets.isaac.mapping", "run_workload": "isaacsim.runner",
     "write_results": "isaacsim.report", "load_sweep": "isaacsim.sweep",
     "plan_sweep": "isaacsim.sweep", "run_sweep": "isaacsim.sweep",
 }

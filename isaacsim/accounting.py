@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from isaacsim.crop import row_block_mask
-from isaacsim.lowering import VALUE_BYTES, Lowered
-from isaacsim.plan import DIGITAL, SOURCE, XBAR, ImageWork, TimingResult
+from isaacsim.plan import ImageWork, TimingResult
+from isaacsim.targets.isaac.lowering import VALUE_BYTES, Lowered
 
 COUNTERS = ("array_vector_ops", "array_reads", "dac_drives", "adc_conversions", "sample_holds",
             "ima_sa_ops", "ir_bytes", "ima_or_bytes", "tile_sa_ops", "tile_or_bytes", "act_ops",
@@ -63,7 +63,7 @@ def count_events(lowered: Lowered, images: list[ImageWork], result: TimingResult
     ops, bitc, rfp = result.node_ops, result.node_bit_cycles, result.node_rf_pixels
     for n, node in enumerate(plan.nodes):
         out_c = node.shape[2]
-        writes = sum(1 for e in node.outputs if plan.nodes[plan.edges[e].dst].kind == XBAR)
+        writes = sum(1 for e in node.outputs if plan.nodes[plan.edges[e].dst].is_crossbar)
         writes += 0 if node.outputs else 1
         c["edram_write_bytes"][:, n] = ops[:, n] * out_c * VALUE_BYTES * writes
         for e in node.outputs:
@@ -72,11 +72,11 @@ def count_events(lowered: Lowered, images: list[ImageWork], result: TimingResult
             flits = -(-result.edge_bytes[:, e] * 8 // arch.flit_bits)
             c["router_flits"][:, n] += flits * ((edge.mesh_hops + 1) if not edge.local else 0)
             c["ht_bytes"][:, n] += result.edge_bytes[:, e] * edge.ht_links
-        if node.kind == SOURCE:
+        if node.is_source:
             continue
         layer = net.layers[n - 1]
         in_c = net.shape_of(layer.inputs[0]).channels
-        if node.kind == DIGITAL:
+        if node.is_digital:
             if layer.kind == "add":
                 c["add_ops"][:, n] = ops[:, n] * out_c
                 c["edram_read_bytes"][:, n] = rfp[:, n] // 2 * in_c * VALUE_BYTES

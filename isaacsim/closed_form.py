@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from isaacsim.plan import DIGITAL, SOURCE, XBAR, ImageWork, TimingPlan
+from isaacsim.plan import ImageWork, TimingPlan
 
 
 def _window_max(ready: np.ndarray, g, out_h: int, out_w: int) -> np.ndarray:
@@ -63,21 +63,21 @@ def schedule(plan: TimingPlan, work: ImageWork) -> dict:
         order = np.flatnonzero(active.reshape(-1))
         a_k = a.reshape(-1)[order]
         bits_k = work.bits[n].reshape(-1)[order].astype(np.int64)
-        if node.kind == XBAR:
+        if node.is_crossbar:
             s_k = _replica_issue(a_k, bits_k, node.replicas)
             done_k = s_k + bits_k + st.xbar_tail(node.span_cycles)
-        elif node.kind == DIGITAL:
+        elif node.is_digital:
             s_k = np.maximum(a_k + node.op_cycles - 1, 0)
             done_k = s_k
         else:
-            assert node.kind == SOURCE
+            assert node.is_source
             s_k = np.zeros(order.size, np.int64)
             done_k = s_k
         ends = []
         for e in node.outputs:
             edge = plan.edges[e]
             if edge.local:
-                write = st.write if plan.nodes[edge.dst].kind == XBAR else 0
+                write = st.write if plan.nodes[edge.dst].is_crossbar else 0
                 r_k = done_k + write + 1
             else:
                 cap = edge.cap_bytes_per_cycle

@@ -3,8 +3,8 @@
 A `TimingPlan` is what `docs/timing-model.md` talks about, with everything else (layer kinds,
 arrays, tiles, chips, bandwidths in GB/s) already lowered to integers: the fast engine
 (`isaacsim.engine`) and the cycle-stepped reference model (`isaacsim.reference`) take the same plan
-and must produce the same cycles. Plans are built from a mapped network by `isaacsim.lowering`, or by
-hand in tests.
+and must produce the same cycles. Plans are built from a mapped network by a target's lowering
+(`isaacsim.targets.isaac.lowering`), or by hand in tests.
 
 Geometry: every input edge of a node has a receptive-field rule `(kh, kw, sh, sw, ph, pw)`: output
 pixel (h, w) reads input rows `h*sh - ph .. h*sh - ph + kh - 1` and columns likewise, clipped to the
@@ -84,8 +84,8 @@ class Edge:
 @dataclass(frozen=True)
 class Node:
     name: str
-    kind: str
-    """SOURCE, XBAR or DIGITAL."""
+    rule: str
+    """Service rule of its ops (docs/timing-model.md s4): SOURCE, XBAR or DIGITAL."""
     shape: tuple[int, int, int]
     """Output map (H, W, C)."""
     replicas: int = 1
@@ -98,6 +98,21 @@ class Node:
     """Indices of the edges into this node."""
     outputs: tuple[int, ...] = ()
     """Indices of the edges out of this node."""
+
+    @property
+    def is_source(self) -> bool:
+        """The image source: its pixels are done at the image's arrival."""
+        return self.rule == SOURCE
+
+    @property
+    def is_crossbar(self) -> bool:
+        """Crossbar ops: each occupies a replica for its read cycles."""
+        return self.rule == XBAR
+
+    @property
+    def is_digital(self) -> bool:
+        """Digital ops: done `op_cycles - 1` after their inputs are ready, no occupancy."""
+        return self.rule == DIGITAL
 
 
 @dataclass(frozen=True)
@@ -112,7 +127,7 @@ class TimingPlan:
                 assert self.edges[e].dst == i, (node.name, e)
             for e in node.outputs:
                 assert self.edges[e].src == i, (node.name, e)
-            if node.kind == XBAR:
+            if node.is_crossbar:
                 assert node.replicas >= 1, node.name
         for e, edge in enumerate(self.edges):
             assert edge.src < edge.dst, "nodes must be in topological order"

@@ -100,7 +100,7 @@ class _Machine:
         self.write = plan.stages.write
         nodes, edges = plan.nodes, plan.edges
         # Edges with a rolling buffer: into a crossbar layer with a finite capacity (section 4).
-        self.bound = [edge.capacity_pixels if nodes[edge.dst].kind == XBAR else 0 for edge in edges]
+        self.bound = [edge.capacity_pixels if nodes[edge.dst].is_crossbar else 0 for edge in edges]
         self.ops: list[list[_Op]] = [[] for _ in nodes]
         for n, work in enumerate(images):
             self._add_image(n, work)
@@ -108,7 +108,7 @@ class _Machine:
         self.waiting: list[list[_Op]] = [[] for _ in nodes]  # armed source and digital ops
         self.queues: list[list[list[_Op]]] = []  # crossbar: per replica, its ops in order
         for v, node in enumerate(nodes):
-            r = node.replicas if node.kind == XBAR else 1
+            r = node.replicas if node.is_crossbar else 1
             self.queues.append([self.ops[v][k::r] for k in range(r)])
         self.qpos = [[0] * len(q) for q in self.queues]
         self.free = [[0] * len(q) for q in self.queues]
@@ -124,7 +124,7 @@ class _Machine:
         for a in arrivals:
             self._at(a)
             for node in nodes:
-                if node.kind == DIGITAL:
+                if node.is_digital:
                     self._at(a + node.op_cycles - 1)
 
     def _add_image(self, n: int, work: ImageWork) -> None:
@@ -167,7 +167,7 @@ class _Machine:
         heapq.heappush(self.times, time)
 
     def _arm(self, op: _Op) -> None:
-        if self.plan.nodes[op.node].kind != XBAR:
+        if not self.plan.nodes[op.node].is_crossbar:
             self.waiting[op.node].append(op)
 
     def _unblock(self, op: _Op) -> None:
@@ -191,7 +191,7 @@ class _Machine:
         op.ready[e] = ready
         self._at(ready)
         consumer = self.plan.nodes[self.plan.edges[e].dst]
-        if consumer.kind == DIGITAL:
+        if consumer.is_digital:
             self._at(ready + consumer.op_cycles - 1)
         for reader in op.readers[e]:
             self._unblock(reader)
@@ -206,7 +206,7 @@ class _Machine:
         for e in node.outputs:
             edge = self.plan.edges[e]
             if edge.local:
-                into_digital = self.plan.nodes[edge.dst].kind == DIGITAL
+                into_digital = self.plan.nodes[edge.dst].is_digital
                 self._set_ready(op, e, done + 1 if into_digital else done + self.write + 1)
             else:
                 self._at(done + 1)  # the transfer is requested
@@ -250,7 +250,7 @@ class _Machine:
     def _step_ops(self, t: int) -> None:
         stages = self.plan.stages
         for v, node in enumerate(self.plan.nodes):
-            if node.kind == XBAR:
+            if node.is_crossbar:
                 for k, queue in enumerate(self.queues[v]):
                     pos = self.qpos[v][k]
                     if pos == len(queue):
@@ -265,7 +265,7 @@ class _Machine:
                     self._at(t + op.bits)
                     self._finish(op, t, t + op.bits + stages.xbar_tail(node.span_cycles))
             else:
-                late = node.op_cycles - 1 if node.kind == DIGITAL else 0
+                late = node.op_cycles - 1 if node.is_digital else 0
                 # Ops armed while this loop runs (by a release becoming known) join the new list.
                 waiting, self.waiting[v] = self.waiting[v], []
                 for op in waiting:
@@ -345,7 +345,7 @@ class _Machine:
                 row = rows[op.image]
                 end = op.output_ready if not node.outputs else max(op.ready.values())
                 result.node_ops[row, v] += 1
-                if node.kind == XBAR:
+                if node.is_crossbar:
                     result.node_bit_cycles[row, v] += op.bits
                 result.node_rf_pixels[row, v] += len(op.inputs)
                 start = result.node_start[row, v]
@@ -355,7 +355,7 @@ class _Machine:
                     if not plan.edges[e].local:
                         result.edge_bytes[row, e] += plan.edges[e].bytes_per_pixel
                 if records is not None:
-                    replica = op.rank % node.replicas if node.kind == XBAR else -1
+                    replica = op.rank % node.replicas if node.is_crossbar else -1
                     records.append(OpRecord(v, row, op.rank, replica, op.h, op.w, op.bits,
                                             op.issue, op.done, dict(op.ready), op.output_ready))
         for n, row in enumerate(rows):
@@ -371,8 +371,8 @@ def _check_plan(plan: TimingPlan) -> None:
         if not edge.local and edge.cap_bytes_per_cycle < 1:
             raise ValueError(f"edge {e}: a remote edge needs cap_bytes_per_cycle >= 1")
     for node in plan.nodes:
-        if node.kind not in (SOURCE, XBAR, DIGITAL):
-            raise ValueError(f"node {node.name}: unknown kind {node.kind!r}")
+        if node.rule not in (SOURCE, XBAR, DIGITAL):
+            raise ValueError(f"node {node.name}: unknown service rule {node.rule!r}")
 
 
 def simulate_trace(plan: TimingPlan, images: list[ImageWork],

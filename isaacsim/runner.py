@@ -18,10 +18,10 @@ from isaacsim import accounting as acc
 from isaacsim import engine as fast_engine
 from isaacsim import reference as reference_engine
 from isaacsim.errors import InputError, Problem
-from isaacsim.lowering import Lowered, image_work, lower
 from isaacsim.network import IMAGE
 from isaacsim.plan import ImageWork, TimingResult
 from isaacsim.tables import build_tables
+from isaacsim.targets.isaac.lowering import Lowered, image_work, lower
 from isaacsim.traces import CompactImage, image_bits, load_trace
 from isaacsim.workload import Workload
 

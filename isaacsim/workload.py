@@ -16,16 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from isaacsim import overrides
-from isaacsim.arch import Architecture, load_arch
-from isaacsim.arch.load import builtin_names
 from isaacsim.crop.vectors import DEFAULT_FRACTION, FLATTEN_ORDERS, ROUNDINGS, parse_fraction
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import input_problem, load_json
-from isaacsim.mapping import PACKINGS, POLICIES, Mapping, map_network
-from isaacsim.mapping.build import CHIPS
 from isaacsim.network import Network, load_network, resolve_network
 from isaacsim.outputs import check_name
 from isaacsim.precision import Precision, check_precision
+from isaacsim.targets.isaac.arch import Architecture, load_arch
+from isaacsim.targets.isaac.arch.load import builtin_names
+from isaacsim.targets.isaac.mapping import PACKINGS, POLICIES, Mapping, map_network
+from isaacsim.targets.isaac.mapping.build import CHIPS
 from isaacsim.validate import IMAGES, SEED, Bound, Checker, describe, short_json
 
 FORMAT_VERSION = 1

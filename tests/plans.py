@@ -49,7 +49,7 @@ class PlanBuilder:
         self.fc_nodes: set[int] = set()
 
     def _node(self, name, kind, shape, **kw) -> int:
-        self.nodes.append(dict(name=name or f"n{len(self.nodes)}", kind=kind, shape=shape, **kw))
+        self.nodes.append(dict(name=name or f"n{len(self.nodes)}", rule=kind, shape=shape, **kw))
         return len(self.nodes) - 1
 
     def _edge(self, src: int, dst: int, geometry: Geometry, link: Link, capacity: int) -> None:
@@ -139,7 +139,7 @@ def image(plan: TimingPlan, bits: dict | None = None, default: int = 16, image_i
     bits = dict(bits or {})
     arrays = []
     for v, node in enumerate(plan.nodes):
-        value = bits.get(v, bits.get(node.name, 1 if node.kind == SOURCE else default))
+        value = bits.get(v, bits.get(node.name, 1 if node.is_source else default))
         arrays.append(np.broadcast_to(np.asarray(value, dtype=np.int64), node.shape[:2]).copy())
     return ImageWork(image_id, tuple(arrays), arrival)
 
@@ -152,7 +152,7 @@ def rolling_need(plan: TimingPlan, e: int) -> int:
 
 def with_replicas(plan: TimingPlan, factor: int) -> TimingPlan:
     """Every crossbar layer gets `factor` times its replicas."""
-    nodes = tuple(dataclasses.replace(n, replicas=n.replicas * factor) if n.kind == XBAR else n
+    nodes = tuple(dataclasses.replace(n, replicas=n.replicas * factor) if n.is_crossbar else n
                   for n in plan.nodes)
     return dataclasses.replace(plan, nodes=nodes)
 
@@ -241,7 +241,7 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
         arrays = []
         for v, node in enumerate(plan.nodes):
             shape = node.shape[:2]
-            if node.kind == SOURCE:
+            if node.is_source:
                 arrays.append((rng.random(shape) >= zero_prob).astype(np.int64))
                 continue
             values = rng.integers(1, 17, shape) if mixed_bits else \

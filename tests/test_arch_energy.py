@@ -2,7 +2,7 @@
 busy for one second by the per-event energies consume the table's power within 1 %.
 
 The event rates are written out here from the fully-busy definitions in docs/energy-model.md, not
-taken from `isaacsim.arch.energy`, so a change of either side shows up.
+taken from `isaacsim.targets.isaac.arch.energy`, so a change of either side shows up.
 """
 
 import math
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isaacsim.arch import full_activity, load_arch
+from isaacsim.targets.isaac.arch import full_activity, load_arch
 
 
 def busy_ima_events_per_s(a):

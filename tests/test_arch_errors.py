@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from isaacsim.arch import load_arch
 from isaacsim.cli import main
 from isaacsim.errors import InputError
+from isaacsim.targets.isaac.arch import load_arch
 
 BAD = Path(__file__).parent / "data" / "bad_arch"
 CASES = sorted(p.stem for p in BAD.glob("*.json"))

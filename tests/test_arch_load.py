@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from isaacsim.arch import builtin_names, load_arch, required_adc_bits
+from isaacsim.targets.isaac.arch import builtin_names, load_arch, required_adc_bits
 
 
 def write(path, obj):

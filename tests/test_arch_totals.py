@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isaacsim.arch import load_arch
 from isaacsim.cli import main
+from isaacsim.targets.isaac.arch import load_arch
 
 # isaac.md 1e, one published ADC scaling: bits -> (pJ per conversion, um^2)
 ADC_PUBLISHED = {4: (0.79, 361), 5: (0.99, 477), 6: (1.20, 627), 7: (1.42, 845), 8: (1.67, 1200),

@@ -6,11 +6,11 @@ import pytest
 from plans import image
 
 from isaacsim import accounting
-from isaacsim.arch import load_arch
 from isaacsim.engine import simulate
-from isaacsim.lowering import lower
-from isaacsim.mapping import map_network
 from isaacsim.network import network_from_dict
+from isaacsim.targets.isaac.arch import load_arch
+from isaacsim.targets.isaac.lowering import lower
+from isaacsim.targets.isaac.mapping import map_network
 
 IMA_COMPONENTS = ("xbar", "dac", "adc", "sample_hold", "ima_shift_add", "ir", "ima_or")
 

@@ -10,13 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from plans import chain_plan, image, st_plans
 
 from isaacsim import closed_form, reference
-from isaacsim.arch import load_arch
 from isaacsim.engine import Engine, simulate
 from isaacsim.errors import InputError
-from isaacsim.lowering import lower
-from isaacsim.mapping import map_network
 from isaacsim.network import load_network
 from isaacsim.plan import ImageWork, TimingResult
+from isaacsim.targets.isaac.arch import load_arch
+from isaacsim.targets.isaac.lowering import lower
+from isaacsim.targets.isaac.mapping import map_network
 
 
 def assert_same(a: TimingResult, b: TimingResult) -> None:
@@ -92,7 +92,7 @@ def test_closed_form_vgg16_is_throughput_bound_at_3136_cycles_per_conv_layer():
     plan = _unbounded(lowered.plan)
     sched = closed_form.schedule(plan, image(plan))
     for n, node in enumerate(plan.nodes):
-        if node.kind == "xbar" and node.shape[0] > 1:
+        if node.is_crossbar and node.shape[0] > 1:
             issue = sched[n]["issue"]
             first = issue.reshape(-1)[: node.replicas]
             assert issue.max() - first.min() >= (196 - 1) * 16

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from naive_datapath import naive_matvec
 
-from isaacsim.arch import load_arch
-from isaacsim.arch.scaling import required_adc_bits
 from isaacsim.functional import DEFAULTS, exact_matvec, matvec, options_from_arch
+from isaacsim.targets.isaac.arch import load_arch
+from isaacsim.targets.isaac.arch.scaling import required_adc_bits
 
 LO, HI = -(2**15), 2**15 - 1
 

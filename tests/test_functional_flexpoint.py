@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from isaacsim.arch import load_arch
 from isaacsim.functional import options_from_arch
 from isaacsim.functional.flexpoint import (
     AbsMax,
@@ -25,6 +24,7 @@ from isaacsim.functional.layers import nonnegative_input, sample_rows, weight_co
 from isaacsim.functional.numerics import Sampling, auto_guard_bits, layer_numerics, rounding_steps
 from isaacsim.network import load_network
 from isaacsim.precision import Exponents, LayerPrecision
+from isaacsim.targets.isaac.arch import load_arch
 
 ISAAC = options_from_arch(load_arch("isaac-ce"))
 

@@ -12,10 +12,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from naive_datapath import naive_matvec, round_shift
 
-from isaacsim.arch.scaling import required_adc_bits
 from isaacsim.functional import ROUNDINGS, DatapathOptions, exact_matvec, matvec
 from isaacsim.functional.options import INT64_MAX
 from isaacsim.kernels.datapath import ROUND_FLOOR, ROUND_HALF_AWAY, ROUND_HALF_EVEN, shift_round
+from isaacsim.targets.isaac.arch.scaling import required_adc_bits
 
 CODES = {"half_even": ROUND_HALF_EVEN, "half_away": ROUND_HALF_AWAY, "floor": ROUND_FLOOR}
 COUNTERS = ("adc_saturations", "output_saturations", "array_reads", "adc_conversions")

@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from isaacsim.arch import load_arch, schema
 from isaacsim.cli import build_parser, ranges
 from isaacsim.cli.common import at_least
 from isaacsim.crop import parse_fraction
 from isaacsim.errors import InputError
-from isaacsim.lowering import lower
-from isaacsim.mapping import map_network
 from isaacsim.network import load_network, network_from_dict, shapes
 from isaacsim.sweep import load_sweep
+from isaacsim.targets.isaac.arch import load_arch, schema
+from isaacsim.targets.isaac.lowering import lower
+from isaacsim.targets.isaac.mapping import map_network
 from isaacsim.traces.load import load_trace, parse_trace
 from isaacsim.traces.synth import check_counts
 from isaacsim.validate import IMAGES, Bound, Checker, describe, number_text
@@ -146,7 +146,7 @@ def test_zero_power_everywhere_is_refused():
 
 
 def test_arch_file_with_a_huge_integer_names_its_path(tmp_path):
-    tree = json.loads((ROOT / "isaacsim" / "data" / "isaac-ce.json").read_text())
+    tree = json.loads((ROOT / "isaacsim" / "targets" / "isaac" / "data" / "isaac-ce.json").read_text())
     tree["chip"]["tiles"] = 10 ** 30
     path = tmp_path / "big.json"
     path.write_text(json.dumps(tree))
@@ -442,7 +442,7 @@ def test_format_versions_are_integers(tmp_path):
         net = json.loads((ROOT / "workloads" / "networks" / "tiny.json").read_text())
         net["format_version"] = value
         refused(lambda: network_from_dict(net, source="n.json"), "n.json", "$.format_version")
-        tree = json.loads((ROOT / "isaacsim" / "data" / "isaac-ce.json").read_text())
+        tree = json.loads((ROOT / "isaacsim" / "targets" / "isaac" / "data" / "isaac-ce.json").read_text())
         tree["format_version"] = value
         path = tmp_path / "a.json"
         path.write_text(json.dumps(tree))

@@ -13,10 +13,13 @@ RANK = {
     "": 0, "errors": 0, "validate": 0, "jsonio": 0, "outputs": 0, "overrides": 0, "progress": 0,
     "plan": 0,
     "kernels": 0,
-    "arch": 1, "network": 1,
+    "targets": 0,
+    "targets.isaac": 0,
+    "targets.isaac.arch": 1, "network": 1,
     "crop": 2, "precision": 2,
-    "mapping": 3, "traces": 3, "functional": 3,
-    "workload": 4, "lowering": 4, "closed_form": 4, "engine": 4, "reference": 4,
+    "targets.isaac.mapping": 3, "traces": 3, "functional": 3,
+    "workload": 4, "targets.isaac.lowering": 4, "targets.isaac.events": 4, "closed_form": 4,
+    "engine": 4, "reference": 4,
     "accounting": 5,
     "report": 6, "tables": 6,
     "runner": 7, "sweep": 7,
@@ -25,8 +28,11 @@ RANK = {
 
 
 def _top(module: str) -> str:
-    """First component below `isaacsim` of a dotted module name ('' for the package itself)."""
+    """The layer of a dotted module name: its first component below `isaacsim` ('' for the package
+    itself), or for a target's module, ``targets.<target>.<first component below it>``."""
     parts = module.split(".")
+    if len(parts) > 2 and parts[1] == "targets":
+        return ".".join(parts[1:4])
     return parts[1] if len(parts) > 1 else ""
 
 
@@ -50,8 +56,9 @@ MODULES = sorted(PKG.rglob("*.py"))
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PKG)))
 def test_lower_layers_never_import_upper_ones(path):
-    me = path.relative_to(PKG).parts[0].removesuffix(".py")
-    me = "" if me == "__init__" else me
+    parts = [p.removesuffix(".py") for p in path.relative_to(PKG).parts]
+    parts = [p for p in parts if p != "__init__"]
+    me = _top(".".join(["isaacsim", *parts]))
     assert me in RANK, f"add {me} to RANK"
     for name in _imports(path):
         if name == "isaacsim" or name.startswith("isaacsim."):

@@ -4,10 +4,10 @@ import math
 
 import pytest
 
-from isaacsim.arch import load_arch
-from isaacsim.mapping import array_grid, map_network, rolling_buffer_bytes
-from isaacsim.mapping.arrays import split
 from isaacsim.network import load_network, network_from_dict
+from isaacsim.targets.isaac.arch import load_arch
+from isaacsim.targets.isaac.mapping import array_grid, map_network, rolling_buffer_bytes
+from isaacsim.targets.isaac.mapping.arrays import split
 
 
 def test_split():

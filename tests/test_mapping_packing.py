@@ -4,11 +4,11 @@ import math
 
 import pytest
 
-from isaacsim.arch import load_arch
 from isaacsim.errors import InputError
-from isaacsim.mapping import map_network
-from isaacsim.mapping.packing import buffer_capacities, pack
 from isaacsim.network import builtin_networks, load_network
+from isaacsim.targets.isaac.arch import load_arch
+from isaacsim.targets.isaac.mapping import map_network
+from isaacsim.targets.isaac.mapping.packing import buffer_capacities, pack
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isaacsim.arch import load_arch
-from isaacsim.mapping import array_grid, isaac_replication, map_network, no_replication
 from isaacsim.network import builtin_networks, load_network, network_from_dict
 from isaacsim.precision import uniform_precision
+from isaacsim.targets.isaac.arch import load_arch
+from isaacsim.targets.isaac.mapping import array_grid, isaac_replication, map_network, no_replication
 
 ARCH = load_arch("isaac-ce")
 NETWORKS = {name: load_network(name) for name in builtin_networks()}

@@ -4,11 +4,11 @@ import math
 
 import pytest
 
-from isaacsim.arch import load_arch
 from isaacsim.errors import InputError
-from isaacsim.mapping import array_grid, isaac_replication, map_network, no_replication, scaled
-from isaacsim.mapping.build import _pack
 from isaacsim.network import load_network
+from isaacsim.targets.isaac.arch import load_arch
+from isaacsim.targets.isaac.mapping import array_grid, isaac_replication, map_network, no_replication, scaled
+from isaacsim.targets.isaac.mapping.build import _pack
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isaacsim.arch import load_arch
-from isaacsim.mapping import chip_route, mesh_hops, mesh_route, tile_position
+from isaacsim.targets.isaac.arch import load_arch
+from isaacsim.targets.isaac.mapping import chip_route, mesh_hops, mesh_route, tile_position
 
 ARCH = load_arch("isaac-ce")
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from isaacsim.arch import load_arch
 from isaacsim.cli import main
-from isaacsim.mapping import map_network
 from isaacsim.network import load_network
 from isaacsim.precision import uniform_precision
+from isaacsim.targets.isaac.arch import load_arch
+from isaacsim.targets.isaac.mapping import map_network
 from isaacsim.workload import load_workload
 
 WORKLOAD = str(Path(__file__).parents[1] / "workloads" / "vgg16.json")

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from plans import PlanBuilder, chain_plan, crop_more, image, remote, rolling_need, st_plans, with_replicas
 
 from isaacsim.errors import InputError
-from isaacsim.plan import DIGITAL, SOURCE, XBAR
 from isaacsim.reference import simulate, simulate_trace
 
 
@@ -213,9 +212,9 @@ def dataflow_bound(plan, work, arrival):
                      for i in plan.edges[e].geometry.rows(h, plan.nodes[plan.edges[e].src].shape[0])
                      for j in plan.edges[e].geometry.cols(w, plan.nodes[plan.edges[e].src].shape[1])
                      if (i, j) in ready[e]]
-                if node.kind == SOURCE:
+                if node.is_source:
                     done = arrival
-                elif node.kind == XBAR:
+                elif node.is_crossbar:
                     done = max(a + [arrival]) + int(bits[h, w]) + st_.xbar_tail(node.span_cycles)
                 else:
                     done = max(max(a, default=arrival) + node.op_cycles - 1, arrival)
@@ -224,7 +223,7 @@ def dataflow_bound(plan, work, arrival):
         ready.extend({} for _ in range(len(plan.edges) - len(ready)))
         for e in node.outputs:
             edge = plan.edges[e]
-            into_digital = plan.nodes[edge.dst].kind == DIGITAL
+            into_digital = plan.nodes[edge.dst].is_digital
             for p, done in grid.items():
                 if edge.local:
                     ready[e][p] = done + 1 + (0 if into_digital else st_.write)
@@ -262,22 +261,22 @@ def check_equations(plan, images, mode, records):
         node, a_n = plan.nodes[r.node], arrival[r.image]
         a = max((p.ready[e] for e, p in inputs[id(r)]), default=a_n)
         s_bp = max((release(ops[machine(r), r.node, r.rank - plan.edges[e].capacity_pixels], e)
-                    for e in node.outputs if plan.nodes[plan.edges[e].dst].kind == XBAR
+                    for e in node.outputs if plan.nodes[plan.edges[e].dst].is_crossbar
                     and 0 < plan.edges[e].capacity_pixels <= r.rank), default=0)
-        if node.kind == XBAR:
+        if node.is_crossbar:
             prev = ops.get((machine(r), r.node, r.rank - node.replicas))
             f = prev.issue + prev.bits if prev else 0
             assert r.issue == max(a, f, s_bp, a_n)
             assert r.done == r.issue + r.bits + st_.xbar_tail(node.span_cycles)
         else:
-            late = node.op_cycles - 1 if node.kind == DIGITAL else 0
-            assert r.issue == r.done == max(a + late if node.kind == DIGITAL else 0, s_bp, a_n)
+            late = node.op_cycles - 1 if node.is_digital else 0
+            assert r.issue == r.done == max(a + late if node.is_digital else 0, s_bp, a_n)
         if not node.outputs:
             assert r.output_ready == r.done + st_.write + 1
         for e in node.outputs:
             edge = plan.edges[e]
             if edge.local:
-                into_digital = plan.nodes[edge.dst].kind == DIGITAL
+                into_digital = plan.nodes[edge.dst].is_digital
                 assert r.ready[e] == r.done + 1 + (0 if into_digital else st_.write)
             else:
                 cap, busy = edge.cap_bytes_per_cycle, pipes.get((machine(r), e), 0)
@@ -366,7 +365,7 @@ def test_deterministic_and_single_is_stream_of_one(case):
 def test_generated_buffers_meet_the_rolling_need(case):
     plan, images = case
     for e, edge in enumerate(plan.edges):
-        if plan.nodes[edge.dst].kind == XBAR and edge.capacity_pixels:
+        if plan.nodes[edge.dst].is_crossbar and edge.capacity_pixels:
             assert edge.capacity_pixels >= rolling_need(plan, e)
-        elif plan.nodes[edge.dst].kind == DIGITAL:
+        elif plan.nodes[edge.dst].is_digital:
             assert edge.capacity_pixels == 0

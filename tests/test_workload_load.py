@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from isaacsim.arch import load_arch
 from isaacsim.errors import InputError
-from isaacsim.mapping import map_network
 from isaacsim.network import load_network
+from isaacsim.targets.isaac.arch import load_arch
+from isaacsim.targets.isaac.mapping import map_network
 from isaacsim.workload import CropOptions, MappingOptions, RunOptions, load_workload
 
 VGG = str(Path(__file__).parents[1] / "workloads" / "vgg16.json")

@@ -6,10 +6,10 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
-from isaacsim.arch import Architecture, load_arch
 from isaacsim.cli.common import arch_parent, json_parent, report_warnings, strict_parent
 from isaacsim.jsonio import dumps
 from isaacsim.overrides import parse_sets
+from isaacsim.targets.isaac.arch import Architecture, load_arch
 
 CONVERSIONS = ("tile_clocks_per_cycle", "edram_bytes_per_cycle", "tile_bus_bits_per_cycle",
                "mesh_link_bits_per_cycle", "mesh_link_bytes_per_cycle", "mesh_link_flits_per_cycle",

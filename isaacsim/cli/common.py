@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from isaacsim.mapping.build import CHIPS
+from isaacsim.targets.isaac.mapping.build import CHIPS
 from isaacsim.validate import IMAGES, Bound, short_json
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from isaacsim.arch import load_arch
 from isaacsim.cli.common import arch_parent, json_parent, path_text
 from isaacsim.crop import (
     FLATTEN_ORDERS,
@@ -19,6 +18,7 @@ from isaacsim.errors import InputError
 from isaacsim.jsonio import dumps
 from isaacsim.network import load_network
 from isaacsim.overrides import parse_sets
+from isaacsim.targets.isaac.arch import load_arch
 
 HELP = "show the active window of every layer's output map under a crop vector"
 

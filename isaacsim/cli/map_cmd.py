@@ -13,8 +13,8 @@ from isaacsim.cli.common import (
     workload_sets_parent,
 )
 from isaacsim.jsonio import dumps
-from isaacsim.mapping import PACKINGS, POLICIES, Mapping
 from isaacsim.overrides import parse_sets
+from isaacsim.targets.isaac.mapping import PACKINGS, POLICIES, Mapping
 from isaacsim.workload import load_workload
 
 HELP = "map a workload's network onto arrays, IMAs, tiles and chips"

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from isaacsim import precision
-from isaacsim.arch import schema
 from isaacsim.cli import build_parser
 from isaacsim.cli.numerics_cmd import SAMPLE_VALUES
 from isaacsim.crop.vectors import FRACTION
-from isaacsim.lowering import BUFFER_SLOTS
-from isaacsim.mapping.build import ARRAYS, CHIPS, TILES
 from isaacsim.network import shapes
+from isaacsim.targets.isaac.arch import schema
+from isaacsim.targets.isaac.lowering import BUFFER_SLOTS
+from isaacsim.targets.isaac.mapping.build import ARRAYS, CHIPS, TILES
 from isaacsim.traces.model import BITS, WINDOW
 from isaacsim.validate import IMAGES, SEED, Bound, number_text
 from isaacsim.workload import ARRIVAL
@@ -138,12 +138,13 @@ def text_option_rows() -> list[Row]:
 def sections() -> list[tuple[str, str, list[Row]]]:
     """(title, where the checks are, rows) of every input kind, in the page's order."""
     return [
-        ("Architecture", "`isaacsim/arch/schema.py` (`SPEC`)", architecture_rows()),
+        ("Architecture", "`isaacsim/targets/isaac/arch/schema.py` (`SPEC`)", architecture_rows()),
         ("Network", "`isaacsim/network/shapes.py`, `load.py`", network_rows()),
         ("Precision (a workload's `precision` section)", "`isaacsim/precision.py`",
          precision_rows()),
         ("Workload", "`isaacsim/workload.py`, `isaacsim/crop/vectors.py`", workload_rows()),
-        ("Mapped network", "`isaacsim/mapping/build.py`, `isaacsim/lowering.py`", mapping_rows()),
+        ("Mapped network", "`isaacsim/targets/isaac/mapping/build.py`, "
+                           "`isaacsim/targets/isaac/lowering.py`", mapping_rows()),
         ("Traces", "`isaacsim/traces/`", trace_rows()),
         ("Sweep spec", "`isaacsim/sweep/spec.py`", sweep_rows()),
         ("Command-line options", "`isaacsim/cli/`", option_rows() + text_option_rows()),

@@ -83,7 +83,7 @@ class Engine:
     def _static_params(self, n: int):
         plan, node = self.plan, self.plan.nodes[n]
         node_p = np.zeros(K.N_NODE_P, np.int64)
-        node_p[K.KIND] = _KIND[node.kind]
+        node_p[K.KIND] = _KIND[node.rule]
         node_p[K.REPLICAS] = max(node.replicas, 1)
         node_p[K.TAIL] = plan.stages.xbar_tail(node.span_cycles)
         node_p[K.DELTA] = node.op_cycles - 1
@@ -101,7 +101,7 @@ class Engine:
         for j, e in enumerate(node.outputs):
             edge = plan.edges[e]
             out_p[j, K.LOCAL] = int(edge.local)
-            out_p[j, K.TO_XBAR] = int(plan.nodes[edge.dst].kind == XBAR)
+            out_p[j, K.TO_XBAR] = int(plan.nodes[edge.dst].is_crossbar)
             out_p[j, K.BYTES] = edge.bytes_per_pixel
             out_p[j, K.CAP_BYTES] = max(edge.cap_bytes_per_cycle, 1)
             out_p[j, K.LATENCY] = edge.latency_cycles

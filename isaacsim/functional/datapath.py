@@ -64,7 +64,8 @@ def matvec(weights: Any, inputs: Any, **options: Any) -> MatvecResult:
     ISAAC's): rows=128, cols=128, cell_bits=2, dac_bits=1, adc_bits=8, flip_encoding=True,
     weight_bits=16, input_bits=16, shift=0, guard_bits=0, output_bits=64, rounding="half_even".
 
-    With enough ADC bits for the configuration (`isaacsim.arch.required_adc_bits`), shift 0 and no
+    With enough ADC bits for the configuration (`isaacsim.targets.isaac.arch.required_adc_bits`),
+    shift 0 and no
     output saturation the result equals ``inputs @ weights`` exactly. Raises `InputError` naming
     every bad argument.
     """

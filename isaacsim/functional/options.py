@@ -1,7 +1,7 @@
 """Datapath options of the functional model: ISAAC defaults, validation, derived counts.
 
 `DatapathOptions.from_kwargs` is the single path from keyword arguments to a validated, immutable
-record; `options_from_arch` reads the same keywords off an `isaacsim.arch.Architecture`.
+record; `options_from_arch` reads the same keywords off an `isaacsim.targets.isaac.arch.Architecture`.
 docs/functional-model.md explains every option.
 """
 
@@ -131,8 +131,8 @@ class DatapathOptions:
 
 
 def options_from_arch(arch: Any) -> dict[str, Any]:
-    """Keyword options of `matvec` taken from an `isaacsim.arch.Architecture` (or any object with
-    xbar_rows, xbar_cols, cell_bits, dac_bits, adc_bits, flip_encoding, weight_bits, input_bits).
+    """Keyword options of `matvec` taken from an `isaacsim.targets.isaac.arch.Architecture` (or any
+    object with xbar_rows, xbar_cols, cell_bits, dac_bits, adc_bits, flip_encoding, weight_bits, input_bits).
 
     `shift`, `output_bits` and `rounding` are not architecture parameters and keep their defaults.
     """

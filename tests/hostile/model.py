@@ -242,7 +242,7 @@ def base_trees() -> dict[str, Any]:
     spec = {"format_version": 1, "name": "hostile-sweep", "description": "hostile-input base",
             "workload": WL, "grid": {"precision.weight_bits": [16, 8]}, "images": 2,
             "mode": "single", "baseline": True}
-    return {ARCH: json.loads(_shipped("isaacsim/data/isaac-ce.json")),
+    return {ARCH: json.loads(_shipped("isaacsim/targets/isaac/data/isaac-ce.json")),
             NET: json.loads(_shipped("workloads/networks/tiny.json")), WL: wl, SPEC: spec}
 
 

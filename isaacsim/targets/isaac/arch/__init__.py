@@ -10,10 +10,10 @@ Public API::
 docs/architecture.md describes the model, docs/energy-model.md the energies.
 """
 
-from isaacsim.arch.energy import full_activity
-from isaacsim.arch.load import builtin_names, load_arch
-from isaacsim.arch.model import Architecture, Component, Energy, Params, Peak, Totals
-from isaacsim.arch.scaling import ADC_MAX_BITS, ADC_MIN_BITS, adc_cost, required_adc_bits
+from isaacsim.targets.isaac.arch.energy import full_activity
+from isaacsim.targets.isaac.arch.load import builtin_names, load_arch
+from isaacsim.targets.isaac.arch.model import Architecture, Component, Energy, Params, Peak, Totals
+from isaacsim.targets.isaac.arch.scaling import ADC_MAX_BITS, ADC_MIN_BITS, adc_cost, required_adc_bits
 
 __all__ = [
     "ADC_MAX_BITS", "ADC_MIN_BITS", "Architecture", "Component", "Energy", "Params", "Peak", "Totals",

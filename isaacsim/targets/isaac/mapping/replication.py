@@ -9,7 +9,7 @@
   their shapes match) and the maximum keeps the layer fast enough for its most demanding consumer.
   Digital layers (pooling, add) are never replicated; their factors only propagate.
 * a chip budget (``scale``): the isaac replication divided by a common integer ``d``, rounded up,
-  for the smallest ``d`` whose mapping fits (chosen in `isaacsim.mapping.build`).
+  for the smallest ``d`` whose mapping fits (chosen in `isaacsim.targets.isaac.mapping.build`).
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ import math
 from dataclasses import fields
 from typing import Any
 
-from isaacsim.arch import energy, table
-from isaacsim.arch.model import Architecture, Params
-from isaacsim.arch.scaling import required_adc_bits
+from isaacsim.targets.isaac.arch import energy, table
+from isaacsim.targets.isaac.arch.model import Architecture, Params
+from isaacsim.targets.isaac.arch.scaling import required_adc_bits
 
 MAX_ROUTERS = 65536
 """chip.tiles <= 65,536 (docs/input-ranges.md): the search below takes at most 256 steps."""

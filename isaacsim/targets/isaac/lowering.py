@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from isaacsim.arch import Architecture
 from isaacsim.errors import InputError, Problem
-from isaacsim.mapping import Mapping
-from isaacsim.mapping.topology import chip_route, mesh_route, tile_position
 from isaacsim.network import IMAGE, Network
 from isaacsim.plan import DIGITAL, SOURCE, XBAR, Edge, Geometry, ImageWork, Node, StageCycles, TimingPlan
+from isaacsim.targets.isaac.arch import Architecture
+from isaacsim.targets.isaac.mapping import Mapping
+from isaacsim.targets.isaac.mapping.topology import chip_route, mesh_route, tile_position
 from isaacsim.validate import Bound, number_text
 
 VALUE_BYTES = 2

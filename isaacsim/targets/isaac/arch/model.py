@@ -1,4 +1,4 @@
-"""The architecture model: immutable records built once by `isaacsim.arch.load_arch`.
+"""The architecture model: immutable records built once by `isaacsim.targets.isaac.arch.load_arch`.
 
 `Params` holds every parameter, resolved, with unit conversions done once at load (gem5 style:
 link widths and clock rates become bits or bytes per ISAAC cycle, latencies become cycles).

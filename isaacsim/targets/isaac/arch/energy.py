@@ -10,7 +10,7 @@ construction a unit kept fully busy consumes exactly its table power; tests chec
 
 from __future__ import annotations
 
-from isaacsim.arch.model import Component, Energy, Params
+from isaacsim.targets.isaac.arch.model import Component, Energy, Params
 
 # event -> (component key in the table, level whose instance the activity count is per)
 EVENT_COMPONENT: dict[str, tuple[str, str]] = {

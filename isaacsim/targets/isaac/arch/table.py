@@ -2,15 +2,15 @@
 
 Costs in the architecture file are per instance; counts come from the structure (ADCs = arrays x ADCs
 per array, DACs = arrays x rows, S+Hs = arrays x columns, ...). The ADC is scaled to its resolution
-and the crossbar to its size (`isaacsim.arch.scaling`).
+and the crossbar to its size (`isaacsim.targets.isaac.arch.scaling`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from isaacsim.arch.model import Component, Params, Peak, Totals
-from isaacsim.arch.scaling import adc_cost, xbar_cost
+from isaacsim.targets.isaac.arch.model import Component, Params, Peak, Totals
+from isaacsim.targets.isaac.arch.scaling import adc_cost, xbar_cost
 
 MB_BYTES = 2 ** 20
 """Bytes in the MB of SE (MB/mm^2): binary, as DaDianNao's 36 MB eDRAM and ISAAC's 0.74 imply."""

@@ -3,7 +3,7 @@
 `SPEC` mirrors the JSON tree: a dict is a section, a `Leaf` a value. `check_tree` walks a tree against
 it with a `Checker`, recording every problem with its JSON path, and returns the valid values as a flat
 dict keyed by dotted key (``"ima.adc.bits"``). `check_rules` adds the checks that involve several
-values. The loader (`isaacsim.arch.load`) runs both and builds the model from the flat values.
+values. The loader (`isaacsim.targets.isaac.arch.load`) runs both and builds the model from the flat values.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from isaacsim.arch.scaling import ADC_MAX_BITS, ADC_MIN_BITS, required_adc_bits
+from isaacsim.targets.isaac.arch.scaling import ADC_MAX_BITS, ADC_MIN_BITS, required_adc_bits
 from isaacsim.validate import Bound, Checker, describe, did_you_mean, join
 
 FORMAT_VERSION = 1

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from isaacsim import overrides
-from isaacsim.arch import build, schema
-from isaacsim.arch.model import Architecture
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import input_problem, load_json
+from isaacsim.targets.isaac.arch import build, schema
+from isaacsim.targets.isaac.arch.model import Architecture
 from isaacsim.validate import Checker, describe, did_you_mean, is_version, short_json
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -33,7 +33,7 @@ class _Override:
 
 
 def builtin_names() -> list[str]:
-    """Names of the built-in architectures (``isaacsim/data/<name>.json``)."""
+    """Names of the built-in architectures (``isaacsim/targets/isaac/data/<name>.json``)."""
     return sorted(p.stem for p in DATA_DIR.glob("*.json"))
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from isaacsim.arch import Architecture
 from isaacsim.crop.vectors import FLATTEN_ORDERS
 from isaacsim.errors import InputError, Problem
-from isaacsim.mapping.arrays import ArrayGrid, array_grid, arrays_per_replica, rolling_buffer_bytes
-from isaacsim.mapping.model import LayerMapping, Mapping, Totals
-from isaacsim.mapping.packing import PACKINGS, Packed, buffer_capacities, pack
-from isaacsim.mapping.replication import POLICIES, replication_for, scaled
 from isaacsim.network import IMAGE, Network
 from isaacsim.precision import Precision, load_precision
+from isaacsim.targets.isaac.arch import Architecture
+from isaacsim.targets.isaac.mapping.arrays import (
+    ArrayGrid,
+    array_grid,
+    arrays_per_replica,
+    rolling_buffer_bytes,
+)
+from isaacsim.targets.isaac.mapping.model import LayerMapping, Mapping, Totals
+from isaacsim.targets.isaac.mapping.packing import PACKINGS, Packed, buffer_capacities, pack
+from isaacsim.targets.isaac.mapping.replication import POLICIES, replication_for, scaled
 from isaacsim.validate import Bound, did_you_mean, number_text
 
 SOURCE = "mapping"
