@@ -107,12 +107,12 @@ def _digits(value: int) -> int:
 class Bound:
     """The accepted range of one numeric input value and the reason for it.
 
-    `kind` is ``"integer"`` (a JSON integer: floats such as 3.0 and booleans are refused) or
+    `domain` is ``"integer"`` (a JSON integer: floats such as 3.0 and booleans are refused) or
     ``"number"`` (an integer or a finite float). The bounds are inclusive unless marked exclusive;
     ``None`` (no limit) is for internal options only: every input a user gives has both.
     """
 
-    kind: str
+    domain: str
     minimum: int | float | None
     maximum: int | float | None
     reason: str = ""
@@ -120,8 +120,8 @@ class Bound:
     exclusive_maximum: bool = False
 
     def __post_init__(self):
-        if self.kind not in ("integer", "number"):
-            raise ValueError(f"kind must be 'integer' or 'number', got {self.kind!r}")
+        if self.domain not in ("integer", "number"):
+            raise ValueError(f"domain must be 'integer' or 'number', got {self.domain!r}")
 
     @property
     def range_text(self) -> str:
@@ -130,9 +130,9 @@ class Bound:
 
     def problem(self, value: Any) -> str | None:
         """Why `value` is not accepted (its type or its range), or ``None`` when it is."""
-        what = f"{'an integer' if self.kind == 'integer' else 'a number'}{self.range_text}"
+        what = f"{'an integer' if self.domain == 'integer' else 'a number'}{self.range_text}"
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-                self.kind == "integer" and not isinstance(value, int)) or (
+                self.domain == "integer" and not isinstance(value, int)) or (
                 isinstance(value, float) and not math.isfinite(value)):
             return f"expected {what}, got {describe(value)}"
         low, high = self.minimum, self.maximum
@@ -228,14 +228,14 @@ class Checker:
         where = join(path, key)
         v = self._get(value, key, default)
         if v is MISSING:
-            what = "an integer" if bound.kind == "integer" else "a number"
+            what = "an integer" if bound.domain == "integer" else "a number"
             self.add(where, f"missing required key (expected {what})")
             return None
         why = bound.problem(v)
         if why is not None:
             self.add(where, why)
             return None
-        return v if bound.kind == "integer" else float(v)
+        return v if bound.domain == "integer" else float(v)
 
     def string(self, value: Mapping, key: str, path: str, *, default: Any = MISSING) -> str | None:
         where = join(path, key)

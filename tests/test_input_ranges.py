@@ -72,7 +72,7 @@ def accepted(load):
 
 def outside(bound: Bound) -> tuple:
     """Values just outside `bound` on each side."""
-    if bound.kind == "integer":
+    if bound.domain == "integer":
         return bound.minimum - 1, bound.maximum + 1
     low = bound.minimum if bound.exclusive_minimum else math.nextafter(bound.minimum, -math.inf)
     high = bound.maximum if bound.exclusive_maximum else math.nextafter(bound.maximum, math.inf)

@@ -48,7 +48,7 @@ def architecture_rows() -> list[Row]:
     for key, leaf in schema.leaves():
         if leaf.bound is not None:
             rows.append(Row(f"$.{key}", leaf.bound,
-                            'integer or "auto"' if leaf.kind == "adc_bits" else ""))
+                            'integer or "auto"' if leaf.value_type == "adc_bits" else ""))
     return rows
 
 
@@ -160,7 +160,7 @@ def table(rows: list[Row]) -> str:
     for r in rows:
         b = r.bound
         note = f" ({r.note})" if r.note else ""
-        lines.append(f"| `{r.field}`{note} | {r.type_text or b.kind} | "
+        lines.append(f"| `{r.field}`{note} | {r.type_text or b.domain} | "
                      f"{_limit(b.minimum, b.exclusive_minimum, '>')} | "
                      f"{_limit(b.maximum, b.exclusive_maximum, '<')} | {b.reason} |")
     return "\n".join(lines)

@@ -42,7 +42,7 @@ AREA_BETA = (1.3, 2.3)
 ASPECT_LOG_SIGMA = 0.4
 CENTRE_MEAN = 0.5
 CENTRE_SD = 0.10
-POLICY_KINDS = ("oracle", "naive", "none")
+POLICY_METHODS = ("oracle", "naive", "none")
 COLUMNS = ("image_id", "crop", "fraction", "x_croppable")
 _BIT_WEIGHTS = np.array([8, 4, 2, 1])
 
@@ -61,20 +61,20 @@ class Boxes:
 class Policy:
     """A crop-choice policy: ``oracle``, ``naive`` with its vector, or ``none``."""
 
-    kind: str
+    method: str
     vector: CropVector | None = None
 
     def __str__(self) -> str:
-        return f"naive:{self.vector}" if self.kind == "naive" else self.kind
+        return f"naive:{self.vector}" if self.method == "naive" else self.method
 
 
 def parse_policy(text: str, *, source: str = "--policy") -> Policy:
     """``oracle``, ``none`` or ``naive:VECTOR`` (e.g. ``naive:1111``)."""
-    kind, sep, rest = text.partition(":")
-    if kind == "naive" and sep:
+    method, sep, rest = text.partition(":")
+    if method == "naive" and sep:
         return Policy("naive", parse_vector(rest, source=source))
-    if kind in ("oracle", "none") and not sep:
-        return Policy(kind)
+    if method in ("oracle", "none") and not sep:
+        return Policy(method)
     raise InputError(Problem(source, "", f"expected oracle, none or naive:VECTOR (e.g. "
                                          f"naive:1111), got {text!r}"))
 
@@ -128,10 +128,10 @@ def synthesize(images: int, seed: int, fraction: Any = DEFAULT_FRACTION,
     f = parse_fraction(fraction)
     boxes = draw_boxes(np.random.default_rng(seed), images)
     croppable = croppable_sides(boxes, f)
-    if pol.kind == "oracle":
+    if pol.method == "oracle":
         chosen = oracle_choice(croppable, f)
     else:
-        vector = pol.vector if pol.kind == "naive" else NO_CROP
+        vector = pol.vector if pol.method == "naive" else NO_CROP
         chosen = np.full(images, vector.index, dtype=np.int64)
     return chosen, vector_indices(croppable)
 

@@ -20,10 +20,10 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True)
 class Leaf:
-    """One value: its kind and, for numbers, its `Bound` (docs/input-ranges.md). ``optional``
+    """One value: its value type and, for numbers, its `Bound` (docs/input-ranges.md). ``optional``
     values may be absent from a complete file."""
 
-    kind: str  # "int", "number", "bool", "string" or "adc_bits" (an int in the ADC table, or "auto")
+    value_type: str  # "int", "number", "bool", "string" or "adc_bits" (an int in the ADC table, or "auto")
     bound: Bound | None = None
     optional: bool = False
 
@@ -179,11 +179,11 @@ def _walk(spec: Mapping[str, Any], node: Any, path: str, prefix: str, chk: Check
 
 
 def _leaf(leaf: Leaf, node: Mapping[str, Any], key: str, path: str, chk: Checker) -> Any:
-    if leaf.kind in ("int", "number"):
+    if leaf.value_type in ("int", "number"):
         return chk.bounded(node, key, path, leaf.bound)
-    if leaf.kind == "bool":
+    if leaf.value_type == "bool":
         return chk.boolean(node, key, path)
-    if leaf.kind == "string":
+    if leaf.value_type == "string":
         return chk.string(node, key, path)
     value = node[key]  # adc_bits
     if value == "auto" or leaf.bound.problem(value) is None:
