@@ -115,7 +115,7 @@ def _check_samples(args: argparse.Namespace, layers) -> None:
     """Refuse options that would sample more input values of a layer than `SAMPLE_VALUES`."""
     for layer in layers:
         per_image = layer.fan_in * layer.groups * (
-            min(args.pixels, layer.out_shape.pixels) if layer.kind == "conv" else 1)
+            layer.handler.sampled_outputs(layer, args.pixels))
         values = max(args.images, args.calibration_images) * per_image
         if values > SAMPLE_VALUES.maximum:
             raise InputError(Problem("--images, --calibration-images, --pixels", "",

@@ -56,7 +56,7 @@ def crop_summary(network: Network, vector: str | CropVector, fraction: Any = DEF
     out = [MapCrop(IMAGE, "input", network.input_shape, wins[IMAGE])]
     for layer in network.layers:
         blocks = None
-        if layer.kind == "fc":
+        if layer.handler.skips_row_blocks:
             producer = layer.inputs[0]
             blocks = row_blocks(network.shape_of(producer), wins[producer], rows_per_array, flatten)
         out.append(MapCrop(layer.name, layer.kind, layer.out_shape, wins[layer.name], blocks))

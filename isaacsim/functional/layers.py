@@ -15,7 +15,7 @@ import numpy as np
 
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import input_problem
-from isaacsim.network import IMAGE, POOL_KINDS, Layer, Network
+from isaacsim.network import IMAGE, Layer, Network
 from isaacsim.validate import did_you_mean
 
 WEIGHT_CHUNK = 256
@@ -30,11 +30,12 @@ def rng_for(seed: int, layer: Layer, stream: int, index: int = 0) -> np.random.G
 
 
 def nonnegative_input(network: Network, layer: Layer) -> bool:
-    """True when the layer reads values after a ReLU (through pooling), i.e. never negative."""
+    """True when the layer reads values after a ReLU (through kinds that keep the sign, such as
+    pooling), i.e. never negative."""
     name = layer.inputs[0]
     while name != IMAGE:
         producer = network.layer(name)
-        if producer.kind in POOL_KINDS:
+        if producer.handler.keeps_sign:
             name = producer.inputs[0]
             continue
         return producer.activation == "relu"
@@ -57,20 +58,8 @@ def sample_rows(rng: np.random.Generator, layer: Layer, fmap: np.ndarray,
     has fewer), each giving its zero-padded receptive field per group. fc: the whole flattened map,
     one sample.
     """
-    if layer.kind == "fc":
-        return fmap.reshape(1, 1, -1)
-    (kh, kw), (sh, sw), (ph, pw) = layer.kernel, layer.stride, layer.padding
-    out_h, out_w = layer.out_shape.height, layer.out_shape.width
-    chosen = np.sort(rng.choice(out_h * out_w, size=min(pixels, out_h * out_w), replace=False))
-    padded = np.pad(fmap, ((ph, ph), (pw, pw), (0, 0)))
-    per_group = fmap.shape[2] // layer.groups
-    rows = np.empty((len(chosen), layer.groups, layer.fan_in))
-    for n, pos in enumerate(chosen):
-        oy, ox = divmod(int(pos), out_w)
-        patch = padded[oy * sh:oy * sh + kh, ox * sw:ox * sw + kw, :]
-        for g in range(layer.groups):
-            rows[n, g] = patch[:, :, g * per_group:(g + 1) * per_group].reshape(-1)
-    return rows
+    kind = layer.handler
+    return kind.im2col(layer, fmap, kind.sample_positions(layer, rng, pixels))
 
 
 def samples(network: Network, layer: Layer, seed: int, images: int, pixels: int,
@@ -142,10 +131,7 @@ def load_weights(path: str, network: Network, layers: list[Layer]) -> dict[str, 
 
 
 def _check_weight_array(path: str, layer: Layer, arr: np.ndarray) -> Problem | None:
-    kh, kw = layer.kernel
-    shapes = [(layer.fan_in, layer.out_channels)]
-    if layer.kind == "conv":
-        shapes.insert(0, (kh, kw, layer.fan_in // (kh * kw), layer.out_channels))
+    shapes = list(layer.handler.weight_shapes(layer))
     if arr.dtype.kind not in "iuf":
         return Problem(path, layer.name, f"expected numbers, got dtype {arr.dtype}")
     if arr.shape not in shapes:

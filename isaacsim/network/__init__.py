@@ -18,17 +18,7 @@ from isaacsim.network.load import (
     network_from_dict,
     resolve_network,
 )
-from isaacsim.network.model import (
-    ACTIVATIONS,
-    CROSSBAR_KINDS,
-    IMAGE,
-    KINDS,
-    POOL_KINDS,
-    Layer,
-    Network,
-    Shape,
-)
+from isaacsim.network.model import ACTIVATIONS, IMAGE, Layer, Network, Shape
 
-__all__ = ["ACTIVATIONS", "CROSSBAR_KINDS", "FORMAT_VERSION", "IMAGE", "KINDS", "POOL_KINDS",
-           "Layer", "Network", "Shape", "builtin_networks", "load_network", "network_dirs",
-           "network_from_dict", "resolve_network"]
+__all__ = ["ACTIVATIONS", "FORMAT_VERSION", "IMAGE", "Layer", "Network", "Shape", "builtin_networks",
+           "load_network", "network_dirs", "network_from_dict", "resolve_network"]

@@ -17,35 +17,18 @@ from typing import Any
 import isaacsim
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import load_json
-from isaacsim.network.model import ACTIVATIONS, IMAGE, KINDS, Layer, Network, Shape
-from isaacsim.network.shapes import (
-    CHANNELS,
-    FEATURES,
-    GROUPS,
-    KERNEL,
-    LAYERS,
-    MAP_VALUES,
-    NETWORK_PIXELS,
-    PADDING,
-    SIDE,
-    STRIDE,
-    LayerSpec,
-    infer_layer,
-)
-from isaacsim.validate import Bound, Checker, describe, did_you_mean, join, number_text
+from isaacsim.layers import LayerKind, LayerParser, get_kind, kind_names
+from isaacsim.network.model import IMAGE, Layer, Network, Shape
+from isaacsim.network.shapes import CHANNELS, LAYERS, MAP_VALUES, NETWORK_PIXELS, SIDE, size_problems
+from isaacsim.validate import Checker, describe, did_you_mean, join, number_text
 
 FORMAT_VERSION = 1
 NETWORKS_SUBDIR = Path("workloads") / "networks"
 
 _TOP_KEYS = {"format_version", "name", "source", "notes", "input", "layers"}
 _COMMON_KEYS = {"name", "kind", "input", "comment"}
-_KIND_KEYS = {
-    "conv": {"kernel", "stride", "padding", "out_channels", "groups", "activation"},
-    "maxpool": {"kernel", "stride", "padding"},
-    "avgpool": {"kernel", "stride", "padding"},
-    "fc": {"out_features", "activation"},
-    "add": {"add", "activation"},
-}
+_LAYER_FIELDS = {"kernel", "stride", "padding", "groups", "out_channels", "activation"}
+"""Kind fields that are `Layer` attributes; any other field a kind parses goes to `Layer.params`."""
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -144,13 +127,13 @@ def _layers(chk: Checker, value: Any, input_shape: Shape | None) -> list[Layer]:
     for i, raw in enumerate(value):
         path = join("$.layers", i)
         sub = Checker(chk.source)
-        spec = _spec(sub, raw, path, i, first_index)
+        parsed = _parse(sub, raw, path, i, first_index)
         layer = None
-        if spec is not None and sub.ok:
-            in_shape = shapes.get(spec.input_name)
-            added = shapes.get(spec.add_name) if spec.kind == "add" else in_shape
-            if in_shape is not None and added is not None:
-                layer, problems = infer_layer(spec, in_shape, added)
+        if parsed is not None and sub.ok:
+            kind, common, fields = parsed
+            in_shapes = tuple(shapes.get(name) for name in common["inputs"])
+            if all(shape is not None for shape in in_shapes):
+                layer, problems = _infer(kind, common, fields, in_shapes)
                 for key, message in problems:
                     sub.add(join(path, key) if key else path, message)
         if layer is not None:
@@ -185,9 +168,10 @@ def _label(raw: Any, index: int) -> str:
     return f"layer '{name}'" if isinstance(name, str) and name else f"layer {index}"
 
 
-def _spec(chk: Checker, raw: Any, path: str, index: int,
-          first_index: dict[str, int]) -> LayerSpec | None:
-    """Validate the keys and values of one layer; `None` when it cannot be understood at all."""
+def _parse(chk: Checker, raw: Any, path: str, index: int, first_index: dict[str, int]
+           ) -> tuple[LayerKind, dict[str, Any], dict[str, Any]] | None:
+    """Validate the keys and values of one layer: its kind, the common fields (name, index,
+    inputs, comment) and the kind's own fields; `None` when it cannot be understood."""
     if not chk.obj(raw, path):
         return None
     name = chk.string(raw, "name", path)
@@ -200,43 +184,38 @@ def _spec(chk: Checker, raw: Any, path: str, index: int,
         elif first_index.get(name, index) < index:
             chk.add(join(path, "name"), f"duplicate layer name '{name}': $.layers"
                                         f"[{first_index[name]}] already has it")
-    kind = chk.choice(raw, "kind", path, KINDS)
-    if kind is None:
+    kind_name = chk.choice(raw, "kind", path, kind_names())
+    if kind_name is None:
         return None
-    chk.keys(raw, path, _COMMON_KEYS | _KIND_KEYS[kind])  # values report missing keys
-    default_input = _previous_name(index, first_index)
-    input_name = _reference(chk, raw, "input", path, index, first_index, default_input)
-    fields: dict[str, Any] = {}
-    if kind in ("conv", "maxpool", "avgpool"):
-        fields["kernel"] = _pair(chk, raw, "kernel", path, KERNEL)
-        default_stride = 1 if kind == "conv" else fields["kernel"]
-        fields["stride"] = _pair(chk, raw, "stride", path, STRIDE, default=default_stride)
-        fields["padding"] = _pair(chk, raw, "padding", path, PADDING, default=0)
-        if kind != "conv" and fields["kernel"] and fields["padding"]:
-            _check_pool_padding(chk, path, fields["kernel"], fields["padding"])
-    if kind == "conv":
-        fields["out_channels"] = chk.bounded(raw, "out_channels", path, CHANNELS)
-        fields["groups"] = chk.bounded(raw, "groups", path, GROUPS, default=1)
-    if kind == "fc":
-        fields["out_channels"] = chk.bounded(raw, "out_features", path, FEATURES)
-    if kind == "add":
-        fields["add_name"] = _reference(chk, raw, "add", path, index, first_index, None,
-                                        required=True)
-    if kind in ("conv", "fc", "add"):
-        fields["activation"] = chk.choice(raw, "activation", path, ACTIVATIONS)
+    kind = get_kind(kind_name)
+    chk.keys(raw, path, _COMMON_KEYS | kind.keys)  # values report missing keys
+    parser = LayerParser(chk, raw, path, index, first_index)
+    input_name = parser.reference("input", _previous_name(index, first_index))
+    fields = dict(kind.parse(parser))
+    extra = tuple(fields.pop("inputs", ()))
     comment = chk.string(raw, "comment", path, default="")
-    if name is None or input_name is None or any(v is None for v in fields.values()):
+    if name is None or input_name is None or None in extra or any(v is None for v in fields.values()):
         return None
-    return LayerSpec(name=name, kind=kind, index=index, input_name=input_name,
-                     comment=comment or "", **fields)
+    common = {"name": name, "index": index, "inputs": (input_name, *extra), "comment": comment or ""}
+    return kind, common, fields
 
 
-def _check_pool_padding(chk: Checker, path: str, kernel: tuple[int, int],
-                        padding: tuple[int, int]) -> None:
-    if any(2 * p > k for k, p in zip(kernel, padding)):
-        chk.add(join(path, "padding"), f"padding {padding[0]}x{padding[1]} is more than half the "
-                                       f"kernel {kernel[0]}x{kernel[1]}: some pooling windows "
-                                       f"would hold only padding")
+def _infer(kind: LayerKind, common: dict[str, Any], fields: dict[str, Any],
+           in_shapes: tuple[Shape, ...]) -> tuple[Layer | None, list[tuple[str, str]]]:
+    """The `Layer` the kind infers from its fields and its producers' shapes, or its problems
+    (``(key, message)`` pairs); a layer too large to simulate is refused (`size_problems`)."""
+    work, problems = kind.infer({**fields, "inputs": common["inputs"]}, in_shapes)
+    if problems:
+        return None, problems
+    work = dict(work)
+    attrs = {k: v for k, v in fields.items() if k in _LAYER_FIELDS}
+    params = {k: v for k, v in fields.items() if k not in _LAYER_FIELDS}
+    out_shape = work.pop("out_shape")
+    attrs["out_channels"] = attrs.get("out_channels") or out_shape.channels
+    layer = Layer(kind=kind.name, in_shape=in_shapes[0], out_shape=out_shape, params=params,
+                  **common, **attrs, **work)
+    too_large = size_problems(layer)
+    return (None, too_large) if too_large else (layer, [])
 
 
 def _previous_name(index: int, first_index: dict[str, int]) -> str | None:
@@ -245,46 +224,3 @@ def _previous_name(index: int, first_index: dict[str, int]) -> str | None:
     if index == 0:
         return IMAGE
     return next((name for name, i in first_index.items() if i == index - 1), None)
-
-
-def _reference(chk: Checker, raw: Mapping, key: str, path: str, index: int,
-               first_index: dict[str, int], default: str | None,
-               required: bool = False) -> str | None:
-    """A reference to an earlier layer (or the image) in ``raw[key]``, checked; `default` when
-    the key is absent (`None` when unknown, e.g. the previous layer has no valid name)."""
-    if key not in raw:
-        if required:
-            chk.add(join(path, key), "missing required key (expected the name of an earlier layer)")
-        return default
-    ref = chk.string(raw, key, path)
-    if ref is None or ref == IMAGE:
-        return ref
-    where = join(path, key)
-    if ref not in first_index:
-        chk.add(where, f"unknown layer '{ref}'{did_you_mean(ref, list(first_index) + [IMAGE])}; "
-                       f"name an earlier layer or '{IMAGE}' for the input image")
-        return None
-    if first_index[ref] >= index:
-        what = "itself" if first_index[ref] == index else \
-            f"'{ref}', which comes later ($.layers[{first_index[ref]}])"
-        chk.add(where, f"refers to {what}; a layer can only use the output of an earlier layer")
-        return None
-    return ref
-
-
-def _pair(chk: Checker, raw: Mapping, key: str, path: str, bound: Bound,
-          default: Any = None) -> tuple[int, int] | None:
-    """An int or a two-element ``[height, width]`` list of ints within `bound`."""
-    value = raw.get(key, default)
-    where = join(path, key)
-    if value is None:
-        chk.add(where, "missing required key (expected an integer or [height, width])")
-        return None
-    if isinstance(value, tuple):  # an already validated default
-        return value
-    items = value if isinstance(value, list) else [value, value]
-    if len(items) != 2 or any(bound.problem(v) for v in items):
-        chk.add(where, f"expected an integer{bound.range_text} or a list [height, width] of them, "
-                       f"got {describe(value)}")
-        return None
-    return (items[0], items[1])

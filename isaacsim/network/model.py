@@ -15,17 +15,14 @@ Counting conventions (documented in ``docs/network-format.md``):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from isaacsim.validate import did_you_mean
 
-KINDS = ("conv", "maxpool", "avgpool", "fc", "add")
-"""Layer kinds, in the order the documentation lists them."""
-
-POOL_KINDS = ("maxpool", "avgpool")
-CROSSBAR_KINDS = ("conv", "fc")
-"""Kinds whose weights live in crossbar arrays."""
+if TYPE_CHECKING:
+    from isaacsim.layers import LayerKind
 
 ACTIVATIONS = ("relu", "sigmoid", "none")
 """Activation functions applied by the tile's activation unit."""
@@ -65,7 +62,7 @@ class Layer:
 
     name: str
     kind: str
-    """One of `KINDS`."""
+    """The name of a registered layer kind (`isaacsim.layers`)."""
     index: int
     """Position in the network's layer list, from 0."""
     inputs: tuple[str, ...]
@@ -89,12 +86,20 @@ class Layer:
     """Crossbar multiply-accumulates per image."""
     weights: int = 0
     biases: int = 0
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    """Fields of a layer kind that `Layer` has no attribute for (plug-in kinds)."""
     comment: str = field(default="", compare=False)
 
     @property
+    def handler(self) -> LayerKind:
+        """The layer's kind: what isaacsim knows about layers of this kind."""
+        from isaacsim.layers.registry import get_kind  # the kinds import this module
+        return get_kind(self.kind)
+
+    @property
     def uses_crossbars(self) -> bool:
-        """True for conv and fc layers, whose weights are stored in crossbar arrays."""
-        return self.kind in CROSSBAR_KINDS
+        """True when the layer's weights form matrices the target stores (conv and fc)."""
+        return self.handler.crossbar
 
     @property
     def output_pixels(self) -> int:

@@ -15,7 +15,7 @@ import numpy as np
 
 from isaacsim.errors import InputError, Problem
 from isaacsim.network import IMAGE, Network
-from isaacsim.plan import DIGITAL, SOURCE, XBAR, Edge, Geometry, ImageWork, Node, StageCycles, TimingPlan
+from isaacsim.plan import DIGITAL, SOURCE, XBAR, Edge, ImageWork, Node, StageCycles, TimingPlan
 from isaacsim.targets.isaac.arch import Architecture
 from isaacsim.targets.isaac.mapping import Mapping
 from isaacsim.targets.isaac.mapping.topology import chip_route, mesh_route, tile_position
@@ -50,16 +50,6 @@ class Lowered:
     """Layer name (or `IMAGE`) -> node index."""
     home_tile: tuple
     """Per node: global home tile (-1 for the image source, which sits off chip)."""
-
-
-def _geometry(network: Network, layer, src: str) -> Geometry:
-    if layer.kind == "fc":
-        shape = network.shape_of(src)
-        return Geometry(shape.height, shape.width)
-    if layer.kind == "add":
-        return Geometry(1, 1)
-    (kh, kw), (sh, sw), (ph, pw) = layer.kernel, layer.stride, layer.padding
-    return Geometry(kh, kw, sh, sw, ph, pw)
 
 
 def _route(arch: Architecture, src_tile: int, dst_tile: int) -> Route:
@@ -171,7 +161,7 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
                 capacity = _buffer_slots(network, layer, _buffer_bytes(layers[layer.name], homes,
                                                                        arch), c_src)
             route = None if local else _route(arch, home[src], home[dst])
-            raw_edges.append((src, dst, _geometry(network, layer, src_name), local,
+            raw_edges.append((src, dst, layer.handler.geometry(layer, network.shape_of(src_name)), local,
                               c_src * VALUE_BYTES, capacity, route))
 
     sharing = Counter(link for *_, route in raw_edges if route for link in route.links)
@@ -200,7 +190,7 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
                               span_cycles=_span_cycles(arch, lm.tiles, lm.home_tile),
                               inputs=ins, outputs=outs))
         else:
-            op = stages.add if layer.kind == "add" else stages.pool
+            op = getattr(stages, layer.handler.digital_stage)
             nodes.append(Node(layer.name, DIGITAL, tuple(layer.out_shape), op_cycles=op,
                               inputs=ins, outputs=outs))
     plan = TimingPlan(tuple(nodes), tuple(edges), stages)

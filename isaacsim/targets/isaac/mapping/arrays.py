@@ -2,8 +2,9 @@
 
 Formulas (``docs/mapping.md``; the ISAAC paper sections 2, 3 and 5):
 
-* A conv layer with ``groups`` groups is ``groups`` independent matrices of ``fan_in`` rows
-  (``K_h * K_w * C_in / groups``) by ``C_out / groups`` outputs; each group has its own arrays.
+* A layer's kind (`isaacsim.layers`) gives its weight matrix. A conv layer with ``groups``
+  groups is ``groups`` independent matrices of ``fan_in`` rows (``K_h * K_w * C_in / groups``) by
+  ``C_out / groups`` outputs; each group has its own arrays.
   An fc layer is one matrix of ``H * W * C`` rows by ``out_features`` outputs.
 * One weight of ``weight_bits`` bits takes ``ceil(weight_bits / cell_bits)`` adjacent columns.
 * Row blocks: ``ceil(fan_in / xbar_rows)``; column blocks per group:
@@ -58,10 +59,9 @@ def split(total: int, block: int) -> tuple[int, ...]:
 def arrays_per_replica(layer: Layer, weight_bits: int, xbar_rows: int, xbar_cols: int,
                        cell_bits: int) -> int:
     """``array_grid(...).arrays`` computed without building the grid (any size, at once)."""
-    groups = layer.groups if layer.kind == "conv" else 1
     slices = -(-weight_bits // cell_bits)
-    return -(-layer.fan_in // xbar_rows) * -(-(layer.out_channels // groups * slices) // xbar_cols) \
-        * groups
+    return -(-layer.fan_in // xbar_rows) * -(-(layer.out_channels // layer.groups * slices)
+                                             // xbar_cols) * layer.groups
 
 
 def array_grid(layer: Layer, weight_bits: int, xbar_rows: int, xbar_cols: int,
@@ -72,7 +72,7 @@ def array_grid(layer: Layer, weight_bits: int, xbar_rows: int, xbar_cols: int,
     if weight_bits < 1 or cell_bits < 1 or xbar_rows < 1 or xbar_cols < 1:
         raise ValueError(f"bad array geometry: weight_bits {weight_bits}, cell_bits {cell_bits}, "
                          f"{xbar_rows} x {xbar_cols} arrays")
-    groups = layer.groups if layer.kind == "conv" else 1
+    groups = layer.groups
     slices = -(-weight_bits // cell_bits)
     rows = split(layer.fan_in, xbar_rows)
     cols_per_group = split(layer.out_channels // groups * slices, xbar_cols)
@@ -82,12 +82,8 @@ def array_grid(layer: Layer, weight_bits: int, xbar_rows: int, xbar_cols: int,
 
 
 def rolling_buffer_bytes(layer: Layer) -> int:
-    """Bytes of input a crossbar layer must hold to run (the ISAAC paper; docs/mapping.md)."""
-    c_in = layer.in_shape.channels
-    if layer.kind == "fc":
-        return layer.in_shape.values * VALUE_BYTES
-    if layer.kind != "conv":
+    """Bytes of input a crossbar layer must hold to run (the ISAAC paper; docs/mapping.md): its
+    kind's buffer in values (`LayerKind.buffer_values`), 16-bit words each."""
+    if not layer.uses_crossbars:
         raise ValueError(f"layer '{layer.name}' ({layer.kind}) has no crossbar input buffer")
-    kh, kw = layer.kernel
-    padded_width = layer.in_shape.width + 2 * layer.padding[1]
-    return (padded_width * (kh - 1) + kw) * c_in * VALUE_BYTES
+    return layer.handler.buffer_values(layer) * VALUE_BYTES

@@ -1,10 +1,11 @@
 """Replication policies: how many copies of each crossbar layer's weights the mapper places.
 
 * ``none``: one copy of every layer.
-* ``isaac`` (the ISAAC paper): walk back from the last conv layer. Layers from the last conv
-  onwards (including fc layers) get 1. Any earlier layer L gets the largest, over L's consumers C,
-  of ``factor(C) x stride_h(C) x stride_w(C)``, where conv and pooling consumers contribute their
-  stride and add or fc consumers contribute 1. For a chain this is the product of the downstream
+* ``isaac`` (the ISAAC paper): walk back from the last conv layer (the last crossbar layer of a
+  windowed kind). Layers from the last conv onwards (including fc layers) get 1. Any earlier layer
+  L gets the largest, over L's consumers C, of ``factor(C) x stride_factor(C)``: windowed consumers
+  (conv, pooling) contribute their ``stride_h x stride_w``, others (add, fc) 1
+  (`LayerKind.stride_factor`). For a chain this is the product of the downstream
   strides and pooling factors; at a ResNet branch both paths normally agree (the add checks that
   their shapes match) and the maximum keeps the layer fast enough for its most demanding consumer.
   Digital layers (pooling, add) are never replicated; their factors only propagate.
@@ -14,22 +15,16 @@
 
 from __future__ import annotations
 
-from isaacsim.network import POOL_KINDS, Network
+from isaacsim.network import Network
 
 POLICIES = ("none", "isaac")
 """Replication policies a workload or ``--replication`` may name."""
 
 
-def _downstream_factor(consumer_kind: str, stride: tuple[int, int]) -> int:
-    """How much faster a layer must produce for a consumer of this kind and stride."""
-    if consumer_kind == "conv" or consumer_kind in POOL_KINDS:
-        return stride[0] * stride[1]
-    return 1
-
-
 def isaac_replication(network: Network) -> dict[str, int]:
     """ISAAC's balancing replication of every crossbar layer (layer name -> copies)."""
-    convs = [layer.index for layer in network.layers if layer.kind == "conv"]
+    convs = [layer.index for layer in network.layers
+             if layer.uses_crossbars and layer.handler.windowed]
     last_conv = max(convs) if convs else -1
     factor: dict[str, int] = {}
     for layer in reversed(network.layers):
@@ -37,7 +32,7 @@ def isaac_replication(network: Network) -> dict[str, int]:
             factor[layer.name] = 1
             continue
         factor[layer.name] = max(
-            [factor[c.name] * _downstream_factor(c.kind, c.stride)
+            [factor[c.name] * c.handler.stride_factor(c)
              for c in network.consumers(layer.name)] or [1])
     return {layer.name: factor[layer.name] for layer in network.layers if layer.uses_crossbars}
 

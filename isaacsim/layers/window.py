@@ -1,0 +1,52 @@
+"""Sliding-window arithmetic shared by the windowed kinds (conv, pooling).
+
+Spatial sizes follow the usual floor rule of convolution and pooling::
+
+    out = floor((in + 2 * padding - kernel) / stride) + 1
+
+which needs ``kernel <= in + 2 * padding`` (an output of at least 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from isaacsim.layers.base import Problems
+from isaacsim.layers.parse import LayerParser
+from isaacsim.network.model import Shape
+from isaacsim.network.shapes import KERNEL, PADDING, STRIDE
+
+AXES = ("height", "width")
+
+
+def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """Output length along one axis of a sliding window (floor rule); < 1 when impossible."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def parse_window(p: LayerParser, default_stride_is_kernel: bool) -> dict[str, Any]:
+    """``kernel``, ``stride`` (default 1, or the kernel for pooling) and ``padding`` (default 0)."""
+    kernel = p.pair("kernel", KERNEL)
+    stride = p.pair("stride", STRIDE, default=kernel if default_stride_is_kernel else 1)
+    return {"kernel": kernel, "stride": stride, "padding": p.pair("padding", PADDING, default=0)}
+
+
+def window_problems(fields: Mapping[str, Any], in_shape: Shape) -> Problems:
+    """A kernel larger than the padded input along some axis (there would be no output)."""
+    kernel, padding = fields["kernel"], fields["padding"]
+    padded = [size + 2 * p for size, p in zip((in_shape.height, in_shape.width), padding)]
+    bad_axes = [axis for axis, k, n in zip(AXES, kernel, padded) if k > n]
+    if not bad_axes:
+        return []
+    return [("kernel", f"kernel {kernel[0]}x{kernel[1]} is larger than the padded input "
+                       f"{padded[0]}x{padded[1]} along the {' and '.join(bad_axes)} (input map "
+                       f"{in_shape}, padding {padding[0]}x{padding[1]}), so there would "
+                       f"be no output; use a smaller kernel or more padding")]
+
+
+def spatial_out(fields: Mapping[str, Any], in_shape: Shape, channels: int) -> Shape:
+    """Output map of the window over `in_shape`, with `channels` channels."""
+    (kh, kw), (sh, sw), (ph, pw) = fields["kernel"], fields["stride"], fields["padding"]
+    return Shape(output_size(in_shape.height, kh, sh, ph), output_size(in_shape.width, kw, sw, pw),
+                 channels)
