@@ -97,7 +97,7 @@ def process_alive(pid: int) -> bool:
 def clean_stale(folder: Path) -> list[Path]:
     """Remove the temporary files and folders that killed isaacsim processes of this host left in
     `folder`; returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(folder.iterdir())
     except OSError:

@@ -139,7 +139,7 @@ def check_precision(chk: Checker, data: Any, network: Network | None,
             continue
         chk.keys(raw, where, {*_BITS_KEYS, "exponents"})
         has_weights = network is None or network.layer(name).uses_crossbars
-        if not has_weights:
+        if network is not None and not has_weights:
             _refuse_weight_keys(chk, raw, where, network.layer(name).kind)
         value = _layer_values(chk, raw, where, default or LayerPrecision(), weights=has_weights)
         if value is not None:
@@ -154,8 +154,8 @@ def _layer_values(chk: Checker, raw: Mapping, path: str, base: LayerPrecision,
                   weights: bool) -> LayerPrecision | None:
     """`base` with the values present in `raw` (bits, exponents) checked and applied."""
     before = len(chk.problems)
-    wbits = chk.bounded(raw, "weight_bits", path, BITS,
-                        default=base.weight_bits) if weights else base.weight_bits
+    wbits = chk.bounded_int(raw, "weight_bits", path, BITS,
+                            default=base.weight_bits) if weights else base.weight_bits
     abits = raw.get("activation_bits", base.activation_bits)
     if abits == 0 and not isinstance(abits, bool):
         chk.add(join(path, "activation_bits"),
@@ -165,7 +165,7 @@ def _layer_values(chk: Checker, raw: Mapping, path: str, base: LayerPrecision,
     else:
         abits = chk.bounded(raw, "activation_bits", path, BITS, default=base.activation_bits)
     exps = _exponents(chk, raw.get("exponents"), join(path, "exponents"), base.exponents)
-    if len(chk.problems) > before:
+    if len(chk.problems) > before or wbits is None:  # wbits is None only with a problem recorded
         return None
     return LayerPrecision(weight_bits=wbits, activation_bits=abits, exponents=exps)
 
@@ -176,11 +176,12 @@ def _exponents(chk: Checker, raw: Any, path: str, base: Exponents) -> Exponents:
     if not chk.obj(raw, path):
         return base
     chk.keys(raw, path, EXPONENT_KEYS)
-    values = {key: chk.bounded(raw, key, path, EXPONENT, default=getattr(base, key))
+    values = {key: chk.bounded_int(raw, key, path, EXPONENT, default=getattr(base, key))
               for key in EXPONENT_KEYS}
-    if any(v is None for v in values.values()):
+    checked = {key: v for key, v in values.items() if v is not None}
+    if len(checked) < len(values):
         return base
-    return Exponents(**values)
+    return Exponents(**checked)
 
 
 def _refuse_weight_keys(chk: Checker, raw: Mapping, path: str, kind: str) -> None:

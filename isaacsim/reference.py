@@ -356,8 +356,10 @@ class _Machine:
                         result.edge_bytes[row, e] += plan.edges[e].bytes_per_pixel
                 if records is not None:
                     replica = op.rank % node.replicas if node.is_crossbar else -1
+                    # every op has issued and is done once the simulation has ended
                     records.append(OpRecord(v, row, op.rank, replica, op.h, op.w, op.bits,
-                                            op.issue, op.done, dict(op.ready), op.output_ready))
+                                            op.issue, op.done,  # type: ignore[arg-type]
+                                            dict(op.ready), op.output_ready))
         for n, row in enumerate(rows):
             ends = [result.node_end[row, v] for v in plan.sinks if result.node_end[row, v] >= 0]
             result.completion_cycle[row] = max(ends) if ends else self.arrivals[n]

@@ -22,7 +22,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from isaacsim.errors import InputError, Problem
 
@@ -219,7 +219,14 @@ class Checker:
     def integer(self, value: Mapping, key: str, path: str, *, minimum: int | None = None,
                 maximum: int | None = None, default: Any = MISSING) -> int | None:
         """An integer (never a float such as 3.0, nor a boolean) within the limits given."""
-        return self.bounded(value, key, path, Bound("integer", minimum, maximum), default=default)
+        return self.bounded_int(value, key, path, Bound("integer", minimum, maximum), default=default)
+
+    def bounded_int(self, value: Mapping, key: str, path: str, bound: Bound, *,
+                    default: Any = MISSING) -> int | None:
+        """`bounded` for an integer `bound`, typed as such: an int, or ``None`` (problem recorded)."""
+        if bound.domain != "integer":
+            raise ValueError(f"bounded_int needs an integer bound, got a {bound.domain} bound")
+        return cast("int | None", self.bounded(value, key, path, bound, default=default))
 
     def bounded(self, value: Mapping, key: str, path: str, bound: Bound, *,
                 default: Any = MISSING) -> int | float | None:

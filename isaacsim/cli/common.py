@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 
 from isaacsim.targets.isaac.mapping.build import CHIPS
 from isaacsim.validate import IMAGES, Bound, short_json
@@ -42,7 +43,7 @@ OPTION_BOUNDS: dict[str, Bound] = {"images": IMAGES, "jobs": JOBS, "chips": CHIP
 """The range of a count option by what it counts, unless the option gives its own."""
 
 
-def at_least(minimum: int, what: str, bound: Bound | None = None):
+def at_least(minimum: int, what: str, bound: Bound | None = None) -> Callable[[str], int]:
     """An argparse type: a whole number (of `what`) from `minimum` to the maximum of `bound`
     (default ``OPTION_BOUNDS[what]``). The type carries its `Bound` as ``.bound`` (the range
     documentation lists every option that has one)."""
@@ -55,11 +56,11 @@ def at_least(minimum: int, what: str, bound: Bound | None = None):
             raise argparse.ArgumentTypeError(f"expected {what} as a whole number{rng.range_text}, "
                                              f"got {short_json(text)!r}")
         return value
-    parse.bound = rng
+    parse.bound = rng  # type: ignore[attr-defined]  # a function attribute, read by cli.ranges
     return parse
 
 
-def whole_number(bound: Bound):
+def whole_number(bound: Bound) -> Callable[[str], int]:
     """An argparse type: any whole number, its range checked by the command against `bound` (so
     that every bad option is reported at once); carries `bound` as ``.bound``."""
     def parse(text: str) -> int:
@@ -67,7 +68,7 @@ def whole_number(bound: Bound):
         if value is None:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {short_json(text)!r}")
         return value
-    parse.bound = bound
+    parse.bound = bound  # type: ignore[attr-defined]  # a function attribute, read by cli.ranges
     return parse
 
 

@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         problems += exc.problems
     if problems:
         raise InputError(problems)
+    assert vector is not None and fraction is not None  # both parsed: no problem was found
     network = load_network(args.network)
     rows_per_array = load_arch(args.arch, parse_sets(args.sets)).xbar_rows
     maps = crop_summary(network, vector, fraction, rows_per_array=rows_per_array,

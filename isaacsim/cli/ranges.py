@@ -120,11 +120,11 @@ def option_rows(parser: argparse.ArgumentParser | None = None, prefix: str = "")
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
                 rows += option_rows(sub, f"{prefix}{name} ")
-        elif getattr(action.type, "bound", None) is not None and action.option_strings:
+        elif (bound := getattr(action.type, "bound", None)) is not None and action.option_strings:
             option = max(action.option_strings, key=len)
             if option not in seen:
                 seen.add(option)
-                rows.append(Row(f"{prefix}{option}", action.type.bound))
+                rows.append(Row(f"{prefix}{option}", bound))
     return rows
 
 

@@ -47,7 +47,7 @@ def row_block_mask(input_mask: np.ndarray, rows_per_array: int) -> np.ndarray:
     n_blocks = -(-n_inputs // rows_per_array)
     padded = np.zeros(n_blocks * rows_per_array, dtype=bool)
     padded[:n_inputs] = input_mask
-    return padded.reshape(n_blocks, rows_per_array).any(axis=1)
+    return np.logical_or.reduce(padded.reshape(n_blocks, rows_per_array), axis=1)  # .any(axis=1)
 
 
 def row_blocks(in_shape: Shape, win: Window, rows_per_array: int,

@@ -20,9 +20,11 @@ SIDES = ("top", "bottom", "left", "right")
 """Side names in the bit order of a crop vector."""
 
 DEFAULT_FRACTION = Fraction(1, 4)
-FRACTION = Bound("number", 2 ** -20, 0.5, "removed from each cropped side, so below 1/2; a "
-                                          "fraction below 2**-20 removes no row of any map (sides "
-                                          "are at most 16,384 pixels)", exclusive_maximum=True)
+MIN_FRACTION = 2 ** -20
+FRACTION = Bound("number", MIN_FRACTION, 0.5, "removed from each cropped side, so below 1/2; a "
+                                              "fraction below 2**-20 removes no row of any map "
+                                              "(sides are at most 16,384 pixels)",
+                 exclusive_maximum=True)
 ROUNDINGS = ("floor", "nearest")
 """How ``f * size`` becomes a whole number of removed rows or columns (``crop_margin``)."""
 FLATTEN_ORDERS = ("position", "channel")
@@ -95,7 +97,7 @@ def parse_fraction(value: Any, *, source: str = "crop fraction", place: str = ""
         raise InputError(Problem(source, place, f"the crop fraction must be > 0 and < 1/2 (it is "
                                                 f"removed from each cropped side), got "
                                                 f"{short_json(value)}"))
-    if frac < Fraction(FRACTION.minimum):
+    if frac < Fraction(MIN_FRACTION):
         raise InputError(Problem(source, place, f"the crop fraction must be >= 2**-20: a smaller "
                                                 f"one removes no row or column of any map (sides "
                                                 f"are at most 16,384 pixels), got "

@@ -128,7 +128,7 @@ def _check_arrays(weights: Any, inputs: Any,
     if w is not None and x is not None and x.shape[1] != w.shape[0]:
         problems.append(Problem("matvec", "inputs", f"{x.shape[1]} values per input vector, but "
                                                     f"weights has {w.shape[0]} rows"))
-    if not problems and opts.int64_bound(w.shape[0]) > INT64_MAX:
+    if not problems and w is not None and opts.int64_bound(w.shape[0]) > INT64_MAX:  # None: a problem
         problems.append(Problem("matvec", "weights",
                                 f"{w.shape[0]} rows at {opts.weight_bits}-bit weights, "
                                 f"{opts.input_bits}-bit inputs, shift {opts.shift} and "

@@ -68,7 +68,7 @@ class DatapathOptions:
         given = {k: _plain(v) for k, v in kwargs.items()}
         chk = Checker(source)
         chk.keys(given, "options", allowed=DEFAULTS)
-        get = {}
+        get: dict[str, Any] = {}  # checked values (int, bool or str) by field name
         for key, lo, hi in (("rows", 1, _MAX_DIM), ("cols", 1, _MAX_DIM),
                             ("cell_bits", 1, _MAX_CELL_BITS), ("dac_bits", 1, _MAX_DAC_BITS),
                             ("adc_bits", 1, _MAX_ADC_BITS), ("weight_bits", 1, _MAX_VALUE_BITS),

@@ -9,7 +9,7 @@ starting a scheduler and workers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from isaacsim.errors import InputError, Problem
 from isaacsim.sweep.worker import Task, failure, run_point
@@ -29,7 +29,7 @@ def require_dask():
     return dd
 
 
-def run_dask(tasks: list[Task], address: str) -> Iterator[tuple[Task, dict]]:
+def run_dask(tasks: list[Task], address: str) -> Generator[tuple[Task, dict], None, None]:
     """Yield ``(task, result)`` as the cluster at `address` finishes points.
 
     On Ctrl-C (or any early exit) the points not finished are cancelled on the cluster.

@@ -29,6 +29,7 @@ import signal
 import sys
 import threading
 import time
+from types import FrameType
 
 from isaacsim.outputs import process_alive
 
@@ -81,7 +82,7 @@ def _imported_by_forkserver() -> bool:
     main = getattr(forkserver, "main", None)
     if main is None:
         return False
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         if frame.f_code is main.__code__:
             return True

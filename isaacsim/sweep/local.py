@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from isaacsim.sweep import lifeline
@@ -36,7 +36,7 @@ def default_jobs() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def run_local(tasks: list[Task], jobs: int | None = None) -> Iterator[tuple[Task, dict]]:
+def run_local(tasks: list[Task], jobs: int | None = None) -> Generator[tuple[Task, dict], None, None]:
     """Yield ``(task, result)`` as points finish; with one job (or one task) run them in-process."""
     jobs = default_jobs() if jobs is None else jobs
     if min(jobs, len(tasks)) <= 1:

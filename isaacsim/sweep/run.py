@@ -76,7 +76,8 @@ def plan_sweep(sweep: Sweep, out: str | Path | None = None, *, force: bool = Fal
         store = PointStore.open(default_out(sweep), option="sweep folder", create_parents=True)
     else:
         store = PointStore.open(out, option=option)
-    stored, todo = [], []
+    stored: list[PlannedPoint] = []
+    todo: list[PlannedPoint] = []
     for pp in sweep.points:
         (todo if force or not store.finished(pp) else stored).append(pp)
     store.check_replaceable(todo, option=option)

@@ -103,6 +103,7 @@ def load_sweep(path: str | Path, images: int | None = None) -> Sweep:
         chk.add("$.points", "the sweep has no points (an empty list); use [{}] for the base "
                             "workload alone")
     chk.raise_if_any()
+    assert base is not None and name is not None and description is not None  # no problem: all read
     forced = {"run.images": images} if images is not None else {}
     planned = _plan(source, folder, base, points, defaults, forced)
     return Sweep(source, name, description, str(raw["workload"]), planned, raw)
@@ -210,7 +211,8 @@ def _plan(source: str, folder: Path, base: Path, points: list[Point], defaults: 
     A point's settings are the spec's run settings, then its overrides, then `forced` (--images).
     """
     by_message: dict[str, list[Point]] = {}
-    planned, digests = [], {}
+    planned: list[PlannedPoint] = []
+    digests: dict[str, str] = {}
     for p in points:
         missing = _missing_override_trace(p.overrides.get("trace"), folder, base)
         if missing:
@@ -227,6 +229,7 @@ def _plan(source: str, folder: Path, base: Path, points: list[Point], defaults: 
         if problem:
             by_message.setdefault(problem, []).append(p)
             continue
+        assert w.trace is not None  # _trace_problem found none
         # workers may run elsewhere (Dask): give them absolute paths of the files found here
         if "trace" in sets:
             sets["trace"] = str(Path(w.trace).resolve())
@@ -301,6 +304,7 @@ def check_traces(sweep: Sweep) -> None:
 def _trace_content(w: Workload, cache: dict[tuple[str, str], Any]) -> list[str]:
     """The problems of the point's trace as its workload reads it (format, names for the network,
     fewer images than asked for), each trace read once per network."""
+    assert w.trace is not None  # every planned point has a trace (_trace_problem)
     key = (str(Path(w.trace).resolve()), str(w.to_dict().get("network")))
     if key not in cache:
         try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from fractions import Fraction
 
 from isaacsim.crop import ALL_VECTORS, NO_CROP, CropVector, parse_fraction
@@ -124,7 +125,7 @@ def format_fraction(fraction: Fraction) -> str:
 
 
 def write_compact(rows: list[list[str]], columns: tuple[str, ...],
-                  meta: list[tuple[str, str]] = ()) -> str:
+                  meta: Sequence[tuple[str, str]] = ()) -> str:
     """Compact-trace text: version line, ``# key: value`` lines, header, one line per row."""
     out = [VERSION_LINE] + [f"# {key}: {value}" for key, value in meta]
     out.append(",".join(columns))
@@ -191,7 +192,8 @@ def _record(row: dict[str, str], number: int, chk: Checker,
                                 f"'{CROP_PREFIX}' (e.g. {CROP_PREFIX}1011), got "
                                 f"{describe(row['crop'])}")
     fraction = _fraction(row.get("fraction", ""), place + "fraction", chk, fraction_cache)
-    all_bits, layer_bits = None, ()
+    all_bits: int | None = None
+    layer_bits: tuple[tuple[str, int], ...] = ()
     if row.get("activation_bits"):
         all_bits, layer_bits, errors = parse_bits_spec(row["activation_bits"])
         for message in errors:

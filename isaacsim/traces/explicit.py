@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from isaacsim.crop import DEFAULT_FRACTION, Window, windows
 from isaacsim.jsonio import JsonError, parse_json
@@ -71,7 +71,7 @@ def write_explicit(trace: Trace) -> str:
     header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "form": "explicit"}
     header.update({k: v for k, v in trace.meta.items() if k in HEADER_KEYS - set(header)})
     lines = [json.dumps(header)]
-    for image in trace.images:
+    for image in cast("tuple[ExplicitImage, ...]", trace.images):  # an explicit trace's records
         record: dict[str, Any] = {"image_id": image.image_id, "uncovered": image.uncovered,
                                   "regions": [_region_dict(r) for r in image.regions]}
         if image.fields:
@@ -90,8 +90,9 @@ def expand(trace: Trace, network: Network, *, rounding: str = "floor",
     """
     if trace.form == "explicit":
         return trace
+    compact = cast("tuple[CompactImage, ...]", trace.images)  # not explicit, so compact
     images = tuple(expand_image(image, network, rounding=rounding,
-                                default_fraction=default_fraction) for image in trace.images)
+                                default_fraction=default_fraction) for image in compact)
     meta = {"network": network.name, "comment": f"expanded from {trace.source} with "
                                                 f"rounding {rounding}"}
     if generator:
@@ -202,7 +203,7 @@ def _region(data: Any, path: str, chk: Checker) -> Region | None:
     if "bits" in data and bits != DEFAULT_BITS and BITS.problem(bits):
         chk.add(join(path, "bits"), f"bits must be an integer from 0 to {MAX_BITS} (0 = skipped) "
                                     f"or \"{DEFAULT_BITS}\", got {describe(bits)}")
-    if len(chk.problems) > before:
+    if len(chk.problems) > before or layer is None or rows is None or cols is None:  # None: problem
         return None
     return Region(layer, rows, cols, None if bits == DEFAULT_BITS else bits, path)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from isaacsim.errors import InputError, Problem
@@ -15,7 +16,7 @@ from isaacsim.jsonio import read_input_text
 from isaacsim.network import Network
 from isaacsim.traces.compact import read_compact
 from isaacsim.traces.explicit import read_explicit
-from isaacsim.traces.model import FORMS, Trace
+from isaacsim.traces.model import FORMS, Trace, TraceImage
 from isaacsim.traces.validate import check_trace
 from isaacsim.validate import Checker
 
@@ -72,6 +73,7 @@ def parse_trace(text: str, source: str, *, form: str, network: Network | None = 
         raise InputError(Problem(source, "line 1", "the file is empty; a trace starts with its "
                                                    "version line (# isaacsim-trace v1 for a compact "
                                                    "trace, docs/trace-format.md)"))
+    images: Sequence[TraceImage]
     if form == "compact":
         meta, columns, images = read_compact(text, chk)
     else:

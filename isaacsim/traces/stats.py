@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from isaacsim.crop import ALL_VECTORS, DEFAULT_FRACTION, NO_CROP, removed_area_fraction
 from isaacsim.errors import InputError, Problem
-from isaacsim.traces.model import Trace
+from isaacsim.traces.model import CompactImage, Trace
 
 HISTOGRAM_KEYS = tuple(str(v) for v in ALL_VECTORS)
 """Histogram order: the 16 vectors in binary order 0000, 0001, ..., 1111 (TOP most significant)."""
@@ -57,7 +57,7 @@ def trace_stats(trace: Trace, default_fraction: Any = DEFAULT_FRACTION) -> Trace
         raise InputError(Problem(trace.source, "", "stats needs a compact trace (one crop vector "
                                                    "per image); this is an explicit trace"))
     pairs: Counter = Counter()
-    for image in trace.images:
+    for image in cast("tuple[CompactImage, ...]", trace.images):  # a compact trace's records
         fraction = default_fraction if image.fraction is None else image.fraction
         pairs[(image.crop, fraction)] += 1
     total = sum(count * removed_area_fraction(vector, fraction)

@@ -132,6 +132,7 @@ def synthesize(images: int, seed: int, fraction: Any = DEFAULT_FRACTION,
         chosen = oracle_choice(croppable, f)
     else:
         vector = pol.vector if pol.method == "naive" else NO_CROP
+        assert vector is not None, "a naive policy has a vector (parse_policy gives it one)"
         chosen = np.full(images, vector.index, dtype=np.int64)
     return chosen, vector_indices(croppable)
 

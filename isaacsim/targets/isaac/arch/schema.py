@@ -179,12 +179,13 @@ def _walk(spec: Mapping[str, Any], node: Any, path: str, prefix: str, chk: Check
 
 
 def _leaf(leaf: Leaf, node: Mapping[str, Any], key: str, path: str, chk: Checker) -> Any:
-    if leaf.value_type in ("int", "number"):
-        return chk.bounded(node, key, path, leaf.bound)
     if leaf.value_type == "bool":
         return chk.boolean(node, key, path)
     if leaf.value_type == "string":
         return chk.string(node, key, path)
+    assert leaf.bound is not None, key  # every numeric leaf (int, number, adc_bits) has a Bound
+    if leaf.value_type in ("int", "number"):
+        return chk.bounded(node, key, path, leaf.bound)
     value = node[key]  # adc_bits
     if value == "auto" or leaf.bound.problem(value) is None:
         return value
