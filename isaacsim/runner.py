@@ -44,7 +44,8 @@ class Simulated:
         result = TimingResult(**{k: v[:n] for k, v in vars(self.result).items()})
         a = self.accounting
         accounting = acc.Accounting({k: v[:n] for k, v in a.counts.items()},
-                                    {k: v[:n] for k, v in a.energy_pj.items()}, a.static_pj[:n])
+                                    {k: v[:n] for k, v in a.energy_pj.items()}, a.static_pj[:n],
+                                    a.table)
         return Simulated(self.works[:n], result, accounting, self.distinct_works)
 
 

@@ -5,12 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from isaacsim.accounting import COMPONENTS, COUNTERS, TILE_COMPONENTS
 from isaacsim.report import percentile_summary
 from isaacsim.traces import CROP_PREFIX, CompactImage
-
-LAYER_COUNTERS = COUNTERS
-"""Every event counter appears as a column of layers.csv."""
 
 
 def crop_label(image) -> str:
@@ -23,7 +19,7 @@ def crop_label(image) -> str:
 def _energies(sim) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
     """Per-image component totals, compute (tile dynamic) energy, static and total energy."""
     comp = {k: v.sum(axis=1) for k, v in sim.accounting.energy_pj.items()}
-    compute = sum(comp[k] for k in TILE_COMPONENTS)
+    compute = sum(comp[k] for k in sim.accounting.table.compute_names)
     static = sim.accounting.static_pj
     total = sum(comp.values()) + static
     return comp, compute, static, total
@@ -51,9 +47,10 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[st
                    "energy_saving": _saving(btotal, total),
                    "compute_energy_saving": _saving(bcompute, compute),
                    "latency_saving": _saving(blat.astype(float), lat.astype(float))})
-    for k in COMPONENTS:
+    table = cropped.accounting.table
+    for k in table.names:
         df[f"energy_{k}_pj"] = comp[k]
-    df["energy_ht_static_pj"] = static
+    df[f"energy_{table.static_name}_pj"] = static
     images_df = pd.DataFrame(df)
 
     plan, net = lowered.plan, lowered.network
@@ -68,7 +65,7 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[st
         block = {"image_id": ids, "layer": layer.name, "kind": layer.kind,
                  "active_pixels": active, "skipped_pixels": h * w - active,
                  "ops": res.node_ops[:, n], "bit_cycles": res.node_bit_cycles[:, n]}
-        block.update({k: counts[k][:, n] for k in LAYER_COUNTERS})
+        block.update({k: counts[k][:, n] for k in lowered.events.counters})
         block.update({"start_cycle": res.node_start[:, n], "end_cycle": res.node_end[:, n],
                       "energy_pj": node_energy[:, n]})
         rows.append(pd.DataFrame(block))
@@ -78,11 +75,12 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[st
     layers_df = layers_df.reset_index(drop=True)
 
     comp_rows = []
-    for k in list(COMPONENTS) + ["ht_static"]:
-        e = float(static.sum()) if k == "ht_static" else float(comp[k].sum())
-        row = {"component": k, "compute": k in TILE_COMPONENTS, "energy_pj": e}
+    for k in list(table.names) + [table.static_name]:
+        static_row = k == table.static_name
+        e = float(static.sum()) if static_row else float(comp[k].sum())
+        row = {"component": k, "compute": k in table.compute_names, "energy_pj": e}
         if base is not None:
-            b = float(bstatic.sum()) if k == "ht_static" else float(bcomp[k].sum())
+            b = float(bstatic.sum()) if static_row else float(bcomp[k].sum())
             row.update({"baseline_energy_pj": b, "saving": (1 - e / b) if b > 0 else 0.0})
         comp_rows.append(row)
     components_df = pd.DataFrame(comp_rows)

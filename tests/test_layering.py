@@ -11,7 +11,7 @@ PKG = Path(__file__).resolve().parents[1] / "isaacsim"
 
 RANK = {
     "": 0, "errors": 0, "validate": 0, "jsonio": 0, "outputs": 0, "overrides": 0, "progress": 0,
-    "plan": 0,
+    "plan": 0, "events": 0,
     "kernels": 0,
     "targets": 0,
     "targets.isaac": 0,

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from isaacsim.errors import InputError, Problem
+from isaacsim.events import EnergyTable, EventCoefficients
 from isaacsim.network import IMAGE, Network
 from isaacsim.plan import DIGITAL, SOURCE, XBAR, Edge, ImageWork, Node, StageCycles, TimingPlan
 from isaacsim.targets.isaac.arch import Architecture
+from isaacsim.targets.isaac.events import VALUE_BYTES, coefficients, energy_table
 from isaacsim.targets.isaac.mapping import Mapping
 from isaacsim.targets.isaac.mapping.topology import chip_route, mesh_route, tile_position
 from isaacsim.validate import Bound, number_text
-
-VALUE_BYTES = 2
-"""eDRAM and network carry 16-bit words whatever the activation precision (timing-model s5)."""
 
 HOST = "host"
 """Route key of the HyperTransport link from the host into the first chip."""
@@ -50,6 +49,10 @@ class Lowered:
     """Layer name (or `IMAGE`) -> node index."""
     home_tile: tuple
     """Per node: global home tile (-1 for the image source, which sits off chip)."""
+    events: EventCoefficients
+    """Per node and edge, the terms of ISAAC's event counts (`isaacsim.targets.isaac.events`)."""
+    energy: EnergyTable
+    """ISAAC's components and per-event energies for this architecture and chip count."""
 
 
 def _route(arch: Architecture, src_tile: int, dst_tile: int) -> Route:
@@ -194,7 +197,9 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
             nodes.append(Node(layer.name, DIGITAL, tuple(layer.out_shape), op_cycles=op,
                               inputs=ins, outputs=outs))
     plan = TimingPlan(tuple(nodes), tuple(edges), stages)
-    return Lowered(plan, network, mapping, arch, node_of, tuple(home))
+    return Lowered(plan, network, mapping, arch, node_of, tuple(home),
+                   coefficients(network, mapping, arch, plan, node_of),
+                   energy_table(arch, mapping.totals.chips))
 
 
 def read_cycles(bits: np.ndarray, dac_bits: int) -> np.ndarray:
