@@ -12,15 +12,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import isaacsim
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import load_json
-from isaacsim.layers import LayerKind, LayerParser, get_kind, kind_names
 from isaacsim.network.model import IMAGE, Layer, Network, Shape
 from isaacsim.network.shapes import CHANNELS, LAYERS, MAP_VALUES, NETWORK_PIXELS, SIDE, size_problems
 from isaacsim.validate import Checker, describe, did_you_mean, join, number_text
+
+if TYPE_CHECKING:
+    from isaacsim.layers import LayerKind
 
 FORMAT_VERSION = 1
 NETWORKS_SUBDIR = Path("workloads") / "networks"
@@ -172,6 +174,7 @@ def _parse(chk: Checker, raw: Any, path: str, index: int, first_index: dict[str,
            ) -> tuple[LayerKind, dict[str, Any], dict[str, Any]] | None:
     """Validate the keys and values of one layer: its kind, the common fields (name, index,
     inputs, comment) and the kind's own fields; `None` when it cannot be understood."""
+    from isaacsim.layers import LayerParser, get_kind, kind_names  # the kinds import network.model
     if not chk.obj(raw, path):
         return None
     name = chk.string(raw, "name", path)
