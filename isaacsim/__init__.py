@@ -9,8 +9,11 @@ The public API, for scripts and notebooks (each name is imported on first use, s
 
 Layers of the package, lowest first (a module imports only from its own layer or below;
 tests/test_layering.py enforces it): errors, validate, jsonio, outputs, overrides, progress, plan,
-kernels -> arch, network -> crop, precision -> mapping, traces, functional -> workload, lowering,
-closed_form, engine, reference -> accounting -> report, tables -> runner, sweep -> cli.
+events, kernels, targets -> targets.isaac.arch, network, layers -> crop, precision ->
+targets.isaac.mapping, traces, functional -> workload, targets.isaac.lowering, targets.isaac.events,
+closed_form, engine, reference -> accounting -> report, tables -> runner, sweep -> cli. Layer kinds
+live in `isaacsim.layers` (one module each, and a registry); what is specific to the ISAAC machine
+lives in `isaacsim.targets.isaac`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "InputError": "isaacsim.errors", "Problem": "isaacsim.errors",
+    "InputError": "isaacsim.errors", "Problem": "isaacsim.errors", "LayerKind": "isaacsim.layers",
     "load_arch": "isaacsim.targets.isaac.arch", "load_network": "isaacsim.network",
     "load_trace": "isaacsim.traces", "load_workload": "isaacsim.workload",
     "map_network": "isaacsim.targets.isaac.mapping", "run_workload": "isaacsim.runner",
