@@ -18,13 +18,9 @@ import numpy as np
 import simpy
 
 from isaacsim.errors import InputError, Problem
-from isaacsim.kernels import timing as K
-from isaacsim.plan import DIGITAL, SOURCE, XBAR, ImageWork, TimingPlan, TimingResult
-
-_KIND = {SOURCE: K.KIND_SOURCE, XBAR: K.KIND_XBAR, DIGITAL: K.KIND_DIGITAL}
-_DUMMY_MAP = np.full((1, 1), -1, dtype=np.int64)
-_DUMMY_VEC = np.zeros(2, dtype=np.int64)
-_DUMMY_RING = np.zeros((1, 1), dtype=np.int64)
+from isaacsim.kernels import layout as L
+from isaacsim.kernels.timing import advance_node
+from isaacsim.plan import ImageWork, TimingPlan, TimingResult
 
 
 @dataclass
@@ -35,21 +31,50 @@ class _ImageState:
     act_before: np.ndarray
     rank_base: int
     ready: np.ndarray  # [out edge, h, w]
+    edge_bytes: np.ndarray
     pos: int = 0
-    stats: np.ndarray = field(default_factory=lambda: np.array([-1, -1, 0, 0, 0], np.int64))
-    edge_bytes: np.ndarray | None = None
+    stats: np.ndarray = field(default_factory=L.new_stats)
+
+    @property
+    def arrays(self) -> tuple:
+        """The kernel's `image` argument."""
+        return self.bits, self.act_before, self.ready, self.stats, self.edge_bytes
+
+
+def _in_edge(plan: TimingPlan, e: int) -> dict[str, int]:
+    """The static fields of edge e's `IN_EDGE` row at its consumer."""
+    edge = plan.edges[e]
+    g = edge.geometry
+    h, w = plan.nodes[edge.src].shape[:2]
+    return dict(kh=g.kh, kw=g.kw, sh=g.sh, sw=g.sw, ph=g.ph, pw=g.pw, height=h, width=w,
+                capacity=edge.capacity_pixels)
+
+
+def _out_edge(plan: TimingPlan, e: int) -> dict[str, int]:
+    """The static fields of edge e's `OUT_EDGE` row at its producer: a local edge into a digital
+    layer needs no eDRAM write (docs/timing-model.md s8)."""
+    edge = plan.edges[e]
+    reads_in_place = edge.local and not plan.nodes[edge.dst].is_crossbar
+    return dict(local=int(edge.local), write=0 if reads_in_place else plan.stages.write,
+                bytes=edge.bytes_per_pixel, cap_bytes=max(edge.cap_bytes_per_cycle, 1),
+                latency=edge.latency_cycles, capacity=edge.capacity_pixels)
 
 
 class _NodeState:
-    """One node across images: replica, pipe and ring state carried over in stream mode."""
+    """One node across images: its kernel rows, and the replica, pipe and ring state carried over
+    in stream mode."""
 
     def __init__(self, plan: TimingPlan, index: int):
         node = plan.nodes[index]
         self.index = index
         self.node = node
+        self.params = L.row(L.NODE, occupies=int(node.is_crossbar), replicas=max(node.replicas, 1),
+                            delta=node.op_cycles - 1 if node.is_digital else 0,
+                            tail=plan.stages.xbar_tail(node.span_cycles) if node.is_crossbar else 0,
+                            write=plan.stages.write)
         self.rep_free = np.zeros(max(node.replicas, 1), np.int64)
-        self.op_counter = np.zeros(1, np.int64)
-        self.out_busy = np.zeros(len(node.outputs), np.int64)
+        self.in_rows = L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in node.inputs])
+        self.out_rows = L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in node.outputs])
         caps = [plan.edges[e].capacity_pixels for e in node.outputs]
         self.out_rings = np.zeros((max(len(caps), 1), max(caps + [1])), np.int64)
         self.images: dict[int, _ImageState] = {}
@@ -70,7 +95,6 @@ class Engine:
         self.events = 0
         self._rank_bases = self._ranks()
         self.result = TimingResult.empty(len(images), len(plan.nodes), len(plan.edges))
-        self._static = [self._static_params(i) for i in range(len(plan.nodes))]
 
     # -- set-up ---------------------------------------------------------------------------------
     def _ranks(self) -> np.ndarray:
@@ -79,34 +103,6 @@ class Engine:
         bases = np.zeros_like(counts)
         bases[1:] = np.cumsum(counts, axis=0)[:-1]
         return bases
-
-    def _static_params(self, n: int):
-        plan, node = self.plan, self.plan.nodes[n]
-        node_p = np.zeros(K.N_NODE_P, np.int64)
-        node_p[K.KIND] = _KIND[node.rule]
-        node_p[K.REPLICAS] = max(node.replicas, 1)
-        node_p[K.TAIL] = plan.stages.xbar_tail(node.span_cycles)
-        node_p[K.DELTA] = node.op_cycles - 1
-        node_p[K.WRITE] = plan.stages.write
-        in_p = np.zeros((len(node.inputs), K.N_IN_P), np.int64)
-        for k, e in enumerate(node.inputs):
-            edge = plan.edges[e]
-            g = edge.geometry
-            src = plan.nodes[edge.src]
-            in_p[k, [K.KH, K.KW, K.SH, K.SW, K.PH, K.PW]] = [g.kh, g.kw, g.sh, g.sw, g.ph, g.pw]
-            in_p[k, K.IN_H], in_p[k, K.IN_W] = src.shape[0], src.shape[1]
-            in_p[k, K.IN_CAPACITY] = edge.capacity_pixels
-            in_p[k, K.RING_ROW] = src.outputs.index(e)
-        out_p = np.zeros((len(node.outputs), K.N_OUT_P), np.int64)
-        for j, e in enumerate(node.outputs):
-            edge = plan.edges[e]
-            out_p[j, K.LOCAL] = int(edge.local)
-            out_p[j, K.TO_XBAR] = int(plan.nodes[edge.dst].is_crossbar)
-            out_p[j, K.BYTES] = edge.bytes_per_pixel
-            out_p[j, K.CAP_BYTES] = max(edge.cap_bytes_per_cycle, 1)
-            out_p[j, K.LATENCY] = edge.latency_cycles
-            out_p[j, K.CAPACITY] = edge.capacity_pixels
-        return node_p, in_p, out_p
 
     def _image_state(self, n: int, i: int) -> _ImageState:
         st = self.nodes[n].images.get(i)
@@ -168,36 +164,26 @@ class Engine:
     def _process(self, n: int):
         plan, ns = self.plan, self.nodes[n]
         node = plan.nodes[n]
-        node_p, in_p, out_p = self._static[n]
         neighbours = [plan.edges[e].src for e in node.inputs] + [plan.edges[e].dst for e in node.outputs]
+        bounded = [(j, e) for j, e in enumerate(node.outputs) if plan.edges[e].capacity_pixels > 0]
         total = node.shape[0] * node.shape[1]
+        params, in_rows, out_rows = ns.params[0], ns.in_rows, ns.out_rows
+        kernel_node, kernel_outputs = (ns.params, ns.rep_free), (out_rows, ns.out_rings)
         for i in range(len(self.images)):
             ns.current = i
             if i:
                 self._forget(n, i - 1)
             st = self._image_state(n, i)
-            node_p[K.ARRIVAL] = self.arrivals[i]
-            node_p[K.RANK_BASE] = st.rank_base
-            in_ready, in_before, in_rings = [], [], []
-            for k, e in enumerate(node.inputs):
-                src = plan.edges[e].src
-                pst = self._image_state(src, i)
-                in_ready.append(pst.ready[plan.nodes[src].outputs.index(e)])
-                in_before.append(pst.act_before)
-                in_rings.append(self.nodes[src].out_rings)
-                in_p[k, K.IN_RANK_BASE] = pst.rank_base
-            in_ready_t = tuple(in_ready) if in_ready else (_DUMMY_MAP,)
-            in_before_t = tuple(in_before) if in_before else (_DUMMY_VEC,)
-            in_rings_t = tuple(in_rings) if in_rings else (_DUMMY_RING,)
+            params["arrival"] = self.arrivals[i]
+            params["rank_base"] = st.rank_base
+            kernel_inputs = self._inputs(n, i)
+            image = st.arrays
             while st.pos < total:
                 for k, e in enumerate(node.inputs):
-                    in_p[k, K.AVAIL] = self._avail(plan.edges[e].src, i)
-                for j, e in enumerate(node.outputs):
-                    if out_p[j, K.CAPACITY] > 0:
-                        out_p[j, K.ALLOWED] = self._final_ranks(e) + out_p[j, K.CAPACITY] - 1
-                new = K.advance_node(st.pos, node_p, st.bits, st.act_before, ns.rep_free,
-                                     ns.op_counter, in_p, in_ready_t, in_before_t, in_rings_t, out_p,
-                                     ns.out_busy, st.ready, ns.out_rings, st.stats, st.edge_bytes)
+                    in_rows[k]["avail"] = self._avail(plan.edges[e].src, i)
+                for j, e in bounded:
+                    out_rows[j]["allowed"] = self._final_ranks(e) + out_rows[j]["capacity"] - 1
+                new = advance_node(st.pos, kernel_node, image, kernel_inputs, kernel_outputs)
                 if new > st.pos:
                     st.pos = new
                     self._notify(n)
@@ -208,13 +194,27 @@ class Engine:
         ns.finished = True
         self._notify(n)
 
+    def _inputs(self, n: int, i: int) -> tuple:
+        """The kernel's `inputs` argument for node n and image i (its `avail` fields are set per call)."""
+        plan, ns = self.plan, self.nodes[n]
+        ready, before, rings = [], [], []
+        for k, e in enumerate(plan.nodes[n].inputs):
+            src = plan.edges[e].src
+            out_index = plan.nodes[src].outputs.index(e)
+            pst = self._image_state(src, i)
+            ready.append(pst.ready[out_index])
+            before.append(pst.act_before)
+            rings.append(self.nodes[src].out_rings[out_index])
+            ns.in_rows[k]["rank_base"] = pst.rank_base
+        return L.pack_inputs(ns.in_rows, ready, before, rings)
+
     def _record(self, n: int, i: int, st: _ImageState) -> None:
-        r = self.result
-        r.node_start[i, n] = st.stats[K.ST_START]
-        r.node_end[i, n] = st.stats[K.ST_END]
-        r.node_ops[i, n] = st.stats[K.ST_OPS]
-        r.node_bit_cycles[i, n] = st.stats[K.ST_BIT_CYCLES]
-        r.node_rf_pixels[i, n] = st.stats[K.ST_RF_PIXELS]
+        r, stats = self.result, st.stats[0]
+        r.node_start[i, n] = stats["start"]
+        r.node_end[i, n] = stats["end"]
+        r.node_ops[i, n] = stats["ops"]
+        r.node_bit_cycles[i, n] = stats["bit_cycles"]
+        r.node_rf_pixels[i, n] = stats["rf_pixels"]
         for j, e in enumerate(self.plan.nodes[n].outputs):
             r.edge_bytes[i, e] = st.edge_bytes[j]
 

@@ -1,0 +1,94 @@
+"""The layout of the timing kernel's rows, defined once (docs/timing-model.md sections 4-8).
+
+Each layout is a numpy structured dtype of int64 fields. The kernel (`timing.advance_node`) and the
+engine that fills the rows address fields by name, so a layout is written only here; and because a
+structured dtype is part of the kernel's numba signature, changing a layout recompiles the cached
+kernel (a column constant imported from this module would not: numba's cache checks only the
+kernel's own source file). Fields are marked by who sets them: [static] once per node by the
+engine, [image] by the engine for each image, [call] by the engine before each kernel call,
+[carried] by the kernel, kept across calls and, in stream mode, across images.
+
+`NODE`, one row per node (a 1-element array):
+- `occupies` [static]: 1 if each op occupies a replica for its read cycles (the j-th op of the node
+  over all images goes to replica `j mod replicas`, waits for it, holds it for b cycles and counts
+  b bit cycles; done = s + b + tail); 0 if ops have no occupancy (done = s + tail).
+- `replicas` [static]: number of replicas (>= 1; used only when `occupies`).
+- `delta` [static]: an op issues no earlier than `delta` cycles after its inputs are ready
+  (op_cycles - 1 for a digital layer, which may be -1; 0 otherwise). Never before `arrival`.
+- `tail` [static]: done - s (- b when `occupies`): the stages after the reads, up to the activation.
+- `write` [static]: cycles of the final eDRAM write of a node without out-edges (its end is
+  done + write + 1).
+- `arrival` [image]: arrival cycle a_n of the image. `rank_base` [image]: global rank of the image's
+  first active pixel of this node (ranks continue across images in stream mode).
+- `issued` [carried]: ops issued so far over all images (the round-robin counter).
+
+`IN_EDGE`, one row per input edge:
+- `kh`, `kw`, `sh`, `sw`, `ph`, `pw` [static]: receptive-field rule; `height`, `width` [static]: the
+  producer's map; `capacity` [static]: slots of the edge's rolling buffer (0 = unbounded: no
+  release is recorded).
+- `rank_base` [image]: global rank of the producer's first active pixel of the image.
+- `avail` [call]: raster positions of the producer's map already computed for the image.
+
+`OUT_EDGE`, one row per output edge:
+- `local` [static]: 1 if the consumer shares the home tile (no transfer); `write` [static]: cycles
+  from the pixel's arrival at the consumer to its ready time (the eDRAM write; 0 for a local edge
+  into a digital layer, which reads the pixel in place); `bytes` [static] per pixel; `cap_bytes`
+  [static]: bandwidth share in bytes per cycle (remote edges); `latency` [static]: route latency;
+  `capacity` [static]: slots of the consumer's buffer (0 = unbounded).
+- `allowed` [call]: the largest rank whose slot release is known (bounded edges).
+- `busy` [carried]: the pipe's byte-slot cursor (remote edges).
+
+`STATS`, one row per node and image (a 1-element array from `new_stats`):
+- `start`: smallest issue cycle (-1 before the first op); `end`: largest ready time over the
+  out-edges, or done + write + 1 for a node without out-edges (-1 before the first op); `ops`;
+  `bit_cycles`: sum of b over ops that occupy a replica; `rf_pixels`: sum over ops and input edges
+  of the active input pixels in the receptive field.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _fields(*names: str) -> np.dtype:
+    return np.dtype([(name, np.int64) for name in names])
+
+
+NODE = _fields("occupies", "replicas", "delta", "tail", "write", "arrival", "rank_base", "issued")
+IN_EDGE = _fields("kh", "kw", "sh", "sw", "ph", "pw", "height", "width", "capacity", "rank_base",
+                  "avail")
+OUT_EDGE = _fields("local", "write", "bytes", "cap_bytes", "latency", "capacity", "allowed", "busy")
+STATS = _fields("start", "end", "ops", "bit_cycles", "rf_pixels")
+STATS_EMPTY = {"start": -1, "end": -1}
+"""Fields of a new `STATS` row that do not start at 0 (no op yet)."""
+
+
+def rows(layout: np.dtype, records: list[dict[str, int]]) -> np.ndarray:
+    """One row of `layout` per mapping (field name -> value) in `records`; fields not given are 0."""
+    out = np.zeros(len(records), layout)
+    for row, values in zip(out, records):
+        for name, value in values.items():
+            row[name] = value
+    return out
+
+
+def row(layout: np.dtype, **values: int) -> np.ndarray:
+    """A 1-element array of `layout` with the given fields set, the others 0."""
+    return rows(layout, [values])
+
+
+def new_stats() -> np.ndarray:
+    """A 1-element `STATS` array for one node and image before its first op."""
+    return row(STATS, **STATS_EMPTY)
+
+
+_NO_VIEWS = ((np.full((1, 1), -1, np.int64),), (np.zeros(1, np.int64),), (np.zeros(1, np.int64),))
+
+
+def pack_inputs(in_rows: np.ndarray, ready: list, act_before: list, rings: list) -> tuple:
+    """The kernel's `inputs` argument: the `IN_EDGE` rows and, per input edge, the producer's ready
+    map (int64 [H, W]), its `act_before` and its release ring (int64 1-D), as tuples. A node without
+    inputs gets one placeholder per tuple (numba cannot index an empty tuple); it is never read."""
+    if not len(in_rows):
+        return (in_rows, *_NO_VIEWS)
+    return in_rows, tuple(ready), tuple(act_before), tuple(rings)

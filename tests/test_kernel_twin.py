@@ -1,0 +1,194 @@
+"""The numba timing kernel against its slow twin (tests/kernel_twin.py) on random kernel-level cases.
+
+Each case is one node with random parameters (ops that occupy a replica or not, replicas, delta,
+tail, write), 0..2 input edges (random geometry, producer maps with active and inactive pixels,
+random ready times, rings of capacity 0 = unbounded or a few slots) and 0..2 output edges (local or
+remote, bounded or not), over 1..3 images that carry the replicas, the round-robin counter, the
+pipes and the rings from one to the next as in stream mode. Each image is advanced in several
+calls, each continuing from the returned position after the producers (`avail`) and the consumers
+(`allowed`, ring releases) have progressed; map cells beyond `avail` hold junk the kernel must not
+read. After every call the position and every array the kernel may write must equal the twin's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from kernel_twin import twin_advance
+
+from isaacsim.kernels import layout as L
+from isaacsim.kernels.timing import advance_node
+
+BIG = 1 << 40
+
+
+def ints(lo: int, hi: int):
+    return st.integers(lo, hi)
+
+
+@st.composite
+def active_map(draw, height: int, width: int, zero_prob: float):
+    return [[draw(st.floats(0, 1)) >= zero_prob for _ in range(width)] for _ in range(height)]
+
+
+@st.composite
+def in_edge(draw):
+    height, width = draw(ints(1, 6)), draw(ints(1, 6))
+    if draw(st.booleans()):
+        kh, kw, sh, sw, ph, pw = height, width, 1, 1, 0, 0  # fully connected: the whole map
+    else:
+        kh, kw = draw(ints(1, 3)), draw(ints(1, 3))
+        sh, sw = draw(ints(1, 2)), draw(ints(1, 2))
+        ph, pw = draw(ints(0, kh - 1)), draw(ints(0, kw - 1))
+    capacity = draw(st.sampled_from([0, 0, 1, 2, 3, 5, 8]))
+    ring = draw(st.lists(ints(0, 80), min_size=max(capacity, 1) + draw(ints(0, 2)),
+                         max_size=max(capacity, 1) + 2))
+    return dict(kh=kh, kw=kw, sh=sh, sw=sw, ph=ph, pw=pw, height=height, width=width,
+                capacity=capacity, rank_base=draw(ints(0, 20)), avail=0, ring=ring)
+
+
+@st.composite
+def out_edge(draw):
+    return dict(local=int(draw(st.booleans())), write=draw(ints(0, 2)), bytes=draw(ints(1, 40)),
+                cap_bytes=draw(ints(1, 70)), latency=draw(ints(0, 3)),
+                capacity=draw(st.sampled_from([0, 0, 1, 2, 3, 5, 8])), allowed=0,
+                busy=draw(ints(0, 600)))
+
+
+@st.composite
+def cases(draw):
+    occupies = draw(st.booleans())
+    replicas = draw(ints(1, 3))
+    node = dict(occupies=int(occupies), replicas=replicas, delta=draw(ints(-1, 2)),
+                tail=draw(ints(0, 4)), write=draw(ints(0, 2)), arrival=0, rank_base=draw(ints(0, 20)),
+                issued=draw(ints(0, 7)), free=draw(st.lists(ints(0, 60), min_size=replicas,
+                                                            max_size=replicas)))
+    inputs = draw(st.lists(in_edge(), max_size=2))
+    outputs = draw(st.lists(out_edge(), max_size=2))
+    slots = max([o["capacity"] for o in outputs] + [1]) + draw(ints(0, 2))
+    for out in outputs:
+        out["ring"] = draw(st.lists(ints(0, 80), min_size=slots, max_size=slots))
+    height, width = draw(ints(1, 4)), draw(ints(1, 4))
+    zero_prob = draw(st.sampled_from([0.0, 0.3, 0.7]))
+    images = []
+    for _ in range(draw(ints(1, 3))):
+        bits = [[0 if draw(st.floats(0, 1)) < zero_prob else draw(ints(1, 16)) for _ in range(width)]
+                for _ in range(height)]
+        maps = []
+        for edge in inputs:
+            active = draw(active_map(edge["height"], edge["width"], zero_prob))
+            ready = [[draw(ints(0, 80)) if a else -1 for a in row] for row in active]
+            junk = [[draw(ints(-1, 90)) for _ in row] for row in active]
+            maps.append((active, ready, junk))
+        calls = []
+        for _ in range(draw(ints(0, 3))):
+            calls.append(dict(avail=[draw(ints(0, e["height"] * e["width"])) for e in inputs],
+                              allowed=[draw(ints(-1, 12)) for _ in outputs],
+                              releases=[draw(st.lists(st.tuples(ints(0, slots - 1), ints(0, 90)),
+                                                      max_size=3)) for _ in outputs]))
+        images.append(dict(bits=bits, maps=maps, calls=calls, arrival=draw(ints(0, 40))))
+    return node, inputs, outputs, images
+
+
+def _as_dict(row) -> dict:
+    return {name: int(row[name]) for name in row.dtype.names}
+
+
+class Pair:
+    """The kernel's arrays and the twin's lists for one node, kept in step."""
+
+    def __init__(self, node, inputs, outputs):
+        self.node, self.inputs, self.outputs = node, inputs, outputs
+        self.params = L.row(L.NODE, **{k: node[k] for k in L.NODE.names})
+        self.rep_free = np.array(node["free"], np.int64)
+        self.in_rows = L.rows(L.IN_EDGE, [{k: e[k] for k in L.IN_EDGE.names} for e in inputs])
+        self.in_rings = [np.array(e["ring"], np.int64) for e in inputs]
+        self.out_rows = L.rows(L.OUT_EDGE, [{k: o[k] for k in L.OUT_EDGE.names} for o in outputs])
+        self.out_rings = np.array([o["ring"] for o in outputs] or [[0]], np.int64)
+
+    def start_image(self, image, rank_base: int, producer_bases: list[int]):
+        bits = image["bits"]
+        n_ready = max(len(self.outputs), 1)
+        self.mine = dict(bits=bits, ready=[[[-1] * len(bits[0]) for _ in bits] for _ in range(n_ready)],
+                         stats=dict(start=-1, end=-1, ops=0, bit_cycles=0, rf_pixels=0),
+                         edge_bytes=[0] * n_ready)
+        self.node["arrival"] = self.params[0]["arrival"] = image["arrival"]
+        self.node["rank_base"] = self.params[0]["rank_base"] = rank_base
+        self.bits = np.array(bits, np.int64)
+        self.act_before = np.concatenate([[0], np.cumsum(self.bits.reshape(-1) > 0)]).astype(np.int64)
+        self.ready = np.full((n_ready, *self.bits.shape), -1, np.int64)
+        self.stats = L.new_stats()
+        self.edge_bytes = np.zeros(n_ready, np.int64)
+        self.maps = image["maps"]
+        self.in_ready, in_before = [], []
+        for k, (edge, (active, _, _)) in enumerate(zip(self.inputs, self.maps)):
+            edge["active"] = active
+            edge["rank_base"] = self.in_rows[k]["rank_base"] = producer_bases[k]
+            flat = np.array(active, bool).reshape(-1)
+            in_before.append(np.concatenate([[0], np.cumsum(flat)]).astype(np.int64))
+            self.in_ready.append(np.zeros((edge["height"], edge["width"]), np.int64))
+        self.kernel_inputs = L.pack_inputs(self.in_rows, self.in_ready, in_before, self.in_rings)
+
+    def progress(self, avail: list[int], allowed: list[int], releases: list[list]):
+        """Producers computed `avail` positions; consumers decided ranks up to `allowed` (offsets
+        from this image's rank base) and raised some slots' releases."""
+        for k, edge in enumerate(self.inputs):
+            edge["avail"] = self.in_rows[k]["avail"] = avail[k]
+            _, ready, junk = self.maps[k]
+            width = edge["width"]
+            known = [[ready[y][x] if y * width + x < avail[k] else junk[y][x] for x in range(width)]
+                     for y in range(edge["height"])]
+            edge["ready"] = known
+            self.in_ready[k][:] = known
+        for j, out in enumerate(self.outputs):
+            out["allowed"] = self.out_rows[j]["allowed"] = self.node["rank_base"] + allowed[j]
+            for slot, cycle in releases[j]:
+                out["ring"][slot] = max(out["ring"][slot], cycle)
+                self.out_rings[j, slot] = out["ring"][slot]
+
+    def call(self, pos: int) -> tuple[int, int]:
+        image = (self.bits, self.act_before, self.ready, self.stats, self.edge_bytes)
+        got = advance_node(pos, (self.params, self.rep_free), image, self.kernel_inputs,
+                           (self.out_rows, self.out_rings))
+        want = twin_advance(pos, self.node, self.mine, self.inputs, self.outputs)
+        return got, want
+
+    def assert_same(self):
+        node = {k: v for k, v in self.node.items() if k != "free"}
+        assert _as_dict(self.params[0]) == node
+        assert self.rep_free.tolist() == self.node["free"]
+        assert self.ready.tolist() == self.mine["ready"]
+        assert _as_dict(self.stats[0]) == self.mine["stats"]
+        assert self.edge_bytes.tolist() == self.mine["edge_bytes"]
+        for k, edge in enumerate(self.inputs):
+            assert self.in_rings[k].tolist() == edge["ring"], k
+        for j, out in enumerate(self.outputs):
+            assert _as_dict(self.out_rows[j]) == {k: out[k] for k in L.OUT_EDGE.names}, j
+            assert self.out_rings[j].tolist() == out["ring"], j
+
+
+@settings(max_examples=300, deadline=None)
+@given(cases())
+def test_kernel_matches_the_twin(case):
+    node, inputs, outputs, images = case
+    pair = Pair(node, inputs, outputs)
+    rank_base = node["rank_base"]
+    producer_bases = [e["rank_base"] for e in inputs]
+    for image in images:
+        pair.start_image(image, rank_base, producer_bases)
+        total = len(image["bits"]) * len(image["bits"][0])
+        everything = dict(avail=[e["height"] * e["width"] for e in inputs],
+                          allowed=[BIG] * len(outputs), releases=[[] for _ in outputs])
+        pos = 0
+        for step in image["calls"] + [everything]:
+            pair.progress(**step)
+            got, want = pair.call(pos)
+            assert got == want
+            assert pos <= got <= total
+            pair.assert_same()
+            pos = got
+        assert pos == total
+        rank_base += int(pair.act_before[-1])
+        producer_bases = [b + sum(map(sum, active)) for b, (active, _, _) in zip(producer_bases,
+                                                                                  image["maps"])]
