@@ -97,10 +97,12 @@ def energy(lowered: Any, counts: dict, charged_cycles: np.ndarray) -> Accounting
     table: EnergyTable = lowered.energy
     per = {}
     for comp in table.components:
-        total = None
+        total: np.ndarray | None = None
         for counter, scale, pj in comp.terms:
             x = counts[counter] * scale if scale != 1 else counts[counter]
             total = x * pj if total is None else total + x * pj
+        if total is None:
+            raise ValueError(f"energy component '{comp.name}' has no terms")
         if comp.divisor != 1:
             total = total / comp.divisor
         per[comp.name] = np.asarray(total, dtype=np.float64)

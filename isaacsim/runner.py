@@ -63,9 +63,9 @@ def _layer_bits(lowered: Lowered, workload: Workload, image, uncropped: bool) ->
         bits = {layer.name: np.full(layer.out_shape[:2], prec.of(layer.name).activation_bits,
                                     np.int64) for layer in net.layers}
         return image_work(lowered, image.image_id, mask, bits)
-    kw = dict(rounding=crop.rounding, default_fraction=crop.fraction)
-    mask = image_bits(image, net, IMAGE, 1, **kw)
-    bits = {layer.name: image_bits(image, net, layer.name, prec.of(layer.name).activation_bits, **kw)
+    mask = image_bits(image, net, IMAGE, 1, rounding=crop.rounding, default_fraction=crop.fraction)
+    bits = {layer.name: image_bits(image, net, layer.name, prec.of(layer.name).activation_bits,
+                                   rounding=crop.rounding, default_fraction=crop.fraction)
             for layer in net.layers}
     return image_work(lowered, image.image_id, mask, bits)
 

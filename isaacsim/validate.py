@@ -128,6 +128,14 @@ class Bound:
         """`` >= 1 and <= 65536`` (the form the messages use)."""
         return _range(self.minimum, self.maximum, self.exclusive_minimum, self.exclusive_maximum)
 
+    @property
+    def limit(self) -> int | float:
+        """The maximum of a bound that has one (every input a user gives); a `ValueError` for a
+        bound without a maximum."""
+        if self.maximum is None:
+            raise ValueError(f"this {self.domain} bound{self.range_text} has no maximum")
+        return self.maximum
+
     def problem(self, value: Any) -> str | None:
         """Why `value` is not accepted (its type or its range), or ``None`` when it is."""
         what = f"{'an integer' if self.domain == 'integer' else 'a number'}{self.range_text}"

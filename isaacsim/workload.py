@@ -143,6 +143,9 @@ def load_workload(path: str | Path, sets: dict[str, Any] | None = None) -> Workl
     problems = [_attribute(p, own_sets) for p in chk.problems] + extra
     if problems:
         raise InputError(problems)
+    # each is None only with a problem recorded
+    assert name is not None and description is not None and network is not None
+    assert arch is not None and precision is not None
     return Workload(name=name, source=source, network=network, network_path=network_path,
                     arch=arch, arch_base=base, arch_sets=arch_sets, precision=precision,
                     mapping=mapping, crop=crop, trace=trace, run=run, description=description)
@@ -223,7 +226,7 @@ def _arch(chk: Checker, spec: Any, folder: Path, cli: dict[str, Any], extra: lis
 
 
 def _optional_int(chk: Checker, raw: dict, key: str, path: str, bound: Bound) -> int | None:
-    return None if raw.get(key) is None else chk.bounded(raw, key, path, bound)
+    return None if raw.get(key) is None else chk.bounded_int(raw, key, path, bound)
 
 
 def _mapping(chk: Checker, raw: Any) -> MappingOptions:
@@ -231,11 +234,13 @@ def _mapping(chk: Checker, raw: Any) -> MappingOptions:
     if not chk.obj(raw, path):
         return d
     chk.keys(raw, path, {"replication", "chips", "packing", "flatten"})
-    return MappingOptions(
-        replication=chk.choice(raw, "replication", path, POLICIES, default=d.replication),
-        chips=_optional_int(chk, raw, "chips", path, CHIPS),
-        packing=chk.choice(raw, "packing", path, PACKINGS, default=d.packing),
-        flatten=chk.choice(raw, "flatten", path, FLATTEN_ORDERS, default=d.flatten))
+    replication = chk.choice(raw, "replication", path, POLICIES, default=d.replication)
+    chips = _optional_int(chk, raw, "chips", path, CHIPS)
+    packing = chk.choice(raw, "packing", path, PACKINGS, default=d.packing)
+    flatten = chk.choice(raw, "flatten", path, FLATTEN_ORDERS, default=d.flatten)
+    if replication is None or packing is None or flatten is None:
+        return d  # a problem is recorded: the workload is refused
+    return MappingOptions(replication=replication, chips=chips, packing=packing, flatten=flatten)
 
 
 def _crop(chk: Checker, raw: Any) -> CropOptions:
@@ -249,8 +254,10 @@ def _crop(chk: Checker, raw: Any) -> CropOptions:
             fraction = parse_fraction(raw["fraction"], source=chk.source, place="$.crop.fraction")
         except InputError as exc:
             chk.extend(exc.problems)
-    return CropOptions(fraction=fraction,
-                       rounding=chk.choice(raw, "rounding", path, ROUNDINGS, default=d.rounding))
+    rounding = chk.choice(raw, "rounding", path, ROUNDINGS, default=d.rounding)
+    if rounding is None:
+        return d  # a problem is recorded: the workload is refused
+    return CropOptions(fraction=fraction, rounding=rounding)
 
 
 def _trace(chk: Checker, value: Any, folder: Path) -> str | None:
@@ -284,12 +291,15 @@ def _run(chk: Checker, raw: Any) -> RunOptions:
         return d
     chk.keys(raw, path, {"mode", "images", "baseline", "engine", "seed",
                          "arrival_interval_cycles"})
-    return RunOptions(
-        mode=chk.choice(raw, "mode", path, MODES, default=d.mode),
-        images=_optional_int(chk, raw, "images", path, IMAGES),
-        baseline=chk.boolean(raw, "baseline", path, default=d.baseline),
-        engine=chk.choice(raw, "engine", path, ENGINES, default=d.engine),
-        seed=chk.bounded(raw, "seed", path, SEED, default=d.seed),
-        arrival_interval_cycles=chk.bounded(raw, "arrival_interval_cycles", path, ARRIVAL,
-                                            default=d.arrival_interval_cycles))
+    mode = chk.choice(raw, "mode", path, MODES, default=d.mode)
+    images = _optional_int(chk, raw, "images", path, IMAGES)
+    baseline = chk.boolean(raw, "baseline", path, default=d.baseline)
+    engine = chk.choice(raw, "engine", path, ENGINES, default=d.engine)
+    seed = chk.bounded_int(raw, "seed", path, SEED, default=d.seed)
+    arrival = chk.bounded_int(raw, "arrival_interval_cycles", path, ARRIVAL,
+                              default=d.arrival_interval_cycles)
+    if mode is None or baseline is None or engine is None or seed is None or arrival is None:
+        return d  # a problem is recorded: the workload is refused
+    return RunOptions(mode=mode, images=images, baseline=baseline, engine=engine, seed=seed,
+                      arrival_interval_cycles=arrival)
 

@@ -69,7 +69,7 @@ def _guard(text: str) -> int | None:
     return at_least(0, "guard bits", GUARD_BITS)(text)
 
 
-_guard.bound = GUARD_BITS
+_guard.bound = GUARD_BITS  # type: ignore[attr-defined]  # a function attribute, read by cli.ranges
 
 
 def run(args: argparse.Namespace) -> int:
@@ -117,11 +117,11 @@ def _check_samples(args: argparse.Namespace, layers) -> None:
         per_image = layer.fan_in * layer.groups * (
             layer.handler.sampled_outputs(layer, args.pixels))
         values = max(args.images, args.calibration_images) * per_image
-        if values > SAMPLE_VALUES.maximum:
+        if values > SAMPLE_VALUES.limit:
             raise InputError(Problem("--images, --calibration-images, --pixels", "",
                                      f"layer '{layer.name}' would sample {values:,} input values "
                                      f"(images x pixels x fan-in), more than the "
-                                     f"{number_text(SAMPLE_VALUES.maximum)} accepted "
+                                     f"{number_text(SAMPLE_VALUES.limit)} accepted "
                                      f"({SAMPLE_VALUES.reason}); use fewer images or pixels, or "
                                      f"choose layers with --layers"))
 

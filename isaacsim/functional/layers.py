@@ -9,8 +9,6 @@ section 11 describes the sampling.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from isaacsim.errors import InputError, Problem
@@ -142,11 +140,12 @@ def _check_weight_array(path: str, layer: Layer, arr: np.ndarray) -> Problem | N
     return None
 
 
-def describe_layers(network: Network, names: list[str] | None) -> tuple[list[Layer], list[Any]]:
+def describe_layers(network: Network, names: list[str] | None) -> tuple[list[Layer], list[Problem]]:
     """The chosen crossbar layers (all of them for ``None``) and problems for bad names."""
     if names is None:
         return [layer for layer in network.layers if layer.uses_crossbars], []
-    problems, layers = [], []
+    problems: list[Problem] = []
+    layers: list[Layer] = []
     known = [layer.name for layer in network.layers]
     for name in names:
         if name not in network:

@@ -86,40 +86,41 @@ def network_from_dict(data: Any, source: str = "<network>") -> Network:
     name = chk.string(data, "name", "$", default="")
     src = chk.string(data, "source", "$", default="")
     chk.string(data, "notes", "$", default="")
-    input_shape = _input_shape(chk, data.get("input"))
-    layers = _layers(chk, data.get("layers"), input_shape)
+    # a missing "input" or "layers" is reported by chk.keys; null is a bad value
+    input_shape = _input_shape(chk, data["input"]) if "input" in data else None
+    layers = _layers(chk, data["layers"], input_shape) if "layers" in data else []
     chk.raise_if_any()
+    assert name is not None and src is not None and input_shape is not None  # no problem: all read
     return Network(name=name, source=src, input_shape=input_shape, layers=tuple(layers),
                    origin=source)
 
 
 def _input_shape(chk: Checker, value: Any) -> Shape | None:
-    if value is None or not chk.keys(value, "$.input", {"height", "width", "channels"},
-                                     required={"height", "width", "channels"}):
+    if not chk.keys(value, "$.input", {"height", "width", "channels"},
+                    required={"height", "width", "channels"}):
         return None
-    dims = [chk.bounded(value, key, "$.input", bound)
-            for key, bound in (("height", SIDE), ("width", SIDE), ("channels", CHANNELS))]
-    if None in dims:
+    height, width, channels = (chk.bounded_int(value, key, "$.input", bound)
+                               for key, bound in (("height", SIDE), ("width", SIDE),
+                                                  ("channels", CHANNELS)))
+    if height is None or width is None or channels is None:
         return None
-    shape = Shape(*dims)
+    shape = Shape(height, width, channels)
     for size, bound, what in ((shape.pixels, NETWORK_PIXELS, "height x width ="),
                               (shape.values, MAP_VALUES, "height x width x channels =")):
-        if size > bound.maximum:
+        if size > bound.limit:
             chk.add("$.input", f"the input image {shape} has {what} {size:,}, more than the "
-                               f"{number_text(bound.maximum)} accepted ({bound.reason})")
+                               f"{number_text(bound.limit)} accepted ({bound.reason})")
             return None
     return shape
 
 
 def _layers(chk: Checker, value: Any, input_shape: Shape | None) -> list[Layer]:
     """Validate every layer and infer shapes; problems go to `chk`, good layers are returned."""
-    if value is None:
-        return []
     if not isinstance(value, list) or not value:
         chk.add("$.layers", f"expected a non-empty list of layers, got {describe(value)}")
         return []
-    if len(value) > LAYERS.maximum:
-        chk.add("$.layers", f"{len(value):,} layers, more than the {LAYERS.maximum:,} accepted "
+    if len(value) > LAYERS.limit:
+        chk.add("$.layers", f"{len(value):,} layers, more than the {LAYERS.limit:,} accepted "
                             f"({LAYERS.reason})")
         return []
     first_index = _first_indices(value)
@@ -133,17 +134,18 @@ def _layers(chk: Checker, value: Any, input_shape: Shape | None) -> list[Layer]:
         layer = None
         if parsed is not None and sub.ok:
             kind, common, fields = parsed
-            in_shapes = tuple(shapes.get(name) for name in common["inputs"])
-            if all(shape is not None for shape in in_shapes):
+            known = [shapes.get(name) for name in common["inputs"]]
+            in_shapes = tuple(shape for shape in known if shape is not None)
+            if len(in_shapes) == len(known):
                 layer, problems = _infer(kind, common, fields, in_shapes)
                 for key, message in problems:
                     sub.add(join(path, key) if key else path, message)
         if layer is not None:
             pixels += layer.out_shape.pixels
-            if pixels > NETWORK_PIXELS.maximum:
+            if pixels > NETWORK_PIXELS.limit:
                 sub.add(path, f"the maps up to this layer hold {pixels:,} pixels (height x width "
                               f"summed over the input and every layer), more than the "
-                              f"{number_text(NETWORK_PIXELS.maximum)} accepted "
+                              f"{number_text(NETWORK_PIXELS.limit)} accepted "
                               f"({NETWORK_PIXELS.reason})")
                 layer, pixels = None, -(2 ** 63)   # reported once
         label = _label(raw, i)

@@ -39,6 +39,6 @@ def size_problems(layer: Layer) -> list[tuple[str, str]]:
               (out.values, MAP_VALUES, f"the output map {out} holds"),
               (layer.weights, WEIGHTS, "the layer has"))
     units = ("pixels", "values", "weights")
-    return [("", f"{what} {value:,} {unit}, more than the {number_text(bound.maximum)} accepted "
+    return [("", f"{what} {value:,} {unit}, more than the {number_text(bound.limit)} accepted "
                  f"({bound.reason}); use a smaller input, fewer channels or a larger stride")
-            for (value, bound, what), unit in zip(checks, units) if value > bound.maximum]
+            for (value, bound, what), unit in zip(checks, units) if value > bound.limit]

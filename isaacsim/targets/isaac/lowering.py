@@ -15,7 +15,7 @@ import numpy as np
 
 from isaacsim.errors import InputError, Problem
 from isaacsim.events import EnergyTable, EventCoefficients
-from isaacsim.network import IMAGE, Network
+from isaacsim.network import IMAGE, Network, Shape
 from isaacsim.plan import DIGITAL, SOURCE, XBAR, Edge, ImageWork, Node, StageCycles, TimingPlan
 from isaacsim.targets.isaac.arch import Architecture
 from isaacsim.targets.isaac.events import VALUE_BYTES, coefficients, energy_table
@@ -122,12 +122,12 @@ def _buffer_slots(network: Network, layer, pooled_bytes: int, channels: int) -> 
     """Pixels of `channels` 16-bit values the buffer holds; an `InputError` at the layer when
     they exceed `BUFFER_SLOTS` (a large eDRAM pooled over many tiles)."""
     slots = pooled_bytes // (channels * VALUE_BYTES)
-    if slots > BUFFER_SLOTS.maximum:
+    if slots > BUFFER_SLOTS.limit:
         raise InputError(Problem(
             network.origin or network.name, f"$.layers[{layer.index}]",
             f"layer '{layer.name}': its rolling input buffer pools {pooled_bytes:,} bytes of eDRAM "
             f"over its tiles, {slots:,} pixels of {channels} channels, more than the "
-            f"{number_text(BUFFER_SLOTS.maximum)} accepted ({BUFFER_SLOTS.reason}); use a smaller "
+            f"{number_text(BUFFER_SLOTS.limit)} accepted ({BUFFER_SLOTS.reason}); use a smaller "
             f"tile.edram.bytes or larger crossbars"))
     return slots
 
@@ -142,6 +142,11 @@ def _tile_counts(network: Network, layers: dict) -> dict:
     return counts
 
 
+def _hwc(shape: Shape) -> tuple[int, int, int]:
+    """A map's shape as the plain ``(H, W, C)`` triple of a `Node`."""
+    return shape.height, shape.width, shape.channels
+
+
 def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
     """Build the `TimingPlan` of a mapped network (nodes in network order after the image source)."""
     stages = stage_cycles(arch)
@@ -152,7 +157,7 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
 
     homes = {lm.home_tile for lm in mapping.layers if lm.tiles}
     spread = _tile_counts(network, layers)
-    raw_edges = []  # (src, dst, geometry, local, bytes, capacity, route)
+    raw_edges = []  # (src, dst, geometry, bytes, capacity, route); route None: a local edge
     for layer in network.layers:
         dst = node_of[layer.name]
         for src_name in layer.inputs:
@@ -164,13 +169,13 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
                 capacity = _buffer_slots(network, layer, _buffer_bytes(layers[layer.name], homes,
                                                                        arch), c_src)
             route = None if local else _route(arch, home[src], home[dst])
-            raw_edges.append((src, dst, layer.handler.geometry(layer, network.shape_of(src_name)), local,
+            raw_edges.append((src, dst, layer.handler.geometry(layer, network.shape_of(src_name)),
                               c_src * VALUE_BYTES, capacity, route))
 
     sharing = Counter(link for *_, route in raw_edges if route for link in route.links)
     edges = []
-    for src, dst, geometry, local, nbytes, capacity, route in raw_edges:
-        if local:
+    for src, dst, geometry, nbytes, capacity, route in raw_edges:
+        if route is None:
             edges.append(Edge(src, dst, geometry, True, nbytes, capacity))
             continue
         lanes = min(spread[names[src]], spread[names[dst]])
@@ -181,7 +186,7 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
                           latency_cycles=_latency_cycles(arch, route.mesh_hops, route.ht_links),
                           mesh_hops=route.mesh_hops, ht_links=route.ht_links))
 
-    nodes = [Node(IMAGE, SOURCE, tuple(network.input_shape),
+    nodes = [Node(IMAGE, SOURCE, _hwc(network.input_shape),
                   outputs=tuple(e for e, ed in enumerate(edges) if ed.src == 0))]
     for layer in network.layers:
         n = node_of[layer.name]
@@ -189,12 +194,12 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
         ins = tuple(e for e, ed in enumerate(edges) if ed.dst == n)
         outs = tuple(e for e, ed in enumerate(edges) if ed.src == n)
         if layer.uses_crossbars:
-            nodes.append(Node(layer.name, XBAR, tuple(layer.out_shape), replicas=lm.replication,
+            nodes.append(Node(layer.name, XBAR, _hwc(layer.out_shape), replicas=lm.replication,
                               span_cycles=_span_cycles(arch, lm.tiles, lm.home_tile),
                               inputs=ins, outputs=outs))
         else:
             op = getattr(stages, layer.handler.digital_stage)
-            nodes.append(Node(layer.name, DIGITAL, tuple(layer.out_shape), op_cycles=op,
+            nodes.append(Node(layer.name, DIGITAL, _hwc(layer.out_shape), op_cycles=op,
                               inputs=ins, outputs=outs))
     plan = TimingPlan(tuple(nodes), tuple(edges), stages)
     return Lowered(plan, network, mapping, arch, node_of, tuple(home),

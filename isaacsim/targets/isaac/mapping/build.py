@@ -59,6 +59,7 @@ def map_network(network: Network, arch: Architecture, precision: Precision | Non
         if chips is None:
             _check_size(network, xbar, _arrays(xbar, grids, base), ARRAYS,
                         f"arrays with {replication} replication")
+        assert chips is not None  # without a budget packed is None only past ARRAYS: _check_size raised
         divisor, reps, packed = _fit_budget(network, xbar, grids, base, arch, packing, chips)
     _check_placement(network, xbar, packed, arch)
     layers = _layer_mappings(network, arch, precision, grids, reps, packed)
@@ -91,7 +92,7 @@ def _pack(xbar, grids: dict[str, ArrayGrid], reps: dict[str, int], arch: Archite
           packing: str) -> Packed | None:
     """The packing, or None when it would hold more than `ARRAYS` arrays (not built)."""
     arrays = list(_arrays(xbar, grids, reps).values())
-    if sum(arrays) > ARRAYS.maximum:
+    if sum(arrays) > ARRAYS.limit:
         return None
     return pack(arrays, arch.arrays_per_ima, arch.imas_per_tile, arch.tiles_per_chip, packing,
                 [rolling_buffer_bytes(layer) for layer in xbar], arch.edram_bytes)
@@ -109,6 +110,7 @@ def _fit_budget(network: Network, xbar, grids, base: dict[str, int], arch: Archi
     if floor_packed is None:
         _check_size(network, xbar, _arrays(xbar, grids, scaled(base, high)), ARRAYS,
                     "arrays without replication")
+    assert floor_packed is not None  # None only past ARRAYS: _check_size raised
     if floor_packed.chips > chips:
         raise InputError(Problem(
             network.origin or network.name, "",
@@ -116,15 +118,15 @@ def _fit_budget(network: Network, xbar, grids, base: dict[str, int], arch: Archi
             f"({floor_packed.arrays:,} arrays in {floor_packed.tiles:,} tiles of "
             f"{arch.tiles_per_chip} per chip, packing '{packing}'); the chip budget is {chips}: "
             f"raise it to at least {floor_packed.chips}"))
+    fitting = floor_packed  # the packing at divisor `high`, which fits
     while low < high:
         mid = (low + high) // 2
         trial = _pack(xbar, grids, scaled(base, mid), arch, packing)
         if trial is not None and trial.chips <= chips:
-            high = mid
+            high, fitting = mid, trial
         else:
             low = mid + 1
-    reps = scaled(base, low)
-    return low, reps, _pack(xbar, grids, reps, arch, packing)
+    return low, scaled(base, low), fitting
 
 
 def _check_size(network: Network, xbar, counts: dict[str, int], bound: Bound, what: str) -> None:
@@ -132,13 +134,13 @@ def _check_size(network: Network, xbar, counts: dict[str, int], bound: Bound, wh
     total = 0
     for layer in xbar:
         total += counts[layer.name]
-        if total > bound.maximum:
+        if total > bound.limit:
             mine = f"this layer alone needs {counts[layer.name]:,}; " if total > counts[
                 layer.name] else ""
             raise InputError(Problem(
                 network.origin or network.name, f"$.layers[{layer.index}]",
                 f"layer '{layer.name}': the mapping would need {total:,} {what} up to this layer "
-                f"({mine}more than the {number_text(bound.maximum)} accepted: {bound.reason}); "
+                f"({mine}more than the {number_text(bound.limit)} accepted: {bound.reason}); "
                 f"use larger crossbars, fewer weight bits, replication none or a chip budget"))
 
 
@@ -147,11 +149,11 @@ def _check_placement(network: Network, xbar, packed: Packed, arch: Architecture)
     for layer, place in zip(xbar, packed.placements):
         chip = place.home_tile // arch.tiles_per_chip
         for used, bound, what in ((place.home_tile + 1, TILES, "tiles"), (chip + 1, CHIPS, "chips")):
-            if used > bound.maximum:
+            if used > bound.limit:
                 raise InputError(Problem(
                     network.origin or network.name, f"$.layers[{layer.index}]",
                     f"layer '{layer.name}': the mapping would use {used:,} {what} up to this "
-                    f"layer, more than the {number_text(bound.maximum)} accepted ({bound.reason}); "
+                    f"layer, more than the {number_text(bound.limit)} accepted ({bound.reason}); "
                     f"use larger crossbars, IMAs or tiles, replication none or a chip budget"))
 
 

@@ -21,10 +21,16 @@ HtLink = tuple[int, int]
 
 
 class _Mesh(Protocol):
-    tiles_per_chip: int
-    tiles_per_router: int
-    mesh_routers_x: int
-    mesh_routers_y: int
+    """What the topology reads of an architecture (read-only, as a frozen `Architecture` has it)."""
+
+    @property
+    def tiles_per_chip(self) -> int: ...
+    @property
+    def tiles_per_router(self) -> int: ...
+    @property
+    def mesh_routers_x(self) -> int: ...
+    @property
+    def mesh_routers_y(self) -> int: ...
 
 
 def tile_position(tile: int, arch: _Mesh) -> tuple[int, int, int]:
