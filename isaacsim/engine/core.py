@@ -41,6 +41,18 @@ class _ImageState:
         return self.bits, self.act_before, self.ready, self.stats, self.edge_bytes
 
 
+def _node_row(plan: TimingPlan, n: int) -> np.ndarray:
+    """Node n's `NODE` row, its service rule as numbers (docs/timing-model.md s4, s8): a crossbar
+    op occupies a replica for its reads and is done `xbar_tail` cycles after them; a digital op is
+    done `op_cycles - 1` cycles after its inputs are ready; a source pixel, which has no inputs, is
+    done at the arrival."""
+    node = plan.nodes[n]
+    return L.row(L.NODE, occupies=int(node.is_crossbar), replicas=max(node.replicas, 1),
+                 delta=node.op_cycles - 1 if node.is_digital else 0,
+                 tail=plan.stages.xbar_tail(node.span_cycles) if node.is_crossbar else 0,
+                 write=plan.stages.write)
+
+
 def _in_edge(plan: TimingPlan, e: int) -> dict[str, int]:
     """The static fields of edge e's `IN_EDGE` row at its consumer."""
     edge = plan.edges[e]
@@ -68,10 +80,7 @@ class _NodeState:
         node = plan.nodes[index]
         self.index = index
         self.node = node
-        self.params = L.row(L.NODE, occupies=int(node.is_crossbar), replicas=max(node.replicas, 1),
-                            delta=node.op_cycles - 1 if node.is_digital else 0,
-                            tail=plan.stages.xbar_tail(node.span_cycles) if node.is_crossbar else 0,
-                            write=plan.stages.write)
+        self.params = _node_row(plan, index)
         self.rep_free = np.zeros(max(node.replicas, 1), np.int64)
         self.in_rows = L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in node.inputs])
         self.out_rows = L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in node.outputs])

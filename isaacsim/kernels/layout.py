@@ -13,8 +13,8 @@ engine, [image] by the engine for each image, [call] by the engine before each k
   over all images goes to replica `j mod replicas`, waits for it, holds it for b cycles and counts
   b bit cycles; done = s + b + tail); 0 if ops have no occupancy (done = s + tail).
 - `replicas` [static]: number of replicas (>= 1; used only when `occupies`).
-- `delta` [static]: an op issues no earlier than `delta` cycles after its inputs are ready
-  (op_cycles - 1 for a digital layer, which may be -1; 0 otherwise). Never before `arrival`.
+- `delta` [static]: s >= A + delta, A the inputs' ready time (op_cycles - 1 for a digital layer: -1
+  for a pool done in its producer's activation cycle; 0 otherwise); and s >= `arrival` always.
 - `tail` [static]: done - s (- b when `occupies`): the stages after the reads, up to the activation.
 - `write` [static]: cycles of the final eDRAM write of a node without out-edges (its end is
   done + write + 1).
@@ -65,11 +65,11 @@ STATS_EMPTY = {"start": -1, "end": -1}
 
 def rows(layout: np.dtype, records: list[dict[str, int]]) -> np.ndarray:
     """One row of `layout` per mapping (field name -> value) in `records`; fields not given are 0."""
-    out = np.zeros(len(records), layout)
-    for row, values in zip(out, records):
-        for name, value in values.items():
-            row[name] = value
-    return out
+    names = layout.names
+    for values in records:
+        if not values.keys() <= layout.fields.keys():
+            raise KeyError(f"no such field in the layout: {sorted(set(values) - set(names))}")
+    return np.array([tuple([values.get(name, 0) for name in names]) for values in records], layout)
 
 
 def row(layout: np.dtype, **values: int) -> np.ndarray:
@@ -77,9 +77,12 @@ def row(layout: np.dtype, **values: int) -> np.ndarray:
     return rows(layout, [values])
 
 
+_NEW_STATS = [tuple(STATS_EMPTY.get(name, 0) for name in STATS.names)]
+
+
 def new_stats() -> np.ndarray:
     """A 1-element `STATS` array for one node and image before its first op."""
-    return row(STATS, **STATS_EMPTY)
+    return np.array(_NEW_STATS, STATS)  # faster than copying a structured array
 
 
 _NO_VIEWS = ((np.full((1, 1), -1, np.int64),), (np.zeros(1, np.int64),), (np.zeros(1, np.int64),))

@@ -28,6 +28,8 @@ replica, then `max(s, release of the out-slot)` on every bounded out-edge.
 
 from __future__ import annotations
 
+import numpy as np
+
 from isaacsim.kernels import jit
 
 
@@ -60,6 +62,7 @@ def advance_node(pos, node, image, inputs, outputs):
     occupies = p["occupies"] != 0
     arrival = p["arrival"]
     local_rank = act_before[pos]
+    rf = np.empty((max(n_in, 1), 4), np.int64)  # this op's receptive field on each input edge
     while pos < height * width:
         h = pos // width
         w = pos % width
@@ -71,6 +74,7 @@ def advance_node(pos, node, image, inputs, outputs):
         # -- are the dependencies known? --------------------------------------------------
         for k in range(n_in):
             y0, y1, x0, x1 = _rf_bounds(h, w, in_rows[k])
+            rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3] = y0, y1, x0, x1
             if y1 > y0 and x1 > x0:
                 if (y1 - 1) * in_rows[k]["width"] + (x1 - 1) >= in_rows[k]["avail"]:
                     return pos
@@ -81,7 +85,7 @@ def advance_node(pos, node, image, inputs, outputs):
         a = arrival
         rf_pixels = 0
         for k in range(n_in):
-            y0, y1, x0, x1 = _rf_bounds(h, w, in_rows[k])
+            y0, y1, x0, x1 = rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3]
             ready = in_ready[k]
             for y in range(y0, y1):
                 for x in range(x0, x1):
@@ -112,18 +116,22 @@ def advance_node(pos, node, image, inputs, outputs):
             cap = in_rows[k]["capacity"]
             if cap == 0:
                 continue
-            y0, y1, x0, x1 = _rf_bounds(h, w, in_rows[k])
+            y0, y1, x0, x1 = rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3]
             ready = in_ready[k]
             before = in_act_before[k]
             ring = in_rings[k]
             base = in_rows[k]["rank_base"]
             in_w = in_rows[k]["width"]
-            for y in range(y0, y1):
+            for y in range(y0, y1 if x1 > x0 else y0):
+                # the active pixels of a row segment have consecutive ranks, hence slots
+                slot = (base + before[y * in_w + x0]) % cap
                 for x in range(x0, x1):
                     if ready[y, x] >= 0:
-                        slot = (base + before[y * in_w + x]) % cap
-                        if ring[slot] < s + 1:
+                        if ring[slot] <= s:
                             ring[slot] = s + 1
+                        slot += 1
+                        if slot == cap:
+                            slot = 0
         # -- outputs -------------------------------------------------------------------------
         end = done + p["write"] + 1  # a node without out-edges writes into its home tile
         for e in range(n_out):
