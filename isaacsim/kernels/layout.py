@@ -63,13 +63,21 @@ STATS_EMPTY = {"start": -1, "end": -1}
 """Fields of a new `STATS` row that do not start at 0 (no op yet)."""
 
 
+def names(layout: np.dtype) -> tuple[str, ...]:
+    """The field names of `layout`, in order."""
+    if layout.names is None:
+        raise TypeError(f"{layout} is not a structured layout")
+    return layout.names
+
+
 def rows(layout: np.dtype, records: list[dict[str, int]]) -> np.ndarray:
     """One row of `layout` per mapping (field name -> value) in `records`; fields not given are 0."""
-    names = layout.names
+    fields = names(layout)
     for values in records:
-        if not values.keys() <= layout.fields.keys():
-            raise KeyError(f"no such field in the layout: {sorted(set(values) - set(names))}")
-    return np.array([tuple([values.get(name, 0) for name in names]) for values in records], layout)
+        unknown = values.keys() - fields
+        if unknown:
+            raise KeyError(f"no such field in the layout: {sorted(unknown)}")
+    return np.array([tuple([values.get(name, 0) for name in fields]) for values in records], layout)
 
 
 def row(layout: np.dtype, **values: int) -> np.ndarray:
@@ -77,7 +85,7 @@ def row(layout: np.dtype, **values: int) -> np.ndarray:
     return rows(layout, [values])
 
 
-_NEW_STATS = [tuple(STATS_EMPTY.get(name, 0) for name in STATS.names)]
+_NEW_STATS = [tuple(STATS_EMPTY.get(name, 0) for name in names(STATS))]
 
 
 def new_stats() -> np.ndarray:

@@ -17,13 +17,17 @@ there), addressed by field name.
   `edge_bytes[e]`, bytes sent over out-edge e.
 - `inputs = (rows, ready, act_before, rings)`, per input edge k: `rows[k]` (`IN_EDGE`), and the
   producer's `ready` map on that edge, its `act_before` and its release ring (`rings[k][r % cap]`
-  is the cycle the slot of rank r may be overwritten; this node raises it as its ops fetch).
+  is the cycle the slot of rank r may be overwritten; an op raises it to s + 1 for every active
+  pixel it reads).
 - `outputs = (rows, rings)`: `rows[e]` (`OUT_EDGE`) per output edge, and this node's release rings
-  (`rings[e, r % cap]`, raised by the consumer, read here for back-pressure).
+  (`rings[e, r % cap]`, raised by the consumer, read here for back-pressure; a new pixel first
+  sets its slot to its ready time, the release when no op reads it).
 
-Issue rule: `s = max(A + delta, arrival)` with A the largest ready time of the active pixels of
-the receptive fields (or the arrival if none), then `max(s, rep_free[r])` when ops occupy a
-replica, then `max(s, release of the out-slot)` on every bounded out-edge.
+Per op: `A = max(arrival, ready times of the active pixels of its receptive fields)`;
+`s = max(A + delta, arrival)`, then `max(s, rep_free[issued % replicas])` when ops occupy a
+replica, then `max(s, release of the out-slot)` on every bounded out-edge; `done = s + tail`, plus
+b when ops occupy a replica. On a local out-edge the pixel is ready at `done + 1 + write`; on a
+remote one it is sent from `done + 1` in byte-slots of the edge's pipe (timing-model s6).
 """
 
 from __future__ import annotations
