@@ -8,7 +8,7 @@ from isaacsim.errors import InputError
 from isaacsim.network import builtin_networks, load_network
 from isaacsim.targets.isaac.arch import load_arch
 from isaacsim.targets.isaac.mapping import map_network
-from isaacsim.targets.isaac.mapping.packing import buffer_capacities, pack
+from isaacsim.targets.isaac.mapping.packing import buffer_capacities, home_shares, pack
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +35,19 @@ def test_shared_packing_moves_a_layer_whose_buffer_would_not_fit():
     assert [pl.tiles for pl in p.placements] == [(0,), (1,), (1,)]
 
 
-def test_buffer_capacities():
-    assert buffer_capacities([0, 1, 2], [10, 20, 30], 64) == [64, 64, 64]
-    assert buffer_capacities([0, 0, 1], [16, 48, 30], 64) == [16, 48, 64]
-    assert buffer_capacities([0, 0], [60, 60], 64) == [32, 32]
+def test_home_shares():
+    assert home_shares([0, 1, 2], [10, 20, 30], 64) == [64, 64, 64]
+    assert home_shares([0, 0, 1], [16, 48, 30], 64) == [16, 48, 64]
+    assert home_shares([0, 0], [60, 60], 64) == [32, 32]
+
+
+def test_buffer_capacities_pool_the_tiles_that_are_no_home():
+    # the home share plus a whole eDRAM per other tile that is no layer's home
+    assert buffer_capacities([(0,), (1, 2, 3), (4,)], [10, 20, 30], 64) == [64, 192, 64]
+    # shared packing: tile 1 is the first layer's home, so the second pools only tile 2, and the
+    # second and third split their home tile 3 in proportion to need (48 : 16)
+    assert buffer_capacities([(0, 1), (1, 2, 3), (3,)], [16, 48, 16], 64) == [
+        64 + 64, 48 + 64, 16]
 
 
 @pytest.mark.parametrize("name", builtin_networks())
@@ -59,7 +68,8 @@ def test_every_shipped_network_maps(arch, name, replication, packing):
             assert lm.imas >= math.ceil(lm.arrays / 8)
             if packing == "layer":
                 assert not used & set(lm.tiles)  # a tile serves one layer
-                assert lm.buffer_capacity_bytes == arch.edram_bytes
+                assert lm.buffer_home_bytes == arch.edram_bytes
+                assert lm.buffer_capacity_bytes == arch.edram_bytes * len(lm.tiles)  # pooled
             used |= set(lm.tiles)
         else:
             producer = layer.inputs[0]
@@ -72,13 +82,14 @@ def test_every_shipped_network_maps(arch, name, replication, packing):
 
 
 def test_small_edram_names_the_layer_need_and_capacity():
-    arch = load_arch("isaac-ce", {"tile.edram.bytes": 32768})
+    arch = load_arch("isaac-ce", {"tile.edram.bytes": 2048})
     with pytest.raises(InputError) as info:
         map_network(load_network("vgg16"), arch)
     text = str(info.value)
-    assert "layer 'conv1_2'" in text and "58,240 bytes" in text and "32,768 bytes" in text
-    assert "arch.tile.edram.bytes=58240" in text
-    assert "conv1_1" not in text  # 2,730 bytes fit
+    # conv5_1 pools the eDRAM of its 12 tiles: 24,576 bytes for a need of 35,840
+    assert "layer 'conv5_1'" in text and "35,840 bytes" in text and "24,576 bytes" in text
+    assert "arch.tile.edram.bytes=2987" in text  # ceil(35,840 / 12)
+    assert "conv4_2" not in text  # 64,512 bytes fit in 48 tiles of 2,048
 
 
 def test_network_without_crossbar_layers(arch):

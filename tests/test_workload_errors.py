@@ -69,12 +69,12 @@ def test_set_into_a_value_is_refused(capsys):
 
 
 def test_small_edram_exits_2_naming_the_layer(capsys):
-    code = main(["map", VGG, "--set", "arch.tile.edram.bytes=40000"])
+    code = main(["map", VGG, "--set", "arch.tile.edram.bytes=2048"])
     err = capsys.readouterr().err
     assert code == 2
-    assert "layer 'conv1_2'" in err and "needs 58,240 bytes but gets 40,000 bytes" in err
-    assert "arch.tile.edram.bytes=58240" in err
-    assert "conv1_1" not in err and "conv3_1" not in err  # those fit
+    assert "layer 'conv5_1'" in err and "needs 35,840 bytes but gets 24,576 bytes" in err
+    assert "arch.tile.edram.bytes=2987" in err
+    assert "conv1_1" not in err and "conv4_2" not in err  # those fit their pooled eDRAM
 
 
 @pytest.mark.parametrize("case", ["bad_stride", "unknown_kind", "residual_mismatch"])

@@ -110,22 +110,15 @@ def stage_cycles(arch: Architecture) -> StageCycles:
                        pool=arch.pool_cycles, add=arch.add_cycles)
 
 
-def _buffer_bytes(lm, homes: set, arch: Architecture) -> int:
-    """eDRAM bytes of a crossbar layer's input buffer (timing-model s5): the share of its home
-    tile the mapper gives it, plus the whole eDRAM of every other tile holding its arrays that is
-    no layer's home; the tiles of a layer's replicas pool their eDRAM into one rolling buffer [U]."""
-    others = sum(1 for t in lm.tiles if t != lm.home_tile and t not in homes)
-    return lm.buffer_capacity_bytes + others * arch.edram_bytes
-
-
-def _buffer_slots(network: Network, layer, pooled_bytes: int, channels: int) -> int:
-    """Pixels of `channels` 16-bit values the buffer holds; an `InputError` at the layer when
-    they exceed `BUFFER_SLOTS` (a large eDRAM pooled over many tiles)."""
-    slots = pooled_bytes // (channels * VALUE_BYTES)
+def _buffer_slots(network: Network, layer, capacity_bytes: int, channels: int) -> int:
+    """Pixels of `channels` 16-bit values a buffer of `capacity_bytes` holds (the mapping's
+    `LayerMapping.buffer_capacity_bytes`, docs/timing-model.md s5); an `InputError` at the layer
+    when they exceed `BUFFER_SLOTS` (a large eDRAM pooled over many tiles)."""
+    slots = capacity_bytes // (channels * VALUE_BYTES)
     if slots > BUFFER_SLOTS.limit:
         raise InputError(Problem(
             network.origin or network.name, f"$.layers[{layer.index}]",
-            f"layer '{layer.name}': its rolling input buffer pools {pooled_bytes:,} bytes of eDRAM "
+            f"layer '{layer.name}': its rolling input buffer pools {capacity_bytes:,} bytes of eDRAM "
             f"over its tiles, {slots:,} pixels of {channels} channels, more than the "
             f"{number_text(BUFFER_SLOTS.limit)} accepted ({BUFFER_SLOTS.reason}); use a smaller "
             f"tile.edram.bytes or larger crossbars"))
@@ -155,7 +148,6 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
     node_of = {name: i for i, name in enumerate(names)}
     home = [-1] + [layers[layer.name].home_tile for layer in network.layers]
 
-    homes = {lm.home_tile for lm in mapping.layers if lm.tiles}
     spread = _tile_counts(network, layers)
     raw_edges = []  # (src, dst, geometry, bytes, capacity, route); route None: a local edge
     for layer in network.layers:
@@ -166,8 +158,8 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
             local = src > 0 and home[src] == home[dst]
             capacity = 0
             if layer.uses_crossbars:
-                capacity = _buffer_slots(network, layer, _buffer_bytes(layers[layer.name], homes,
-                                                                       arch), c_src)
+                capacity = _buffer_slots(network, layer, layers[layer.name].buffer_capacity_bytes,
+                                         c_src)
             route = None if local else _route(arch, home[src], home[dst])
             raw_edges.append((src, dst, layer.handler.geometry(layer, network.shape_of(src_name)),
                               c_src * VALUE_BYTES, capacity, route))

@@ -14,7 +14,7 @@ from isaacsim.targets.isaac.mapping.arrays import (
     rolling_buffer_bytes,
 )
 from isaacsim.targets.isaac.mapping.model import LayerMapping, Mapping, Totals
-from isaacsim.targets.isaac.mapping.packing import PACKINGS, Packed, buffer_capacities, pack
+from isaacsim.targets.isaac.mapping.packing import PACKINGS, Packed, buffer_capacities, home_shares, pack
 from isaacsim.targets.isaac.mapping.replication import POLICIES, replication_for, scaled
 from isaacsim.validate import Bound, did_you_mean, number_text
 
@@ -162,12 +162,13 @@ def _layer_mappings(network: Network, arch: Architecture, precision: Precision,
                     packed: Packed) -> tuple[LayerMapping, ...]:
     xbar = [layer for layer in network.layers if layer.uses_crossbars]
     place = {layer.name: p for layer, p in zip(xbar, packed.placements)}
+    names = [layer.name for layer in xbar]
     needs = [rolling_buffer_bytes(layer) for layer in xbar]
-    capacity = dict(zip((layer.name for layer in xbar),
-                        buffer_capacities([place[layer.name].home_tile for layer in xbar], needs,
-                                          arch.edram_bytes)))
-    need = dict(zip((layer.name for layer in xbar), needs))
-    _check_buffers(network, xbar, need, capacity, place, arch)
+    tiles = [place[name].tiles for name in names]
+    need = dict(zip(names, needs))
+    share = dict(zip(names, home_shares([t[-1] for t in tiles], needs, arch.edram_bytes)))
+    capacity = dict(zip(names, buffer_capacities(tiles, needs, arch.edram_bytes)))
+    _check_buffers(network, xbar, need, capacity, share, place, arch)
     home: dict[str, int] = {IMAGE: 0}
     out = []
     for layer in network.layers:
@@ -183,7 +184,8 @@ def _layer_mappings(network: Network, arch: Architecture, precision: Precision,
                 arrays=g.arrays * reps[layer.name], imas=p.imas, tiles=p.tiles,
                 home_tile=p.home_tile, first_chip=p.tiles[0] // arch.tiles_per_chip,
                 last_chip=p.tiles[-1] // arch.tiles_per_chip, buffer_bytes=need[layer.name],
-                buffer_capacity_bytes=capacity[layer.name], weight_bits=lp.weight_bits,
+                buffer_capacity_bytes=capacity[layer.name],
+                buffer_home_bytes=share[layer.name], weight_bits=lp.weight_bits,
                 activation_bits=lp.activation_bits))
             continue
         tile = home[layer.inputs[0]]
@@ -194,27 +196,39 @@ def _layer_mappings(network: Network, arch: Architecture, precision: Precision,
             row_blocks=0, col_blocks=0, arrays_per_replica=0, rows_per_row_block=(),
             cols_per_col_block=(), replication=1, arrays=0, imas=0, tiles=(), home_tile=tile,
             first_chip=chip, last_chip=chip, buffer_bytes=0, buffer_capacity_bytes=0,
+            buffer_home_bytes=0,
             weight_bits=lp.weight_bits, activation_bits=lp.activation_bits))
     return tuple(out)
 
 
 def _check_buffers(network: Network, xbar, need: dict[str, int], capacity: dict[str, int],
-                   place, arch: Architecture) -> None:
-    """An input error for every layer whose rolling buffer does not fit the eDRAM it gets."""
+                   share: dict[str, int], place, arch: Architecture) -> None:
+    """An input error for every layer whose rolling buffer need is more than its buffer's
+    capacity (`buffer_capacities`: its home-tile share plus the eDRAM its other tiles pool)."""
     problems = []
     for layer in xbar:
         n, c = need[layer.name], capacity[layer.name]
         if n <= c:
             continue
+        home = place[layer.name].home_tile
+        others = (c - share[layer.name]) // arch.edram_bytes  # tiles pooled besides the home
         shared = [other.name for other in xbar if other is not layer
-                  and place[other.name].home_tile == place[layer.name].home_tile]
-        what = (f"its share of tile {place[layer.name].home_tile}'s {arch.edram_bytes:,}-byte "
-                f"eDRAM, split with {', '.join(shared)} in proportion to need"
-                if shared else f"the eDRAM of its home tile {place[layer.name].home_tile}")
-        fix = (f"raise tile.edram.bytes to at least {n:,} (in a workload: --set "
-               f"arch.tile.edram.bytes={n})" if not shared else
-               "use packing 'layer' so that it has a tile's eDRAM alone, or raise "
-               "tile.edram.bytes")
+                  and place[other.name].home_tile == home]
+        if shared:
+            what = (f"its share of tile {home}'s {arch.edram_bytes:,}-byte eDRAM, split with "
+                    f"{', '.join(shared)} in proportion to need ({share[layer.name]:,} bytes)")
+            if others:
+                what += f", plus the eDRAM of {others} other tile{'s' if others > 1 else ''}"
+            fix = ("use packing 'layer' so that it has a tile's eDRAM alone, or raise "
+                   "tile.edram.bytes")
+        else:
+            what = (f"the eDRAM of its home tile {home}" if not others else
+                    f"the eDRAM of {others + 1} tiles pooled: its home tile {home} and "
+                    f"{others} other tile{'s' if others > 1 else ''} of its arrays that "
+                    f"{'are' if others > 1 else 'is'} no layer's home")
+            least = -(-n // (others + 1))
+            fix = (f"raise tile.edram.bytes to at least {least:,} (in a workload: --set "
+                   f"arch.tile.edram.bytes={least})")
         problems.append(Problem(
             network.origin or network.name, f"layer '{layer.name}'",
             f"the rolling input buffer needs {n:,} bytes but gets {c:,} bytes ({what}); "

@@ -43,9 +43,15 @@ class LayerMapping:
     buffer_bytes: int
     """Rolling input buffer the layer needs (0 for digital layers)."""
     buffer_capacity_bytes: int
-    """eDRAM given to the layer's input buffer on its home tile (0 for digital layers)."""
+    """Capacity of the layer's rolling input buffer (0 for digital layers): its share of its home
+    tile's eDRAM (`buffer_home_bytes`) plus the whole eDRAM of every other tile holding its arrays
+    that is no layer's home (docs/mapping.md s4). The mapper refuses a need above it; the lowering
+    turns it into pixel slots, ``floor(capacity / (C_in x 2))`` (docs/timing-model.md s5)."""
     weight_bits: int
     activation_bits: int
+    buffer_home_bytes: int = 0
+    """The part of `buffer_capacity_bytes` on the home tile: its whole eDRAM, or with ``shared``
+    packing a share of it split with the other layers homed there (0 for digital layers)."""
 
     @property
     def uses_crossbars(self) -> bool:
@@ -62,7 +68,8 @@ class LayerMapping:
             "tiles": len(self.tiles), "first_tile": self.tiles[0] if self.tiles else self.home_tile,
             "home_tile": self.home_tile, "first_chip": self.first_chip,
             "last_chip": self.last_chip, "buffer_bytes": self.buffer_bytes,
-            "buffer_capacity_bytes": self.buffer_capacity_bytes, "weight_bits": self.weight_bits,
+            "buffer_capacity_bytes": self.buffer_capacity_bytes,
+            "buffer_home_bytes": self.buffer_home_bytes, "weight_bits": self.weight_bits,
             "activation_bits": self.activation_bits,
             "rows_per_row_block": list(self.rows_per_row_block),
             "cols_per_col_block": list(self.cols_per_col_block),

@@ -8,7 +8,7 @@ Two policies (``docs/mapping.md``):
   unit therefore serve one layer, and a layer's input buffer has its home tile's eDRAM alone.
 * ``shared``: arrays are laid out densely in layer order, so an IMA or a tile may hold the end of
   one layer and the start of the next. Fewest IMAs and tiles; layers whose last arrays fall in the
-  same tile share that home tile and split its eDRAM (`buffer_capacities`). A layer that would end
+  same tile share that home tile and split its eDRAM (`home_shares`). A layer that would end
   in a tile whose eDRAM cannot hold its input buffer next to those already homed there starts on
   a fresh tile instead, so sharing never makes a buffer too small.
 
@@ -90,9 +90,8 @@ def pack(arrays: list[int], arrays_per_ima: int, imas_per_tile: int, tiles_per_c
                   -(-used_tiles // tiles_per_chip))
 
 
-def buffer_capacities(home_tiles: list[int], needs_bytes: list[int],
-                      edram_bytes: int) -> list[int]:
-    """eDRAM given to each crossbar layer's input buffer.
+def home_shares(home_tiles: list[int], needs_bytes: list[int], edram_bytes: int) -> list[int]:
+    """eDRAM of each crossbar layer's home tile given to its input buffer.
 
     A layer alone on its home tile gets the whole eDRAM. Layers sharing a home tile (``shared``
     packing) split it in proportion to their needs, rounded down: if the needs add up to at most
@@ -110,3 +109,21 @@ def buffer_capacities(home_tiles: list[int], needs_bytes: list[int],
         for i in members:
             out[i] = edram_bytes * needs_bytes[i] // total if total else edram_bytes // len(members)
     return out
+
+
+def buffer_capacities(tiles: list[tuple[int, ...]], needs_bytes: list[int],
+                      edram_bytes: int) -> list[int]:
+    """The capacity of each crossbar layer's rolling input buffer, in bytes: the one definition
+    the mapper checks needs against and the lowering turns into pixel slots (docs/mapping.md s4,
+    docs/timing-model.md s5).
+
+    `tiles[i]` are layer i's tiles in order (the last is its home). Its capacity is its share of
+    its home tile's eDRAM (`home_shares`) plus the whole eDRAM of every other tile holding its
+    arrays that is no crossbar layer's home: the tiles of a layer's replicas pool their eDRAM into
+    one logical rolling buffer [U] (docs/decisions.md D35). A tile that is no layer's home holds
+    the arrays of one layer only, so no eDRAM is counted twice.
+    """
+    homes = {t[-1] for t in tiles}
+    shares = home_shares([t[-1] for t in tiles], needs_bytes, edram_bytes)
+    return [share + edram_bytes * sum(1 for tile in t[:-1] if tile not in homes)
+            for t, share in zip(tiles, shares)]
