@@ -17,7 +17,7 @@ from isaacsim import __version__
 from isaacsim.errors import InputError
 
 # Command modules, in the order `--help` lists them.
-COMMANDS = ["arch", "map", "crop", "traces", "run", "sweep", "numerics"]
+COMMANDS = ["arch", "map", "crop", "traces", "run", "sweep", "numerics", "import"]
 
 EXIT_INPUT_ERROR = 2
 
