@@ -20,6 +20,7 @@ from isaacsim.crop.vectors import DEFAULT_FRACTION, FLATTEN_ORDERS, ROUNDINGS, p
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import input_problem, load_json
 from isaacsim.network import Network, load_network, resolve_network
+from isaacsim.network.load import names_a_file, names_in, resolve_builtin, search_dirs
 from isaacsim.outputs import check_name
 from isaacsim.precision import Precision, check_precision
 from isaacsim.targets.isaac.arch import Architecture, load_arch
@@ -29,6 +30,7 @@ from isaacsim.targets.isaac.mapping.build import CHIPS
 from isaacsim.validate import IMAGES, SEED, Bound, Checker, describe, short_json
 
 FORMAT_VERSION = 1
+WORKLOADS_SUBDIR = Path("workloads")
 TOP_KEYS = {"format_version", "name", "description", "source", "network", "arch", "precision",
             "mapping", "crop", "trace", "run"}
 MODES = ("single", "stream")
@@ -113,8 +115,32 @@ class Workload:
         }
 
 
+def workload_dirs() -> tuple[Path, ...]:
+    """Folders searched for built-in workload names, in order: ``./workloads`` under the current
+    directory, then the shipped workloads (``isaacsim/data/workloads``, in a checkout the
+    top-level ``workloads/``); once when they are the same folder."""
+    return search_dirs(WORKLOADS_SUBDIR)
+
+
+def builtin_workloads() -> tuple[str, ...]:
+    """Names resolvable by `load_workload` without a path, sorted."""
+    return names_in(workload_dirs())
+
+
+def resolve_workload(name_or_file: str | Path) -> Path:
+    """The file a workload argument designates, by the rule of networks: an argument that names an
+    existing file, ends in ``.json`` or contains a path separator is a file path; anything else is
+    a built-in name looked up as ``<name>.json`` in `workload_dirs`. An unknown name is an
+    `InputError` listing the built-in names with a did-you-mean."""
+    return resolve_builtin(name_or_file, workload_dirs(), "workload")
+
+
 def load_workload(path: str | Path, sets: dict[str, Any] | None = None) -> Workload:
-    """Load and validate a workload file; `sets` are parsed ``--set`` items (``parse_sets``)."""
+    """Load and validate a workload given by file path or built-in name (`resolve_workload`);
+    `sets` are parsed ``--set`` items (``parse_sets``)."""
+    resolved = resolve_workload(path)
+    if not names_a_file(str(path)):
+        path = resolved     # a built-in name: the file it names (a file path stays as given)
     source = str(path)
     folder = Path(path).parent
     arch_cli, own_sets = overrides.split_prefix(dict(sets or {}), "arch")

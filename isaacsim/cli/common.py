@@ -38,6 +38,16 @@ def workload_sets_parent() -> argparse.ArgumentParser:
     return p
 
 
+def workload_argument(p: argparse.ArgumentParser) -> None:
+    """The positional `WORKLOAD`: a built-in workload name or a workload file (the rule of
+    `isaacsim.workload.resolve_workload`); the help lists the built-in names."""
+    from isaacsim.workload import builtin_workloads
+    names = ", ".join(builtin_workloads()) or "none found"
+    p.add_argument("workload", metavar="WORKLOAD", type=path_text,
+                   help=f"built-in workload name ({names}) or a workload JSON file; an argument "
+                        f"with a / or ending in .json is a file (docs/workload-format.md)")
+
+
 JOBS = Bound("integer", 1, 1024, "worker processes; more than any one machine's cores")
 OPTION_BOUNDS: dict[str, Bound] = {"images": IMAGES, "jobs": JOBS, "chips": CHIPS}
 """The range of a count option by what it counts, unless the option gives its own."""

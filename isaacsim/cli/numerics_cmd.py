@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from isaacsim.cli.common import at_least, json_parent, path_text, workload_sets_parent
+from isaacsim.cli.common import at_least, json_parent, path_text, workload_argument, workload_sets_parent
 from isaacsim.errors import InputError, Problem
 from isaacsim.functional import options_from_arch
 from isaacsim.functional.flexpoint import Headroom
@@ -35,8 +35,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
         description=HELP + ". Weights and inputs are seeded random floats (or weights from an "
                            ".npz); conv layers run sampled output pixels as im2col vectors. See "
                            "docs/functional-model.md sections 10-11.")
-    p.add_argument("workload", metavar="WORKLOAD", type=path_text,
-                   help="workload JSON file (docs/workload-format.md)")
+    workload_argument(p)
     p.add_argument("--layers", metavar="A,B,...", default=None,
                    help="comma-separated conv/fc layer names (default: every conv and fc layer)")
     p.add_argument("--images", type=at_least(1, "images", IMAGES), default=2, metavar="K",

@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from isaacsim.cli.common import at_least, path_text, report_warnings, strict_parent, workload_sets_parent
+from isaacsim.cli.common import (
+    at_least,
+    path_text,
+    report_warnings,
+    strict_parent,
+    workload_argument,
+    workload_sets_parent,
+)
 from isaacsim.outputs import check_folder
 from isaacsim.overrides import parse_sets
 from isaacsim.progress import Progress
@@ -22,8 +29,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
         "run", parents=parents + [workload_sets_parent(), strict_parent()], help=HELP,
         description=HELP + ". Writes images.csv, layers.csv, components.csv, summary.csv and "
                            "run.json into --out atomically (docs/reports.md).")
-    p.add_argument("workload", metavar="WORKLOAD", type=path_text,
-                   help="workload JSON file (docs/workload-format.md)")
+    workload_argument(p)
     p.add_argument("--images", type=at_least(1, "images"), default=None, metavar="N",
                    help="simulate the first N images of the trace (default: the workload's, else all)")
     p.add_argument("--mode", choices=("single", "stream"), default=None,

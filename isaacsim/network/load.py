@@ -10,7 +10,7 @@ description is collected and raised together as one `InputError`, each with its 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,39 +34,94 @@ _LAYER_FIELDS = {"kernel", "stride", "padding", "groups", "out_channels", "activ
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
+def builtin_folder(*parts: str) -> Path:
+    """A folder of the shipped data (``builtin_folder("workloads", "networks")``), resolved.
+
+    The shipped workloads, networks and traces are package data: ``isaacsim/data/workloads/``
+    (with ``networks/``) and ``isaacsim/data/traces/``. In a wheel these are the files themselves;
+    in a repository checkout they are links to the top-level ``workloads/`` and ``traces/``, the
+    one copy in git, so the resolved folder is the top-level one there. A checkout without the
+    links (git on a system without symbolic links) uses its top-level folders directly.
+    """
+    package = Path(isaacsim.__file__).resolve().parent
+    data = package.joinpath("data", *parts)
+    if data.is_dir():
+        return data.resolve()
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and checkout.joinpath(*parts).is_dir():
+        return checkout.joinpath(*parts)
+    return data
+
+
 def network_dirs() -> tuple[Path, ...]:
-    """Folders searched for built-in names, in order: ``./workloads/networks`` then the one in the
-    repository checkout that holds this package (once when they are the same folder)."""
-    here = Path.cwd() / NETWORKS_SUBDIR
-    repo = Path(isaacsim.__file__).resolve().parents[1] / NETWORKS_SUBDIR
-    return (here,) if here.resolve() == repo else (here, repo)
+    """Folders searched for built-in names, in order: ``./workloads/networks`` under the current
+    directory, then the shipped networks (`builtin_folder`: ``isaacsim/data/workloads/networks``,
+    in a checkout the top-level ``workloads/networks``); once when they are the same folder."""
+    return search_dirs(NETWORKS_SUBDIR)
+
+
+def search_dirs(subdir: Path) -> tuple[Path, ...]:
+    """``./<subdir>`` under the current directory, then the shipped ``<subdir>`` (once when they
+    are the same folder): where built-in names of networks and workloads are looked up."""
+    here = Path.cwd() / subdir
+    shipped = builtin_folder(*subdir.parts)
+    return (here,) if here.resolve() == shipped else (here, shipped)
 
 
 def builtin_networks() -> tuple[str, ...]:
     """Names resolvable by `load_network` without a path, sorted."""
-    names = {p.stem for d in network_dirs() if d.is_dir() for p in d.glob("*.json")}
-    return tuple(sorted(names))
+    return names_in(network_dirs())
+
+
+def names_in(folders: Sequence[Path]) -> tuple[str, ...]:
+    """The names (file stems) of the ``*.json`` files in `folders`, sorted."""
+    return tuple(sorted({p.stem for d in folders if d.is_dir() for p in d.glob("*.json")}))
+
+
+def names_a_file(text: str) -> bool:
+    """The argument rule of networks and workloads: an argument that names an existing file, ends
+    in ``.json`` or contains a path separator is a file path; anything else is a built-in name.
+    (An empty argument, or one with a NUL, is a file path too, which the file reader refuses.)"""
+    return (Path(text).is_file() or text.endswith(".json") or "/" in text or "\\" in text
+            or not text.strip() or "\x00" in text)
+
+
+def resolve_builtin(name_or_file: str | Path, folders: Sequence[Path], what: str) -> Path:
+    """The file a `what` (``network``, ``workload``) argument designates: a file path by
+    `names_a_file`, else ``<name>.json`` in the first of `folders` that has it.
+
+    An unknown name, and a missing ``NAME.json`` (no separator) whose NAME is built in, are input
+    errors listing the built-in names with a did-you-mean.
+    """
+    text = str(name_or_file)
+    if names_a_file(text):
+        path = Path(text)
+        stem = text[:-len(".json")]
+        if not path.exists() and text.endswith(".json") and stem in names_in(folders):
+            raise InputError(Problem(text, "", f"{what} file not found (relative paths are taken "
+                                               f"from the current directory {Path.cwd()}); did "
+                                               f"you mean the built-in {what} '{stem}'? A built-in "
+                                               f"is named without .json"))
+        return path
+    for folder in folders:
+        candidate = folder / f"{text}.json"
+        if candidate.is_file():
+            return candidate
+    known = names_in(folders)
+    raise InputError(Problem(text, "", f"no {what} file or built-in {what} of this name"
+                                       f"{did_you_mean(text, known)}; built-in {what}s: "
+                                       f"{', '.join(known) or 'none found'} (searched "
+                                       f"{', '.join(str(d) for d in folders)}; a path with a / "
+                                       f"or ending in .json is read as a file)"))
 
 
 def resolve_network(name_or_file: str | Path) -> Path:
-    """The file a network argument designates.
+    """The file a network argument designates (`resolve_builtin`).
 
     An argument that names an existing file, ends in ``.json`` or contains a path separator is a
     file path; anything else is a built-in name looked up as ``<name>.json`` in `network_dirs`.
     """
-    text = str(name_or_file)
-    path = Path(text)
-    if path.is_file() or text.endswith(".json") or "/" in text or "\\" in text:
-        return path
-    for folder in network_dirs():
-        candidate = folder / f"{text}.json"
-        if candidate.is_file():
-            return candidate
-    known = builtin_networks()
-    raise InputError(Problem(text, "", f"no network file or built-in network of this name"
-                                       f"{did_you_mean(text, known)}; built-in networks: "
-                                       f"{', '.join(known) or 'none found'} (searched "
-                                       f"{', '.join(str(d) for d in network_dirs())})"))
+    return resolve_builtin(name_or_file, network_dirs(), "network")
 
 
 def load_network(name_or_file: str | Path = "vgg16") -> Network:
