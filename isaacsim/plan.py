@@ -122,20 +122,104 @@ class TimingPlan:
     stages: StageCycles = field(default_factory=StageCycles)
 
     def __post_init__(self):
-        for i, node in enumerate(self.nodes):
-            for e in node.inputs:
-                assert self.edges[e].dst == i, (node.name, e)
-            for e in node.outputs:
-                assert self.edges[e].src == i, (node.name, e)
-            if node.is_crossbar:
-                assert node.replicas >= 1, node.name
-        for e, edge in enumerate(self.edges):
-            assert edge.src < edge.dst, "nodes must be in topological order"
+        """The plan contract: a `ValueError` listing every problem of a plan that the two
+        simulators would treat differently or could not run (docs/timing-model.md); a plan that
+        passes gives the same cycles in both, or the same `InputError` when a buffer is below its
+        rolling need."""
+        problems = _problems(self)
+        if problems:
+            head = "invalid TimingPlan: " if len(problems) == 1 else \
+                f"invalid TimingPlan, {len(problems)} problems:\n  - "
+            raise ValueError(head + "\n  - ".join(problems))
 
     @property
     def sinks(self) -> tuple[int, ...]:
         """Nodes without out-edges: the network outputs."""
         return tuple(i for i, n in enumerate(self.nodes) if not n.outputs)
+
+
+def _whole(value) -> bool:
+    """An integer (Python or numpy), not a bool: the engine stores plan numbers as int64, the
+    reference model computes with them as they are, so a float would give different cycles."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _at_least(problems: list[str], where: str, fields: dict, low: int, why: str = "") -> None:
+    for name, value in fields.items():
+        if not _whole(value):
+            problems.append(f"{where}: {name} must be an integer, got {value!r}")
+        elif value < low:
+            problems.append(f"{where}: {name} must be >= {low}, got {value}{why}")
+
+
+def _problems(plan: "TimingPlan") -> list[str]:
+    """Every way `plan` breaks the contract of the simulators, as messages naming the node or
+    edge (`TimingPlan.__post_init__`)."""
+    problems: list[str] = []
+    nodes, edges = plan.nodes, plan.edges
+    n_nodes, n_edges = len(nodes), len(edges)
+    names = [getattr(n, "name", "?") for n in nodes]
+    _at_least(problems, "stages", {f: getattr(plan.stages, f) for f in
+                                   ("fetch", "adc", "ima_sa", "tile_sa", "act", "write", "pool",
+                                    "add")}, 0, " (stage latencies are cycles)")
+    for i, node in enumerate(nodes):
+        where = f"node {i} ({node.name!r})"
+        if node.rule not in (SOURCE, XBAR, DIGITAL):
+            problems.append(f"{where}: unknown service rule {node.rule!r}; expected one of "
+                            f"{SOURCE!r}, {XBAR!r}, {DIGITAL!r}")
+        if len(node.shape) != 3:
+            problems.append(f"{where}: shape must be (H, W, C), got {node.shape!r}")
+        else:
+            _at_least(problems, where, dict(zip(("height", "width", "channels"), node.shape)), 1)
+        _at_least(problems, where, {"span_cycles": node.span_cycles,
+                                    "op_cycles": node.op_cycles}, 0)
+        if node.is_crossbar:
+            _at_least(problems, where, {"replicas": node.replicas}, 1,
+                      " (a crossbar layer runs its ops on at least one replica)")
+        for kind, listed, end in (("inputs", node.inputs, "dst"), ("outputs", node.outputs, "src")):
+            if len(set(listed)) != len(listed):
+                problems.append(f"{where}: {kind} {tuple(listed)} list an edge twice")
+            for e in listed:
+                if not _whole(e) or not 0 <= e < n_edges:
+                    problems.append(f"{where}: {kind} name edge {e!r}, but the plan has edges "
+                                    f"0..{n_edges - 1}")
+                elif getattr(edges[e], end) != i:
+                    problems.append(f"{where}: {kind} list edge {e}, whose {end} is node "
+                                    f"{getattr(edges[e], end)}")
+    for e, edge in enumerate(edges):
+        ends = (edge.src, edge.dst)
+        if not all(_whole(v) and 0 <= v < n_nodes for v in ends):
+            problems.append(f"edge {e}: src {edge.src!r} and dst {edge.dst!r} must be nodes "
+                            f"0..{n_nodes - 1}")
+            continue
+        where = f"edge {e} ({names[edge.src]} -> {names[edge.dst]})"
+        if edge.src >= edge.dst:
+            problems.append(f"{where}: src {edge.src} must come before dst {edge.dst} (nodes in "
+                            f"topological order, every edge from an earlier node to a later one)")
+        if e not in nodes[edge.dst].inputs:
+            problems.append(f"{where}: missing from the inputs of node {edge.dst}")
+        if e not in nodes[edge.src].outputs:
+            problems.append(f"{where}: missing from the outputs of node {edge.src}")
+        g = edge.geometry
+        _at_least(problems, where, {"kernel height": g.kh, "kernel width": g.kw,
+                                    "stride height": g.sh, "stride width": g.sw}, 1)
+        _at_least(problems, where, {"padding height": g.ph, "padding width": g.pw}, 0)
+        if not isinstance(edge.local, (bool, np.bool_)):
+            problems.append(f"{where}: local must be a bool, got {edge.local!r}")
+        _at_least(problems, where, {"bytes_per_pixel": edge.bytes_per_pixel}, 1)
+        _at_least(problems, where, {"capacity_pixels": edge.capacity_pixels,
+                                    "latency_cycles": edge.latency_cycles,
+                                    "mesh_hops": edge.mesh_hops, "ht_links": edge.ht_links,
+                                    "cap_bytes_per_cycle": edge.cap_bytes_per_cycle}, 0)
+        if not edge.local and _whole(edge.cap_bytes_per_cycle) and edge.cap_bytes_per_cycle < 1:
+            problems.append(f"{where}: a remote edge needs cap_bytes_per_cycle >= 1, got "
+                            f"{edge.cap_bytes_per_cycle} (its pipe would never send)")
+        if (_whole(edge.capacity_pixels) and edge.capacity_pixels > 0
+                and not nodes[edge.dst].is_crossbar):
+            problems.append(f"{where}: capacity_pixels {edge.capacity_pixels} on an edge into "
+                            f"{names[edge.dst]!r}, a {nodes[edge.dst].rule} node: only crossbar "
+                            f"layers have a rolling input buffer (use 0, unbounded)")
+    return problems
 
 
 @dataclass(frozen=True)
