@@ -27,22 +27,35 @@ def rng_for(seed: int, layer: Layer, stream: int, index: int = 0) -> np.random.G
     return np.random.default_rng([seed, layer.index, stream, index])
 
 
+NONNEGATIVE_ACTIVATIONS = frozenset({"relu", "relu6", "sigmoid", "hardsigmoid"})
+"""Activations whose output is never negative: ReLU and ReLU6 ([0, 6]), the sigmoid ((0, 1)) and
+the hard sigmoid ([0, 1]). ``tanh`` and ``hardswish`` (down to -0.375) may be negative."""
+
+
 def nonnegative_input(network: Network, layer: Layer) -> bool:
-    """True when the layer reads values after a ReLU (through kinds that keep the sign, such as
-    pooling), i.e. never negative."""
-    name = layer.inputs[0]
-    while name != IMAGE:
+    """True when the layer reads values that are never negative: its producer ends in one of
+    `NONNEGATIVE_ACTIVATIONS`, or keeps the sign (pooling, concat) and every one of its own
+    producers does, back to layers with an activation (the image is signed)."""
+    pending, seen = [layer.inputs[0]], set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name == IMAGE:
+            return False
         producer = network.layer(name)
         if producer.handler.keeps_sign:
-            name = producer.inputs[0]
-            continue
-        return producer.activation == "relu"
-    return False
+            pending.extend(producer.inputs)
+        elif producer.activation not in NONNEGATIVE_ACTIVATIONS:
+            return False
+    return True
 
 
 def input_map(rng: np.random.Generator, network: Network, layer: Layer) -> np.ndarray:
     """A random float input map [H, W, C] of the layer: standard normal for the image (signed,
-    normalised pixels), ReLU of a standard normal after a ReLU layer (half zeros)."""
+    normalised pixels), ReLU of a standard normal after a ReLU layer or any non-negative input
+    (`nonnegative_input`; half zeros)."""
     s = layer.in_shape
     values = rng.standard_normal((s.height, s.width, s.channels))
     return np.maximum(values, 0.0) if nonnegative_input(network, layer) else values

@@ -7,15 +7,16 @@ Public API::
     get_kind(name), kind_of(layer), kind_names()
     LayerParser                 # what a kind's parse() reads its JSON keys with
 
-Built-in kinds: conv, fc, maxpool, avgpool, add (docs/network-format.md).
+Built-in kinds: conv, fc, maxpool, avgpool, globalavgpool, add, concat
+(docs/network-format.md).
 """
 
-from isaacsim.layers import add, conv, fc, pool
+from isaacsim.layers import add, concat, conv, fc, pool
 from isaacsim.layers.base import LayerKind
 from isaacsim.layers.parse import LayerParser
 from isaacsim.layers.registry import get_kind, kind_names, kind_of, register, unregister
 
-for _kind in (conv.KIND, pool.MAX, pool.AVG, fc.KIND, add.KIND):
+for _kind in (conv.KIND, pool.MAX, pool.AVG, fc.KIND, add.KIND, pool.GLOBAL_AVG, concat.KIND):
     register(_kind)
 
 __all__ = ["LayerKind", "LayerParser", "get_kind", "kind_names", "kind_of", "register",

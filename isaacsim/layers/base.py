@@ -8,8 +8,9 @@ it (`keeps_sign`, `sampled_outputs`, `im2col`, `weight_shapes`). Every method is
 a target (today ISAAC, `isaacsim.targets.isaac`) turns these answers into arrays, nodes, edges and
 event coefficients.
 
-The built-in kinds are modules of this package (conv, fc, maxpool/avgpool, add); a new kind is one
-subclass registered with `isaacsim.layers.register` (docs/network-format.md, "Adding a layer kind").
+The built-in kinds are modules of this package (conv, fc, maxpool/avgpool/globalavgpool, add,
+concat); a new kind is one subclass registered with `isaacsim.layers.register`
+(docs/network-format.md, "Adding a layer kind").
 """
 
 from __future__ import annotations
@@ -47,12 +48,14 @@ class LayerKind:
     """A crossbar kind whose op reads only the blocks of weight rows with an active input (an fc
     layer under a crop); False: every op reads every row block."""
     keeps_sign: bool = False
-    """It applies no activation, so its output is non-negative exactly when its input is (pooling)."""
+    """It applies no activation, so its output is non-negative exactly when all its inputs are
+    (pooling, concat)."""
     digital_stage: str = ""
     """Digital kinds: the stage of the target's pipeline its op takes (ISAAC: ``pool`` or ``add``,
     timing-model s4)."""
     unit: str = ""
-    """Digital kinds: the tile unit that does its work (ISAAC: ``pool`` or ``add``)."""
+    """Digital kinds: the tile unit that does its work (ISAAC: ``pool``, ``add``, or ``none`` for a
+    kind that only moves data, such as concat: no unit operations)."""
 
     # -- the network format -----------------------------------------------------------------------
     def parse(self, p: LayerParser) -> dict[str, Any]:

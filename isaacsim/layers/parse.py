@@ -60,17 +60,44 @@ class LayerParser:
             if required:
                 self.add(key, "missing required key (expected the name of an earlier layer)")
             return default
-        ref = self.chk.string(self.raw, key, self.path)
-        if ref is None or ref == IMAGE:
+        return self._resolve(self.raw[key], join(self.path, key))
+
+    def references(self, key: str, bound: Bound) -> tuple[str, ...] | None:
+        """The required ``raw[key]``: a non-empty list of references to earlier layers (or the
+        image), at most ``bound.limit`` long, each checked as `reference` at ``key[i]`` (every bad
+        name is reported); ``None`` when the list or any name in it is bad. Names may repeat."""
+        where = join(self.path, key)
+        if key not in self.raw:
+            self.add(key, "missing required key (expected a list of names of earlier layers)")
+            return None
+        value = self.raw[key]
+        if not isinstance(value, list) or not value:
+            self.chk.add(where, f"expected a non-empty list of names of earlier layers, got "
+                                f"{describe(value)}")
+            return None
+        if len(value) > bound.limit:
+            self.chk.add(where, f"a list of {len(value):,} names, more than the "
+                                f"{bound.limit:,} accepted ({bound.reason})")
+            return None
+        refs = [self._resolve(ref, join(where, i)) for i, ref in enumerate(value)]
+        return None if any(ref is None for ref in refs) else tuple(r for r in refs if r is not None)
+
+    def _resolve(self, ref: Any, where: str) -> str | None:
+        """`ref` checked as the name of an earlier layer or the image; problems at `where`."""
+        if not isinstance(ref, str):
+            self.chk.add(where, f"expected a string, got {describe(ref)}")
+            return None
+        if ref == IMAGE:
             return ref
         first = self._first_index
         if ref not in first:
-            self.add(key, f"unknown layer '{ref}'{did_you_mean(ref, list(first) + [IMAGE])}; "
-                          f"name an earlier layer or '{IMAGE}' for the input image")
+            self.chk.add(where, f"unknown layer '{ref}'{did_you_mean(ref, list(first) + [IMAGE])}; "
+                                f"name an earlier layer or '{IMAGE}' for the input image")
             return None
         if first[ref] >= self.index:
             what = "itself" if first[ref] == self.index else \
                 f"'{ref}', which comes later ($.layers[{first[ref]}])"
-            self.add(key, f"refers to {what}; a layer can only use the output of an earlier layer")
+            self.chk.add(where, f"refers to {what}; a layer can only use the output of an earlier "
+                                f"layer")
             return None
         return ref

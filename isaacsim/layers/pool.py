@@ -1,8 +1,14 @@
-"""``maxpool`` and ``avgpool``: windowed reductions run by the tile's pooling unit.
+"""``maxpool``, ``avgpool`` and ``globalavgpool``: windowed reductions run by the tile's pooling
+unit.
 
 Format: ``kernel``, ``stride`` (= kernel), ``padding`` (0, at most half the kernel). The output
 keeps the input's channels. An op does ``K_h x K_w x C`` comparisons or additions; in ISAAC it
 takes the ``pool`` stage (timing-model s4).
+
+``globalavgpool`` has no keys: it is an ``avgpool`` whose kernel (and stride) is its input's height
+and width, without padding, so its output is ``1 x 1 x C`` and its one op adds ``H x W x C``
+values. Its kernel is not held to the 64 of ``kernel`` (like an fc layer, its receptive field is
+the whole input map).
 """
 
 from __future__ import annotations
@@ -47,3 +53,23 @@ class Pool(LayerKind):
 
 MAX = Pool("maxpool")
 AVG = Pool("avgpool")
+
+
+class GlobalPool(Pool):
+    """A pool whose window is its whole input map (``globalavgpool``): no keys; `infer` sets the
+    kernel and the stride to the input's height and width, padding 0."""
+
+    keys = frozenset()
+
+    def parse(self, p: LayerParser) -> dict[str, Any]:
+        return {}
+
+    def infer(self, fields: Mapping[str, Any], in_shapes: tuple[Shape, ...]) -> tuple[dict[str, Any],
+                                                                                     Problems]:
+        size = (in_shapes[0].height, in_shapes[0].width)
+        window = {"kernel": size, "stride": size, "padding": (0, 0)}
+        shape, problems = super().infer(window, in_shapes)
+        return ({**shape, **window} if shape else {}), problems
+
+
+GLOBAL_AVG = GlobalPool("globalavgpool")

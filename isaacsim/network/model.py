@@ -24,8 +24,9 @@ from isaacsim.validate import did_you_mean
 if TYPE_CHECKING:
     from isaacsim.layers import LayerKind
 
-ACTIVATIONS = ("relu", "sigmoid", "none")
-"""Activation functions applied by the tile's activation unit."""
+ACTIVATIONS = ("relu", "sigmoid", "none", "relu6", "hardswish", "hardsigmoid", "tanh")
+"""Activation functions applied by the tile's activation (sigmoid) unit, one unit op per output
+value whichever it is (docs/energy-model.md)."""
 
 IMAGE = "input"
 """Reserved name of the network's input image, usable wherever a layer name is expected."""

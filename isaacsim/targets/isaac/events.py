@@ -23,12 +23,14 @@ COUNTERS = ("array_vector_ops", "array_reads", "dac_drives", "adc_conversions", 
             "noc_bytes", "router_flits", "ht_bytes")
 """Event counters per image and node, in report order."""
 
-UNIT_COUNTERS = {"pool": "pool_ops", "add": "add_ops"}
-"""The counter of each digital unit a layer kind may name (`LayerKind.unit`)."""
-UNIT_READ_BYTES_PER_CHANNEL = {"pool": 0, "add": 1}
+UNIT_COUNTERS: dict[str, str | None] = {"pool": "pool_ops", "add": "add_ops", "none": None}
+"""The counter of each digital unit a layer kind may name (`LayerKind.unit`); ``"none"``: a kind
+that only moves data (concat) and uses no unit, so it counts no unit operations."""
+UNIT_READ_BYTES_PER_CHANNEL = {"pool": 0, "add": 1, "none": 0}
 """eDRAM bytes a digital op reads per active input pixel and channel: pooling reads nothing from
 the eDRAM in this model; an add reads one 16-bit value per channel for every two operand pixels
-(C x 2 bytes per op) [U]."""
+(C x 2 bytes per op) [U]; a kind without a unit reads nothing (its producers' outputs are written
+side by side into its consumers' buffers)."""
 
 
 def coefficients(network: Network, mapping: Mapping, arch: Architecture, plan: TimingPlan,
@@ -53,7 +55,9 @@ def coefficients(network: Network, mapping: Mapping, arch: Architecture, plan: T
                                       arch.xbar_rows) if kind.skips_row_blocks else None)
                 terms += _crossbar_terms(maps[layer.name], arch, in_c, out_c, skipping is not None)
             else:
-                terms.append(Term(UNIT_COUNTERS[kind.unit], "ops", kind.unit_ops(layer)))
+                counter = UNIT_COUNTERS[kind.unit]
+                if counter is not None:
+                    terms.append(Term(counter, "ops", kind.unit_ops(layer)))
                 terms.append(Term("edram_read_bytes", "rf_pixels",
                                   in_c * UNIT_READ_BYTES_PER_CHANNEL[kind.unit]))
         nodes.append(tuple(t for t in terms if t.per and t.times))
