@@ -1,9 +1,13 @@
-"""One exception hierarchy for bad input.
+"""One exception hierarchy for bad input, and one exception for isaacsim's own bugs.
 
 Every loader collects all the problems it finds and raises them together as one `InputError`.
 A `Problem` names where it is (the file or option it came from, and a place inside it such as a JSON
 path `$.layers[3].stride` or `line 4, field crop`) and what is wrong, including how to fix it.
 Only the CLI turns an `InputError` into a message and exit code 2.
+
+An `InternalError` is not the user's to fix: isaacsim found itself in a state its own rules exclude
+(a simulator that cannot progress although the plan is valid and every buffer holds its rolling
+need). The CLI reports it as ``internal error: ... please report`` with exit code 3.
 """
 
 from __future__ import annotations
@@ -44,3 +48,8 @@ class InputError(Exception):
         lines = [f"{len(self.problems)} problems:"]
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
+
+
+class InternalError(Exception):
+    """A bug in isaacsim, not bad input: the message says what state was reached and why the
+    rules exclude it. The CLI prints it as an internal error to report, with exit code 3."""

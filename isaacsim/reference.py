@@ -24,8 +24,9 @@ favours the obvious over the fast and shares no code with the engine or the kern
 
 Bookkeeping is by counters: an op is examined only once every quantity it waits for is known
 (`_Op.blockers` counts the input pixels whose ready time and the out-slots whose release are still
-unknown). If nothing can ever happen again while ops remain, the plan deadlocks and `simulate`
-raises `InputError` naming the edge whose buffer is too small.
+unknown). If nothing can ever happen again while ops remain, the plan deadlocks: `simulate` raises
+`InputError` naming the edges whose buffer is below its rolling need, `W_in x (K_h - 1) + K_w`
+pixels (the user's to fix); with no such edge the stall is a bug in isaacsim, an `InternalError`.
 
 Digital and source ops have no occupancy; their "issue" cycle (node start, trace) is their done
 cycle.
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from isaacsim.errors import InputError, Problem
+from isaacsim.errors import InputError, InternalError, Problem
 from isaacsim.plan import DIGITAL, SOURCE, XBAR, ImageWork, TimingPlan, TimingResult
 
 MODES = ("single", "stream")
@@ -302,10 +303,13 @@ class _Machine:
                 raise self._deadlock(t)
             t = heapq.heappop(self.times)
 
-    def _deadlock(self, t: int) -> InputError:
+    def _deadlock(self, t: int) -> InputError | InternalError:
         """Name the edges whose buffer is too small: an op of rank r waits for the slot of rank
         r - B while an unissued reader of that slot needs a pixel of rank >= r on the same edge (the
-        window spans more than B slots). Without such an edge, name every edge with a blocked op."""
+        window spans more than B slots); without such an edge, every edge with a blocked op. Only
+        an edge whose B is below its rolling need can be the user's to fix (an `InputError`); when
+        no named edge is, the rules say the schedule finishes and the stall is a bug (an
+        `InternalError`)."""
         blocked: dict[int, tuple[int, int]] = {}
         culprits: set[int] = set()
         for v, ops in enumerate(self.ops):
@@ -321,19 +325,29 @@ class _Machine:
                     if any(reader.issue is None and p.rank >= op.rank
                            for reader in held.readers[e] for e2, p in reader.inputs if e2 == e):
                         culprits.add(e)
-        if not blocked:  # pragma: no cover - only back-pressure can stop the machine
-            return InputError(f"reference model: no progress possible at cycle {t}")
         problems = []
         for e in sorted(culprits or blocked):
             (rank, b), edge = blocked[e], self.plan.edges[e]
+            need = self.plan.nodes[edge.src].shape[1] * (edge.geometry.kh - 1) + edge.geometry.kw
+            if b >= need:
+                continue
             src, dst = self.plan.nodes[edge.src].name, self.plan.nodes[edge.dst].name
             problems.append(Problem(
                 f"edge {src} -> {dst}", "",
                 f"buffer of {b} pixels is too small: the schedule deadlocks at cycle {t} "
                 f"(the pixel of rank {rank} waits for the slot of rank {rank - b}, which an op of "
                 f"{dst} that needs rank {rank} or later still has to read); give {dst} at least "
-                f"its rolling need W_in x (K_h - 1) + K_w pixels"))
-        return InputError(problems)
+                f"its rolling need W_in x (K_h - 1) + K_w = {need} pixels"))
+        if problems:
+            return InputError(problems)
+        waiting = {self.plan.nodes[v].name: sum(1 for o in ops if o.issue is None)
+                   for v, ops in enumerate(self.ops) if any(o.issue is None for o in ops)}
+        return InternalError(
+            f"reference model: no progress possible at cycle {t} with ops left "
+            f"({', '.join(f'{name}: {n}' for name, n in waiting.items()) or 'none'}; pipes busy: "
+            f"{sum(1 for p in self.pipes.values() if p.head < len(p.ops))}); the plan is valid and "
+            f"every buffer holds at least its rolling need, so this is a bug in isaacsim's "
+            f"reference model")
 
     # ---- results -----------------------------------------------------------------------------
 
@@ -389,7 +403,8 @@ def simulate(plan: TimingPlan, images: list[ImageWork], mode: str = "single") ->
     `single`: each image alone on an empty machine, arriving at cycle 0. `stream`: one machine for
     all images in list order, image n arriving at `images[n].arrival_cycle`; ranks, round-robin
     replica counters, pipes and buffers carry over from one image to the next.
-    Raises `InputError` if a buffer is too small for the schedule to finish (deadlock).
+    Raises `InputError` if a buffer is below its rolling need and the schedule deadlocks, and
+    `InternalError` if it stops otherwise (a bug).
     """
     return _simulate(plan, images, mode, None)[0]
 

@@ -1,6 +1,8 @@
 """The plan contract: `TimingPlan` refuses, with a `ValueError` naming the node or edge, every plan
 the two simulators would treat differently or could not run; the plans it accepts give the same
-cycles in the engine and in the reference model.
+cycles in the engine and in the reference model. A plan it accepts whose buffers all hold their
+rolling need always finishes: a simulator that stalls on one is a bug (`InternalError`, exit code
+3 in the CLI); a stall is the user's to fix (`InputError`) only when a buffer is below its need.
 
 Without the contract, for example, a capacity on an edge into a digital node bounds that edge in
 the engine but not in the reference model (different cycles, or a deadlock in one of them only),
@@ -18,7 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plans import LOCAL, PlanBuilder, image, remote, st_plans
 
+import isaacsim.engine.core as engine_core
 from isaacsim import engine, reference
+from isaacsim.cli import main
+from isaacsim.errors import InputError, InternalError
 from isaacsim.plan import Edge, Geometry, Node, StageCycles, TimingPlan
 
 
@@ -219,3 +224,65 @@ def test_accepted_odd_plans_give_the_same_cycles_in_both_simulators(plan, seed, 
     ref = reference.simulate(plan, works, mode)
     for name in vars(fast):
         assert (getattr(fast, name) == getattr(ref, name)).all(), name
+
+
+# -- stalls: the user's to fix, or isaacsim's bug -------------------------------------------------------
+
+def _undersized() -> TimingPlan:
+    """source 1x4x1 -> A (conv 1x3, pad (0, 1)) with a buffer of 2 pixels: its rolling need is
+    W_in x (K_h - 1) + K_w = 4 x 0 + 3 = 3 (docs/timing-model.md s10)."""
+    pb = PlanBuilder()
+    s = pb.source((1, 4, 1))
+    pb.conv(s, 1, (1, 3), pad=(0, 1), capacity=2, link=remote(640, 1), name="A")
+    return pb.build()
+
+
+@pytest.mark.parametrize("sim", [engine, reference], ids=["engine", "reference"])
+def test_a_buffer_below_its_rolling_need_is_an_input_error(sim):
+    plan = _undersized()
+    with pytest.raises(InputError) as info:
+        sim.simulate(plan, [image(plan)])
+    text = str(info.value)
+    assert "edge input -> A" in text and "3 pixels" in text
+
+
+@pytest.mark.parametrize("sim", [engine, reference], ids=["engine", "reference"])
+def test_a_buffer_at_its_rolling_need_finishes(sim):
+    plan = _edge(_undersized(), 0, capacity_pixels=3)
+    assert sim.simulate(plan, [image(plan)]).latency_cycles[0] > 0
+
+
+def _stalling_engine(monkeypatch):
+    """A bug in the engine: its kernel never advances a node."""
+    monkeypatch.setattr(engine_core, "advance_node", lambda pos, *args: pos)
+
+
+def _stalling_reference(monkeypatch):
+    """A bug in the reference model: its pipes never send."""
+    monkeypatch.setattr(reference._Machine, "_step_pipes", lambda self, t: None)
+    monkeypatch.setattr(reference._Machine, "_pipes_busy", lambda self, t: False)
+
+
+@pytest.mark.parametrize("sim, stall", [(engine, _stalling_engine),
+                                        (reference, _stalling_reference)],
+                         ids=["engine", "reference"])
+def test_a_stall_of_a_valid_plan_is_an_internal_error(sim, stall, monkeypatch):
+    plan = base()  # valid, every buffer at or above its need
+    stall(monkeypatch)
+    with pytest.raises(InternalError, match="bug in isaacsim") as info:
+        sim.simulate(plan, [image(plan)])
+    assert not isinstance(info.value, InputError)
+
+
+def test_the_cli_reports_an_internal_error_with_exit_code_3(monkeypatch, capsys, tmp_path):
+    _stalling_engine(monkeypatch)
+    code = main(["run", "workloads/tiny_cropped.json", "--images", "1", "--out",
+                 str(tmp_path / "r"), "--progress", "off"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "isaacsim run: internal error: engine: the schedule stopped" in err
+    assert "please report" in err and "--debug" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
+    with pytest.raises(InternalError):
+        main(["run", "workloads/tiny_cropped.json", "--images", "1", "--out",
+              str(tmp_path / "r"), "--progress", "off", "--debug"])

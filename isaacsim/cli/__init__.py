@@ -3,7 +3,9 @@
 Each command lives in its own module of this package with a ``register(subparsers, parents)``
 function that adds its parser and sets ``func`` to a callable taking the parsed arguments and
 returning an exit code. Only this package prints or exits. Input errors (`InputError`) become a
-one-paragraph message on stderr and exit code 2; ``--debug`` shows the traceback instead.
+one-paragraph message on stderr and exit code 2; isaacsim's own bugs (`InternalError`) an
+"internal error: ... please report" message and exit code 3; ``--debug`` shows the traceback
+instead.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import signal
 import sys
 
 from isaacsim import __version__
-from isaacsim.errors import InputError
+from isaacsim.errors import InputError, InternalError
 
 # Command modules, in the order `--help` lists them.
 COMMANDS = ["arch", "map", "crop", "traces", "run", "sweep", "numerics", "import"]
 
 EXIT_INPUT_ERROR = 2
+EXIT_INTERNAL_ERROR = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"isaacsim {args.command}: error: {exc}", file=sys.stderr)
         print("(run with --debug to see a traceback)", file=sys.stderr)
         return EXIT_INPUT_ERROR
+    except InternalError as exc:
+        if debug:
+            raise
+        print(f"isaacsim {args.command}: internal error: {exc}", file=sys.stderr)
+        print("This is a bug in isaacsim, not in your input: please report it with the command "
+              "line and its input files (run with --debug to see a traceback, and include it)",
+              file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
     except BrokenPipeError:
         # the reader of our output went away (e.g. `| head`): stop quietly, like other Unix tools
         import os

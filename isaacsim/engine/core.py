@@ -6,8 +6,11 @@ the known state allows: input pixels already computed by the producers, and outp
 release the consumers have already decided (docs/timing-model.md s5). When a node cannot advance it
 waits on a simpy event that fires when a neighbour (producer or consumer) advances. simpy thus
 schedules one event per unit of work (a run of ops between two waits), never per cycle; the cycles
-themselves come out of the kernels. A node that cannot advance while no neighbour can either is a
-deadlock: a buffer is too small for the schedule, reported as an input error.
+themselves come out of the kernels. When every process waits and some node has not finished, the
+schedule is stuck: if an edge between two unfinished nodes has a buffer below its rolling need
+(`W_in x (K_h - 1) + K_w` pixels, docs/timing-model.md s5), that is the user's to fix, an
+`InputError` naming the edge; otherwise the plan should have run and the stall is a bug in
+isaacsim, an `InternalError`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from isaacsim.errors import InputError, Problem
+from isaacsim.errors import InputError, InternalError, Problem
 from isaacsim.kernels import layout as L
 from isaacsim.kernels.timing import advance_node
 from isaacsim.plan import ImageWork, TimingPlan, TimingResult
@@ -241,7 +244,7 @@ class Engine:
         self.env.run()
         stuck = [ns for ns in self.nodes if not ns.finished]
         if stuck:
-            raise InputError(self._deadlock_problems())
+            raise self._stall(stuck)
         r = self.result
         sinks = list(self.plan.sinks)
         for i in range(len(self.images)):
@@ -250,17 +253,39 @@ class Engine:
             r.latency_cycles[i] = r.completion_cycle[i] - self.arrivals[i]
         return r
 
-    def _deadlock_problems(self) -> list[Problem]:
+    def _rolling_need(self, e: int) -> int:
+        """Pixels edge e's buffer must hold for the schedule to finish: `W_in x (K_h - 1) + K_w`
+        (docs/timing-model.md s5; an fc's kernel is its whole input map)."""
+        edge = self.plan.edges[e]
+        return self.plan.nodes[edge.src].shape[1] * (edge.geometry.kh - 1) + edge.geometry.kw
+
+    def _stall(self, stuck: list[_NodeState]) -> InputError | InternalError:
+        """Why the schedule stopped: an `InputError` naming every edge between two unfinished
+        nodes whose buffer is below its rolling need, or, when there is none, an `InternalError`
+        (the plan is valid and every buffer holds its need, so the schedule must finish)."""
         problems = []
         for e, edge in enumerate(self.plan.edges):
             src, dst = self.nodes[edge.src], self.nodes[edge.dst]
-            if edge.capacity_pixels and not src.finished and not dst.finished:
+            need = self._rolling_need(e)
+            if 0 < edge.capacity_pixels < need and not src.finished and not dst.finished:
                 problems.append(Problem(
                     f"edge {self.plan.nodes[edge.src].name} -> {self.plan.nodes[edge.dst].name}", "",
                     f"the input buffer of {self.plan.nodes[edge.dst].name} ({edge.capacity_pixels} "
-                    "pixels) is too small for its receptive field: the schedule deadlocks; give the "
-                    "layer more eDRAM (at least its rolling-buffer need)"))
-        return problems or [Problem("engine", "", "the schedule deadlocked")]
+                    f"pixels) is too small for its receptive field: the schedule deadlocks; give the "
+                    f"layer more eDRAM (at least its rolling-buffer need, {need} pixels)"))
+        if problems:
+            return InputError(problems)
+        where = ", ".join(f"{ns.node.name} (image {ns.current}, position {self._position(ns)})"
+                          for ns in stuck)
+        return InternalError(
+            f"engine: the schedule stopped with nodes unfinished: {where}; the plan is valid and "
+            f"every buffer holds at least its rolling need, so this is a bug in isaacsim's engine")
+
+    @staticmethod
+    def _position(ns: _NodeState) -> int:
+        """Raster position of the node's next op in its current image."""
+        st = ns.images.get(ns.current)
+        return st.pos if st is not None else 0
 
 
 def simulate(plan: TimingPlan, images: list[ImageWork], mode: str = "single") -> TimingResult:
