@@ -209,3 +209,24 @@ def test_an_imported_network_runs_on_both_engines(tmp_path):
     for table in ("images", "layers"):
         pd.testing.assert_frame_equal(pd.read_csv(outs["fast"] / f"{table}.csv"),
                                       pd.read_csv(outs["reference"] / f"{table}.csv"))
+
+
+def test_an_inception_block_with_relu6_and_hardswish_imports(tmp_path):
+    six = [numpy_helper.from_array(np.array(0, np.float32), "lo"),
+           numpy_helper.from_array(np.array(6, np.float32), "hi")]
+    nodes = [helper.make_node("Conv", ["x", "wa"], ["a"], name="branch_a", kernel_shape=[1, 1]),
+             helper.make_node("Clip", ["a", "lo", "hi"], ["a6"], name="relu6"),
+             helper.make_node("Conv", ["x", "wb"], ["b"], name="branch_b", kernel_shape=[3, 3],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("HardSwish", ["b"], ["bh"], name="hswish"),
+             helper.make_node("MaxPool", ["x"], ["c"], name="branch_c", kernel_shape=[3, 3],
+                              strides=[1, 1], pads=[1, 1, 1, 1]),
+             helper.make_node("Concat", ["a6", "bh", "c"], ["y"], name="join", axis=1)]
+    model = _model(nodes, [_init("wa", (4, 3, 1, 1)), _init("wb", (5, 3, 3, 3)), *six],
+                   out_shape=[1, 12, 16, 16])
+    net = import_onnx(str(_save(tmp_path, model))).network
+    assert [(ly.name, ly.kind, ly.activation) for ly in net.layers] == [
+        ("branch_a", "conv", "relu6"), ("branch_b", "conv", "hardswish"),
+        ("branch_c", "maxpool", "none"), ("join", "concat", "none")]
+    assert net.layer("join").inputs == ("branch_a", "branch_b", "branch_c")
+    assert net.layer("join").out_shape == (16, 16, 12)
