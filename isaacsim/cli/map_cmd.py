@@ -10,9 +10,9 @@ from typing import Any
 from isaacsim.cli.common import (
     at_least,
     json_parent,
-    path_text,
     report_warnings,
     strict_parent,
+    workload_argument,
     workload_sets_parent,
 )
 from isaacsim.jsonio import dumps
@@ -28,8 +28,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
         "map", parents=parents + [json_parent(), workload_sets_parent(), strict_parent()], help=HELP,
         description=HELP + ", with ISAAC's replication; see docs/mapping.md. Options given here "
                            "override the workload's mapping section.")
-    p.add_argument("workload", metavar="WORKLOAD", type=path_text,
-                   help="workload JSON file (docs/workload-format.md)")
+    workload_argument(p)
     p.add_argument("--replication", choices=POLICIES, default=None,
                    help="none: one copy per layer; isaac: balance by the downstream strides "
                         "(default: the workload's, isaac if it says nothing)")
