@@ -290,6 +290,13 @@ def test_an_inception_block_maps_and_runs_on_both_engines(tmp_path, capsys, mode
         assert cat.end_cycle >= max(b1.end_cycle, b2.end_cycle)
 
 
+def test_a_concat_of_repeated_names_and_the_image_runs_on_both_engines(tmp_path):
+    data = _net(INCEPTION, cat={"inputs": ["b2", "input", "b1"]})
+    layers = _run_both(tmp_path, _workload(tmp_path, data, "repeated"))
+    cat = layers[layers.layer == "cat"]
+    assert (cat.edram_write_bytes == cat.ops * (4 + 6 + 3 + 4) * 2).all() and cat.ops.min() > 0
+
+
 def test_a_network_ending_in_a_global_pool_and_fc_runs_on_both_engines(tmp_path):
     layers = _run_both(tmp_path, _workload(tmp_path, GAP, "gap")).set_index(["image_id", "layer"])
     for image_id in layers.index.get_level_values(0).unique():
