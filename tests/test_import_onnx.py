@@ -230,3 +230,30 @@ def test_an_inception_block_with_relu6_and_hardswish_imports(tmp_path):
         ("branch_c", "maxpool", "none"), ("join", "concat", "none")]
     assert net.layer("join").inputs == ("branch_a", "branch_b", "branch_c")
     assert net.layer("join").out_shape == (16, 16, 12)
+
+
+def test_ceil_mode_pools_keep_onnx_output_sizes_and_both_engines_agree(tmp_path):
+    import pandas as pd
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3]),
+             helper.make_node("MaxPool", ["c"], ["p"], name="pool", kernel_shape=[3, 3],
+                              strides=[2, 2], ceil_mode=1),
+             helper.make_node("Conv", ["p", "w2"], ["y"], name="conv2", kernel_shape=[1, 1])]
+    model = _model(nodes, [_init("w", (4, 3, 3, 3)), _init("w2", (4, 4, 1, 1))],
+                   image=(1, 3, 12, 12))
+    net_file = tmp_path / "net.json"
+    assert main(["import", str(_save(tmp_path, model)), "--out", str(net_file)]) == 0
+    net = load_network(str(net_file))
+    # 10 -> ceil((10 - 3) / 2) + 1 = 5 (floor would give 4): the last window reads columns 8, 9
+    assert net.layer("pool").out_shape == (5, 5, 4) and net.layer("pool").params == {
+        "ceil_mode": True}
+    trace = tmp_path / "trace.csv"
+    assert main(["traces", "synth", "--network", str(net_file), "--images", "3", "--seed", "2",
+                 "--out", str(trace)]) == 0
+    workload = tmp_path / "w.json"
+    workload.write_text(json.dumps({"format_version": 1, "name": "ceil", "network": str(net_file),
+                                    "arch": "isaac-ce", "trace": str(trace)}))
+    for engine in ("fast", "reference"):
+        assert main(["run", str(workload), "--engine", engine, "--out", str(tmp_path / engine),
+                     "--progress", "off"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "fast" / "layers.csv"),
+                                  pd.read_csv(tmp_path / "reference" / "layers.csv"))

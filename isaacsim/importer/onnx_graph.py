@@ -51,10 +51,28 @@ class Graph:
     opset: int
     producer: str
     _model: Any = None
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Outputs of Identity nodes that copy an initializer or a constant -> the copied tensor."""
+
+    def resolve(self, name: str) -> str:
+        while name in self.aliases:
+            name = self.aliases[name]
+        return name
+
+    def initializer_dims(self, name: str) -> tuple[int, ...] | None:
+        return self.initializers.get(self.resolve(name))
+
+    def is_constant(self, name: str) -> bool:
+        name = self.resolve(name)
+        return name in self.initializers or name in self._constants()
+
+    def _constants(self) -> set[str]:
+        return {n.outputs[0] for n in self.nodes if n.op_type == "Constant" and n.outputs}
 
     def initializer_array(self, name: str) -> np.ndarray | None:
         """The data of an initializer, or None when it is not in the file (external data)."""
         onnx = _onnx()
+        name = self.resolve(name)
         for init in self._model.graph.initializer:
             if init.name == name:
                 if init.data_location == onnx.TensorProto.EXTERNAL:
@@ -71,6 +89,7 @@ class Graph:
 
     def constant(self, name: str) -> np.ndarray | None:
         """An initializer's or a Constant node's value (small tensors such as Clip bounds)."""
+        name = self.resolve(name)
         value = self.initializer_array(name) if name in self.initializers else None
         if value is not None:
             return value
@@ -150,6 +169,15 @@ def read_graph(path: str, input_shape: tuple[int, int, int] | None = None) -> Gr
         shapes[vi.name] = _dims(onnx, vi)
     nodes = [OpNode(n.name, n.op_type, tuple(n.input), tuple(n.output),
                     {a.name: _attr(onnx, a) for a in n.attribute}) for n in graph.node]
+    # exporters copy shared constants through Identity nodes: follow them, drop the nodes
+    constants = set(inits) | {n.outputs[0] for n in nodes if n.op_type == "Constant" and n.outputs}
+    aliases: dict[str, str] = {}
+    for n in nodes:
+        if n.op_type == "Identity" and n.inputs and (n.inputs[0] in constants
+                                                     or n.inputs[0] in aliases):
+            aliases[n.outputs[0]] = n.inputs[0]
+    nodes = [n for n in nodes if not (n.op_type == "Identity" and n.outputs
+                                      and n.outputs[0] in aliases)]
     opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
     return Graph(path, image.name, shapes, inits, nodes, opset,
-                 f"{model.producer_name} {model.producer_version}".strip(), model)
+                 f"{model.producer_name} {model.producer_version}".strip(), model, aliases)

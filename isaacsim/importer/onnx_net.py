@@ -213,10 +213,12 @@ class _Converter:
                 continue
             if op == "Constant":
                 continue
-            data = [t for t in node.inputs if t and t not in self.g.initializers
-                    and self.g.constant(t) is None]
-            if any(t not in self.tensors for t in data) or \
-                    any(self.tensors.get(t) is None for t in data):
+            data = [t for t in node.inputs if t and not self.g.is_constant(t)]
+            unknown = [t for t in data if t not in self.tensors]
+            if unknown:
+                self.problem(node, f"reads '{unknown[0]}', which no node of the graph produces")
+                continue
+            if any(self.tensors[t] is None for t in data):
                 for out in node.outputs:  # downstream of a reported node
                     self.tensors[out] = None
                 continue
@@ -224,7 +226,7 @@ class _Converter:
 
     def _conv(self, node: OpNode) -> None:
         x = self.source(node, node.inputs[0])
-        dims = self.g.initializers.get(node.inputs[1]) or self.g.shapes.get(node.inputs[1])
+        dims = self.g.initializer_dims(node.inputs[1]) or self.g.shapes.get(node.inputs[1])
         if x is None:
             return
         if not dims or len(dims) != 4:
@@ -277,8 +279,11 @@ class _Converter:
         pads = self.pads(node, kernel, strides)
         if pads is None:
             return
-        self.add_layer(node, {"kind": kind, "input": x.layer, "kernel": kernel, "stride": strides,
-                              "padding": pads})
+        layer: dict[str, Any] = {"kind": kind, "input": x.layer, "kernel": kernel,
+                                 "stride": strides, "padding": pads}
+        if a.get("ceil_mode", 0):
+            layer["ceil_mode"] = True
+        self.add_layer(node, layer)
 
     def _averagepool(self, node: OpNode) -> None:
         self._maxpool(node, "avgpool")
@@ -301,7 +306,7 @@ class _Converter:
         if x is None:
             return
         a = node.attrs
-        dims = self.g.initializers.get(node.inputs[1])
+        dims = self.g.initializer_dims(node.inputs[1])
         if node.op_type == "Gemm" and a.get("transA", 0):
             return self.problem(node, "transA = 1")
         if dims is None or len(dims) != 2:
@@ -329,7 +334,7 @@ class _Converter:
         return None
 
     def _add(self, node: OpNode) -> None:
-        consts = [t for t in node.inputs if t in self.g.initializers or self.g.constant(t) is not None]
+        consts = [t for t in node.inputs if self.g.is_constant(t)]
         data = [t for t in node.inputs if t not in consts]
         if len(data) == 1 and consts:  # a bias: folded into the conv or fc before it
             x = self.source(node, data[0], flat_ok=True)
@@ -477,8 +482,7 @@ def import_onnx(path: str, *, name: str | None = None,
         if tuple(layer.out_shape) != expected:
             mismatch.append(Problem(path, f"layer '{layer.name}'",
                                     f"isaacsim computes an output of {layer.out_shape}, ONNX "
-                                    f"{'x'.join(map(str, expected))} (e.g. a pool with "
-                                    f"ceil_mode = 1, which isaacsim does not model)"))
+                                    f"{'x'.join(map(str, expected))}"))
     if mismatch:
         raise InputError(mismatch)
     return Imported(description, network, graph, conv.weights)

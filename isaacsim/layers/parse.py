@@ -29,6 +29,10 @@ class LayerParser:
         """A number within `bound` (`default` when absent; required without one)."""
         return self.chk.bounded(self.raw, key, self.path, bound, default=default)
 
+    def boolean(self, key: str, default: Any = MISSING) -> bool | None:
+        """``true`` or ``false`` (`default` when absent; required without one)."""
+        return self.chk.boolean(self.raw, key, self.path, default=default)
+
     def choice(self, key: str, choices: Iterable[str], default: Any = MISSING) -> str | None:
         return self.chk.choice(self.raw, key, self.path, choices, default=default)
 

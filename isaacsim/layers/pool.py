@@ -1,8 +1,10 @@
 """``maxpool``, ``avgpool`` and ``globalavgpool``: windowed reductions run by the tile's pooling
 unit.
 
-Format: ``kernel``, ``stride`` (= kernel), ``padding`` (0, at most half the kernel). The output
-keeps the input's channels. An op does ``K_h x K_w x C`` comparisons or additions; in ISAAC it
+Format: ``kernel``, ``stride`` (= kernel), ``padding`` (0, at most half the kernel), ``ceil_mode``
+(false: the output size rounds down, as in convolutions; true: up, as PyTorch's and ONNX's
+``ceil_mode``, the last window then reaching past the map and reading only the pixels inside it).
+The output keeps the input's channels. An op does ``K_h x K_w x C`` comparisons or additions; in ISAAC it
 takes the ``pool`` stage (timing-model s4).
 
 ``globalavgpool`` has no keys: it is an ``avgpool`` whose kernel (and stride) is its input's height
@@ -23,7 +25,7 @@ from isaacsim.network.model import Layer, Shape
 
 
 class Pool(LayerKind):
-    keys = frozenset({"kernel", "stride", "padding"})
+    keys = frozenset({"kernel", "stride", "padding", "ceil_mode"})
     windowed = True
     keeps_sign = True
     digital_stage = "pool"
@@ -38,7 +40,8 @@ class Pool(LayerKind):
         if kernel and padding and any(2 * pad > k for k, pad in zip(kernel, padding)):
             p.add("padding", f"padding {padding[0]}x{padding[1]} is more than half the kernel "
                              f"{kernel[0]}x{kernel[1]}: some pooling windows would hold only padding")
-        return fields
+        ceil = p.boolean("ceil_mode", default=False)
+        return {**fields, "ceil_mode": ceil} if ceil else fields
 
     def infer(self, fields: Mapping[str, Any], in_shapes: tuple[Shape, ...]) -> tuple[dict[str, Any],
                                                                                      Problems]:

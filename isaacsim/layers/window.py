@@ -20,9 +20,17 @@ from isaacsim.network.shapes import KERNEL, PADDING, STRIDE
 AXES = ("height", "width")
 
 
-def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
-    """Output length along one axis of a sliding window (floor rule); < 1 when impossible."""
-    return (size + 2 * padding - kernel) // stride + 1
+def output_size(size: int, kernel: int, stride: int, padding: int, ceil: bool = False) -> int:
+    """Output length along one axis of a sliding window (floor rule); < 1 when impossible.
+
+    With `ceil` (a pool's ``ceil_mode``, as PyTorch and ONNX define it) the division rounds up,
+    but a last window that would start beyond the input and its leading padding is dropped."""
+    if not ceil:
+        return (size + 2 * padding - kernel) // stride + 1
+    out = -(-(size + 2 * padding - kernel) // stride) + 1
+    if (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
 
 
 def parse_window(p: LayerParser, default_stride_is_kernel: bool) -> dict[str, Any]:
@@ -46,7 +54,9 @@ def window_problems(fields: Mapping[str, Any], in_shape: Shape) -> Problems:
 
 
 def spatial_out(fields: Mapping[str, Any], in_shape: Shape, channels: int) -> Shape:
-    """Output map of the window over `in_shape`, with `channels` channels."""
+    """Output map of the window over `in_shape`, with `channels` channels (``ceil_mode`` in
+    `fields` rounds the output size up, see `output_size`)."""
     (kh, kw), (sh, sw), (ph, pw) = fields["kernel"], fields["stride"], fields["padding"]
-    return Shape(output_size(in_shape.height, kh, sh, ph), output_size(in_shape.width, kw, sw, pw),
-                 channels)
+    ceil = bool(fields.get("ceil_mode", False))
+    return Shape(output_size(in_shape.height, kh, sh, ph, ceil),
+                 output_size(in_shape.width, kw, sw, pw, ceil), channels)
