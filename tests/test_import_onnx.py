@@ -78,7 +78,7 @@ def test_a_residual_model_imports_with_known_layers_and_counts(tmp_path):
     assert [(ly.name, ly.kind, ly.activation) for ly in net.layers] == [
         ("features_conv1", "conv", "relu"), ("pool1", "maxpool", "none"),
         ("dw", "conv", "none"), ("pw", "conv", "none"), ("add1", "add", "relu"),
-        ("gap", "avgpool", "none"), ("classifier", "fc", "none")]
+        ("gap", "globalavgpool", "none"), ("classifier", "fc", "none")]
     assert net.layer("dw").groups == 8 and net.layer("dw").fan_in == 9
     assert net.layer("add1").inputs == ("dw", "pw")
     assert net.layer("gap").kernel == (8, 8) and net.layer("gap").out_shape == (1, 1, 8)

@@ -49,7 +49,8 @@ class _Tensor:
 class _Weights:
     """Where a crossbar layer's weights come from, for `--weights`."""
 
-    kind: str
+    conv: bool
+    """A convolution's [out, in / groups, kh, kw] tensor; else a fully connected matrix."""
     name: str
     """The ONNX initializer."""
     transposed: bool = False
@@ -90,7 +91,7 @@ class Imported:
                 missing.append(w.name)
                 continue
             arr = arr.astype(np.float64)
-            if w.kind == "conv":
+            if w.conv:
                 if w.bn is not None:
                     arr = arr * self._bn_scale(w.bn)[:, None, None, None]
                 out[layer] = arr.transpose(2, 3, 1, 0)
@@ -166,7 +167,7 @@ class _Converter:
         return None
 
     def unique(self, node: OpNode) -> str:
-        base = _NAME_BAD.sub("_", node.name).strip("_-")
+        base = _NAME_BAD.sub("_", _short_name(node.name, node.op_type)).strip("_-")
         base = re.sub(r"_+", "_", base)
         if not base or not (base[0].isalpha() or base[0] == "_"):
             base = f"{node.op_type.lower()}_{base}" if base else f"{node.op_type.lower()}"
@@ -243,7 +244,7 @@ class _Converter:
             "kind": "conv", "input": x.layer, "kernel": kernel,
             "stride": list(a.get("strides", [1, 1])), "padding": pads, "out_channels": dims[0],
             "groups": int(a.get("group", 1)), "activation": "none"})
-        self.weights[name] = _Weights("conv", node.inputs[1])
+        self.weights[name] = _Weights(True, node.inputs[1])
 
     def pads(self, node: OpNode, kernel: list[int], strides: list[int]) -> list[int] | None:
         """Symmetric [height, width] padding of a window operator, or None (problem reported)."""
@@ -288,18 +289,20 @@ class _Converter:
     def _averagepool(self, node: OpNode) -> None:
         self._maxpool(node, "avgpool")
 
-    def _globalaveragepool(self, node: OpNode, kind: str = "avgpool") -> None:
+    def _globalaveragepool(self, node: OpNode) -> None:
+        x = self.source(node, node.inputs[0])
+        if x is not None:
+            self.add_layer(node, {"kind": "globalavgpool", "input": x.layer})
+
+    def _globalmaxpool(self, node: OpNode) -> None:
         x = self.source(node, node.inputs[0])
         shape = self.map_shape(node.inputs[0])
         if x is None:
             return
         if shape is None:
             return self.problem(node, "unknown input shape")
-        self.add_layer(node, {"kind": kind, "input": x.layer, "kernel": [shape[0], shape[1]],
+        self.add_layer(node, {"kind": "maxpool", "input": x.layer, "kernel": [shape[0], shape[1]],
                               "stride": 1, "padding": 0})
-
-    def _globalmaxpool(self, node: OpNode) -> None:
-        self._globalaveragepool(node, "maxpool")
 
     def _gemm(self, node: OpNode) -> None:
         x = self.source(node, node.inputs[0], flat_ok=True)
@@ -320,7 +323,7 @@ class _Converter:
                                       f"values")
         name = self.add_layer(node, {"kind": "fc", "input": x.layer, "out_features": out,
                                      "activation": "none"})
-        self.weights[name] = _Weights("fc", node.inputs[1], transposed, producer)
+        self.weights[name] = _Weights(False, node.inputs[1], transposed, producer)
 
     def _matmul(self, node: OpNode) -> None:
         self._gemm(node)
@@ -367,6 +370,9 @@ class _Converter:
         if any(s is None for s in srcs):
             return
         names = [s.layer for s in srcs if s is not None]
+        if len(names) == 1:  # a concat of one tensor copies it
+            self.tensors[node.outputs[0]] = srcs[0]
+            return
         self.add_layer(node, {"kind": "concat", "input": names[0], "inputs": names[1:]})
 
     def _batchnormalization(self, node: OpNode) -> None:
@@ -443,6 +449,20 @@ class _Converter:
                 return self.problem(node, f"reshapes {s_in} to {s_out}: only flattening to a "
                                           f"vector (for a fully connected layer) is supported")
         self.tensors[node.outputs[0]] = x
+
+
+def _short_name(name: str, op_type: str) -> str:
+    """A PyTorch export's node name ``/layer1/layer1.0/conv1/Conv`` as the module's qualified name
+    ``layer1.0.conv1``: the path's parts without the operator, the last part prefixed by its parent
+    unless it already extends it. Other names are kept."""
+    parts = [p for p in name.split("/") if p]
+    if len(parts) < 2 or "/" not in name:
+        return name
+    if parts[-1] == op_type or parts[-1].startswith(f"{op_type}_"):
+        parts = parts[:-1]
+    if len(parts) >= 2 and not parts[-1].startswith(parts[-2]):
+        return f"{parts[-2]}.{parts[-1]}"
+    return parts[-1] if parts else name
 
 
 def _graph_outputs(graph: Graph) -> list[str]:
