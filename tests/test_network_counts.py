@@ -95,3 +95,48 @@ def test_tiny_is_small():
     net = load_network("tiny")
     assert net.macs < 200_000
     assert [ly.kind for ly in net.layers] == ["conv", "conv", "maxpool", "fc"]
+
+
+# Networks imported from torchvision (scripts/export_torchvision.py): MACs as torchvision's model
+# table gives them (its "GFLOPS" count multiply-adds) and as the papers state them; parameters as
+# torchvision's sum(p.numel()), which counts two batch-norm parameters per normalised channel where
+# isaacsim, with batch norm folded, counts one bias.
+IMPORTED = {
+    # name: (GMACs torchvision, paper's figure, torchvision parameters, batch-normalised channels)
+    "mobilenet_v2": (0.30, "300M multiply-adds (Sandler et al. Table 3)", 3_504_872, 17_056),
+    "resnet50": (4.09, "3.8 x 10^9 FLOPs (He et al. Table 1; stride on the 1x1 conv)", 25_557_032,
+                 26_560),
+    "squeezenet1_1": (0.35, "2.4x less computation than SqueezeNet 1.0", 1_235_496, 0),
+    "googlenet": (1.50, "1.5 billion multiply-adds (Szegedy et al. section 5)", 6_624_904, 7_280),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IMPORTED))
+def test_imported_networks_match_torchvision(name):
+    gmacs, _, params, bn_channels = IMPORTED[name]
+    net = load_network(name)
+    assert round(net.macs / 1e9, 2) == gmacs
+    assert net.weights + net.biases + bn_channels == params
+    convs = [ly for ly in net.layers if ly.kind == "conv"]
+    if bn_channels:  # every conv of these networks is batch-normalised
+        assert sum(ly.out_channels for ly in convs) == bn_channels
+
+
+def test_mobilenet_v2_depthwise_and_residual_structure():
+    net = load_network("mobilenet_v2")
+    depthwise = [ly for ly in net.layers if ly.kind == "conv" and ly.groups > 1]
+    assert len(depthwise) == 17
+    assert all(ly.groups == ly.in_shape.channels == ly.out_channels and ly.fan_in == 9
+               for ly in depthwise)
+    assert sum(ly.kind == "add" for ly in net.layers) == 10
+    assert {ly.activation for ly in net.layers if ly.kind == "conv"} == {"relu6", "none"}
+
+
+def test_googlenet_and_squeezenet_concat_their_branches():
+    g = load_network("googlenet")
+    concats = [ly for ly in g.layers if ly.kind == "concat"]
+    assert len(concats) == 9 and all(len(ly.inputs) == 4 for ly in concats)
+    assert g.layer(concats[-1].name).out_shape == (7, 7, 1024)
+    s = load_network("squeezenet1_1")
+    assert sum(ly.kind == "concat" for ly in s.layers) == 8
+    assert any(ly.params.get("ceil_mode") for ly in s.layers)
