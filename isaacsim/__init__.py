@@ -24,7 +24,8 @@ from typing import Any
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "InputError": "isaacsim.errors", "Problem": "isaacsim.errors", "LayerKind": "isaacsim.layers",
+    "InputError": "isaacsim.errors", "InternalError": "isaacsim.errors",
+    "Problem": "isaacsim.errors", "LayerKind": "isaacsim.layers", "import_onnx": "isaacsim.importer",
     "load_arch": "isaacsim.targets.isaac.arch", "load_network": "isaacsim.network",
     "load_trace": "isaacsim.traces", "load_workload": "isaacsim.workload",
     "map_network": "isaacsim.targets.isaac.mapping", "run_workload": "isaacsim.runner",
