@@ -18,6 +18,7 @@ from isaacsim import precision
 from isaacsim.cli import build_parser
 from isaacsim.cli.numerics_cmd import SAMPLE_VALUES
 from isaacsim.crop.vectors import FRACTION
+from isaacsim.layers.concat import INPUTS as CONCAT_INPUTS
 from isaacsim.network import shapes
 from isaacsim.targets.isaac.arch import schema
 from isaacsim.targets.isaac.lowering import BUFFER_SLOTS
@@ -66,6 +67,9 @@ def network_rows() -> list[Row]:
         Row(f"{layer}.out_channels", s.CHANNELS),
         Row(f"{layer}.groups", s.GROUPS),
         Row(f"{layer}.out_features", s.FEATURES),
+        Row(f"{layer}.inputs", CONCAT_INPUTS, "list of layer names",
+            note="the names in a concat's list"),
+        Row(layer, s.CHANNELS, note="channels of a concat's joined map"),
         Row(layer, s.SIDE, note="height and width of its output map"),
         Row(f"$.input, {layer}", s.MAP_VALUES, note="height x width x channels of the map"),
         Row(layer, s.WEIGHTS, note="weights: fan-in x out_channels"),
