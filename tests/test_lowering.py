@@ -287,7 +287,11 @@ def test_span_cycles_lengthen_every_op():
     assert flat.plan.nodes[1].span_cycles == 0
     work = image(low.plan)
     done = simulate(low.plan, [work]).latency_cycles[0]
-    assert done - simulate(flat.plan, [work]).latency_cycles[0] == 3
+    # the image's transfer from the host also crosses the mesh from the chip's port (tile 0) to the
+    # layer's home tile, whose hops cost cycles in `low` only
+    source = low.plan.edges[0].latency_cycles - flat.plan.edges[0].latency_cycles
+    assert low.plan.edges[0].mesh_hops > 0 and source > 0
+    assert done - simulate(flat.plan, [work]).latency_cycles[0] == 3 + source
 
 
 def test_vgg16_spans_on_isaac_ce():
@@ -339,9 +343,10 @@ def _terms(low, name):
 def test_add_reads_one_operand_of_edram_per_input_pixel():
     low = lowered(residual(), small_arch())
     # the add: C = 2 channels; C add ops per op, C eDRAM bytes per active input pixel (two
-    # operands: C x 2 per op), C x 2 bytes written per op (a network output)
+    # operands: C x 2 per op), C x 2 bytes written per op (a network output), and C activations
+    # (its ReLU)
     assert _terms(low, "s") == {Term("add_ops", "ops", 2), Term("edram_read_bytes", "rf_pixels", 2),
-                                Term("edram_write_bytes", "ops", 4)}
+                                Term("edram_write_bytes", "ops", 4), Term("act_ops", "ops", 2)}
     # counted over a whole image (4 pixels, both operands active): 4 x 2 x 2 = 16 bytes read
     work = image(low.plan)
     result = simulate(low.plan, [work])
@@ -391,3 +396,14 @@ def test_edge_terms_count_hops_and_ht_links(chain_low):
     assert set(chain_low.events.edges[e]) == {Term("ht_bytes", "bytes", 1),
                                               Term("router_flits", "bytes", 8, divisor=32,
                                                    ceil=True, times=1)}
+
+
+def test_the_image_crosses_the_mesh_from_the_chip_port_to_the_first_layer():
+    # the host's link enters chip 0 at the router of tile 0; VGG-16's conv1_1 is homed on tile 10
+    # (the 11th of its tiles), two routers away with 4 tiles per router: 2 mesh hops + 1 HT link
+    arch = load_arch("isaac-ce")
+    network = load_network("vgg16")
+    low = lower(network, map_network(network, arch), arch)
+    source = low.plan.edges[low.plan.nodes[0].outputs[0]]
+    assert low.home_tile[1] == 10
+    assert (source.mesh_hops, source.ht_links) == (2, 1)

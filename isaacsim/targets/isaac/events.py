@@ -42,7 +42,11 @@ def coefficients(network: Network, mapping: Mapping, arch: Architecture, plan: T
     row_blocks: list[RowBlocks | None] = []
     for n, node in enumerate(plan.nodes):
         out_c = node.shape[2]
-        writes = sum(1 for e in node.outputs if plan.nodes[plan.edges[e].dst].is_crossbar)
+        # the pixel is written into the eDRAM of every consumer that buffers it: a crossbar
+        # layer, or a digital layer on another tile (the transfer lands in its eDRAM; on the
+        # same tile a digital layer reads it in place), and a network output into its home tile
+        writes = sum(1 for e in node.outputs
+                     if plan.nodes[plan.edges[e].dst].is_crossbar or not plan.edges[e].local)
         writes += 0 if node.outputs else 1
         terms = [Term("edram_write_bytes", "ops", out_c * VALUE_BYTES * writes)]
         skipping = None
@@ -58,6 +62,8 @@ def coefficients(network: Network, mapping: Mapping, arch: Architecture, plan: T
                 counter = UNIT_COUNTERS[kind.unit]
                 if counter is not None:
                     terms.append(Term(counter, "ops", kind.unit_ops(layer)))
+                if layer.activation != "none":  # e.g. the ReLU after a residual add
+                    terms.append(Term("act_ops", "ops", out_c))
                 terms.append(Term("edram_read_bytes", "rf_pixels",
                                   in_c * UNIT_READ_BYTES_PER_CHANNEL[kind.unit]))
         nodes.append(tuple(t for t in terms if t.per and t.times))

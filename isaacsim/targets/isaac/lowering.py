@@ -66,7 +66,7 @@ def _route(arch: Architecture, src_tile: int, dst_tile: int) -> Route:
     dst_chip = tile_position(dst_tile, arch)[0]
     if src_tile < 0:
         ht = [(HOST, 0)] + list(chip_route(0, dst_chip))
-        mesh = list(mesh_route(dst_chip * arch.tiles_per_chip, dst_tile, arch)) if ht[1:] else []
+        mesh = list(mesh_route(dst_chip * arch.tiles_per_chip, dst_tile, arch))
         return Route(tuple(ht + mesh + [eject]), len(mesh), len(ht))
     src_chip = tile_position(src_tile, arch)[0]
     inject = ("inject", src_tile)
