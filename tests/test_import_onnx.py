@@ -257,3 +257,23 @@ def test_ceil_mode_pools_keep_onnx_output_sizes_and_both_engines_agree(tmp_path)
                      "--progress", "off"]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "fast" / "layers.csv"),
                                   pd.read_csv(tmp_path / "reference" / "layers.csv"))
+
+
+ONNX_DATA = __import__("pathlib").Path(__file__).parent / "data" / "onnx"
+
+
+@pytest.mark.parametrize("name", ["resnet18", "vgg16"])
+def test_torchvision_exports_import_to_the_shipped_networks(name):
+    """tests/data/onnx/<name>.onnx: torchvision's model exported with torch.onnx (opset 13) and
+    saved with its weights as external data, which was then deleted: structure only, 10 KB."""
+    imported = import_onnx(str(ONNX_DATA / f"{name}.onnx")).network
+    shipped = load_network(name)
+
+    def layers(net):  # branch order differs (torch exports a block's conv1 before its projection)
+        return sorted((tuple(ly.out_shape), ly.macs, ly.weights, ly.uses_crossbars)
+                      for ly in net.layers)
+
+    assert layers(imported) == layers(shipped)
+    assert (imported.macs, imported.weights) == (shipped.macs, shipped.weights)
+    arch = load_arch("isaac-ce")
+    assert map_network(imported, arch).totals == map_network(shipped, arch).totals

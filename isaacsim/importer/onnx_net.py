@@ -280,6 +280,9 @@ class _Converter:
         pads = self.pads(node, kernel, strides)
         if pads is None:
             return
+        if kernel == [1, 1] and strides == [1, 1] and pads == [0, 0]:  # a copy (torchvision's
+            self.tensors[node.outputs[0]] = x                          # adaptive pool to 7x7)
+            return
         layer: dict[str, Any] = {"kind": kind, "input": x.layer, "kernel": kernel,
                                  "stride": strides, "padding": pads}
         if a.get("ceil_mode", 0):
