@@ -1,8 +1,9 @@
 """Workload files (``format_version`` 1): a network, an architecture, precision, mapping, crop,
 trace and run options in one JSON file, documented in ``docs/workload-format.md``.
 
-`load_workload(path, sets)` reads the file, applies the ``--set`` overrides (keys under ``arch.``
-go to the architecture, the others into the workload's own sections), loads the network and the
+`load_workload(path, sets)` reads the file; `workload_from_dict` (the one path of files and of the
+Python API, `isaacsim.api`) applies the ``--set`` overrides (keys under ``arch.`` go to the
+architecture, the others into the workload's own sections), loads the network and the
 architecture, validates everything and raises one `InputError` listing every problem with its
 file (or ``--set`` option) and JSON path.
 """
@@ -141,17 +142,32 @@ def load_workload(path: str | Path, sets: dict[str, Any] | None = None) -> Workl
     resolved = resolve_workload(path)
     if not names_a_file(str(path)):
         path = resolved     # a built-in name: the file it names (a file path stays as given)
-    source = str(path)
-    folder = Path(path).parent
-    arch_cli, own_sets = overrides.split_prefix(dict(sets or {}), "arch")
     raw = load_json(path, "workload file")
+    return workload_from_dict(raw, str(path), folder=Path(path).parent, sets=sets,
+                              default_name=Path(path).stem)
+
+
+def workload_from_dict(raw: Any, source: str = "<workload>", *, folder: str | Path = ".",
+                       sets: dict[str, Any] | None = None,
+                       default_name: str = "workload") -> Workload:
+    """Validate a parsed workload description (the file format as a dict) and build the
+    `Workload`: the one path of `load_workload` and the Python API (`isaacsim.api`).
+
+    `source` names the description in messages; relative file paths (network, architecture,
+    trace) are looked for in `folder`, then in the current directory; `sets` are dotted
+    overrides as in `load_workload`; `default_name` is the name when ``"name"`` is absent. Besides
+    a name or file, ``"network"`` may be a `Network` object (Python callers only). Raises one
+    `InputError` listing every problem with its JSON path.
+    """
+    folder = Path(folder)
+    arch_cli, own_sets = overrides.split_prefix(dict(sets or {}), "arch")
     chk = Checker(source)
     if not chk.obj(raw, "$"):
         chk.raise_if_any()
     raw = overrides.apply(raw, own_sets)
     chk.keys(raw, "$", TOP_KEYS, required={"format_version", "network"})
     chk.format_version(raw, FORMAT_VERSION)
-    name = chk.string(raw, "name", "$", default=Path(path).stem)
+    name = chk.string(raw, "name", "$", default=default_name)
     unsafe = check_name(name) if name is not None else None
     if unsafe:
         chk.add("$.name", f"the workload name names its results folder (results/NAME/) and "
@@ -197,6 +213,9 @@ def _local(text: str, folder: Path) -> str:
 
 def _network(chk: Checker, raw: dict, folder: Path,
              extra: list[Problem]) -> tuple[Network | None, str]:
+    if isinstance(raw.get("network"), Network):     # the Python API's network object
+        net = raw["network"]
+        return net, net.origin or net.name
     text = chk.string(raw, "network", "$") if "network" in raw else None
     if text is None:
         return None, ""
