@@ -7,13 +7,19 @@ The public API, for scripts and notebooks (each name is imported on first use, s
     result = run_workload(load_workload("workloads/vgg16_cropped.json", {"run.images": 50}))
     write_results("results/vgg16_50", result.tables, result.meta)
 
+or, from objects (docs/api.md)::
+
+    from isaacsim.api import workload, simulate   # not isaacsim.workload: that is the module
+    r = simulate(workload(network="tiny", trace=["1111", "0000"]))
+    r.images, r.layers, r.components, r.summary      # DataFrames; r.meta; layer_bars(r)
+
 Layers of the package, lowest first (a module imports only from its own layer or below;
 tests/test_layering.py enforces it): errors, validate, jsonio, outputs, overrides, progress, plan,
 events, kernels, targets -> targets.isaac.arch, network, layers -> crop, precision ->
 targets.isaac.mapping, traces, functional -> workload, targets.isaac.lowering, targets.isaac.events,
-closed_form, engine, reference -> accounting -> report, tables -> runner, sweep -> cli. Layer kinds
-live in `isaacsim.layers` (one module each, and a registry); what is specific to the ISAAC machine
-lives in `isaacsim.targets.isaac`.
+closed_form, engine, reference -> accounting -> report, tables -> runner, sweep, api, plots ->
+cli. Layer kinds live in `isaacsim.layers` (one module each, and a registry); what is specific to
+the ISAAC machine lives in `isaacsim.targets.isaac`.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ _PUBLIC = {
     "map_network": "isaacsim.targets.isaac.mapping", "run_workload": "isaacsim.runner",
     "write_results": "isaacsim.report", "load_sweep": "isaacsim.sweep",
     "plan_sweep": "isaacsim.sweep", "run_sweep": "isaacsim.sweep",
+    "simulate": "isaacsim.api", "Result": "isaacsim.api",
+    "workload_from_dict": "isaacsim.workload", "layer_bars": "isaacsim.plots",
+    "timeline": "isaacsim.plots", "savings_histogram": "isaacsim.plots",
 }
 """Public name -> the module that defines it."""
 

@@ -22,7 +22,7 @@ RANK = {
     "engine": 4, "reference": 4,
     "accounting": 5,
     "report": 6, "tables": 6,
-    "runner": 7, "sweep": 7,
+    "runner": 7, "sweep": 7, "api": 7, "plots": 7,
     "cli": 8, "__main__": 8,
 }
 
