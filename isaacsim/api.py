@@ -12,17 +12,15 @@
 `isaacsim.workload.workload_from_dict`, the file loader's own path; `simulate` is `run_workload`.
 A trace given as records (crop vectors, or ``(image_id, crop)`` pairs) or as a `Trace` object
 becomes a compact trace: it is validated against the network here, with problems placed at
-``$.trace[i]``, and kept for the session in a private temporary file that `run_workload` reads
-(its path is ``Workload.trace`` and ``meta["trace"]``). Plots: `isaacsim.plots`.
+``$.trace[i]``, and carried by the workload (``Workload.trace_data``; ``Workload.trace`` and
+``meta["trace"]`` read ``<in memory: N images>``). Plots: `isaacsim.plots`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +42,6 @@ if TYPE_CHECKING:
 TABLES = ("images", "layers", "components", "summary")
 _GENERATOR = ("generator", "isaacsim.api.workload")
 _LINE_RE = re.compile(r"line (\d+)")
-_tmp: tempfile.TemporaryDirectory | None = None
-"""Where in-memory traces are kept for the session (removed when the interpreter exits)."""
 
 
 def workload(network: str | os.PathLike | Network | Mapping[str, Any],
@@ -80,7 +76,8 @@ def workload(network: str | os.PathLike | Network | Mapping[str, Any],
     w = workload_from_dict(raw, source, sets=dict(set or {}), default_name="notebook")
     if not in_memory:
         return w
-    return dataclasses.replace(w, trace=str(_keep(_trace_text(trace, w.network, source))))
+    data = _parse(trace, w.network, source)
+    return dataclasses.replace(w, trace=f"<in memory: {len(data.images)} images>", trace_data=data)
 
 
 @dataclass(frozen=True)
@@ -143,8 +140,9 @@ def _network(data: Mapping[str, Any], source: str) -> Network:
                                   else "$.network", p.message) for p in exc.problems]) from None
 
 
-def _trace_text(trace: Any, network: Network, source: str) -> tuple[str, str]:
-    """``(text, form)`` of an in-memory trace, validated against `network` by `parse_trace`."""
+def _parse(trace: Any, network: Network, source: str) -> Trace:
+    """An in-memory trace validated against `network` by `parse_trace` (the file loader's checks),
+    its problems placed at its records."""
     if isinstance(trace, Trace):
         text, form = _from_trace(trace)
         base, first = "$.trace.images", (2 if form == "explicit" else 2 + len(trace.meta) + 1)
@@ -153,10 +151,9 @@ def _trace_text(trace: Any, network: Network, source: str) -> tuple[str, str]:
         text, pairs = _from_records(trace, source)
         form, base, first = "compact", "$.trace", 4     # version, generator, header, records
     try:
-        parse_trace(text, source, form=form, network=network)
+        return parse_trace(text, source, form=form, network=network)
     except InputError as exc:
         raise InputError([_relocate(p, source, base, first, pairs) for p in exc.problems]) from None
-    return text, form
 
 
 def _from_records(records: Any, source: str) -> tuple[str, set[int]]:
@@ -243,16 +240,3 @@ def _relocate(problem: Problem, source: str, base: str, first: int,
     elif rest.startswith("$"):
         where += rest[1:]
     return Problem(source, where, message)
-
-
-def _keep(text_form: tuple[str, str]) -> Path:
-    """A session file holding the trace text (one per distinct text), for `run_workload`."""
-    global _tmp
-    text, form = text_form
-    if _tmp is None:
-        _tmp = tempfile.TemporaryDirectory(prefix="isaacsim-api-")
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
-    path = Path(_tmp.name) / f"trace-{digest}.{'csv' if form == 'compact' else 'jsonl'}"
-    if not path.is_file():
-        path.write_text(text, encoding="utf-8")
-    return path

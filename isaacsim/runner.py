@@ -147,11 +147,15 @@ def run_workload(workload: Workload, *, images: int | None = None, mode: str | N
     engine = engine or opts.engine
     images = images if images is not None else opts.images
     baseline = opts.baseline if baseline is None else baseline
-    if workload.trace is None:
+    if workload.trace is None and workload.trace_data is None:
         raise InputError(Problem(workload.source, "$.trace",
                                  "the workload names no trace; set \"trace\" to a trace file "
                                  "(see docs/trace-format.md) or pass --set trace=FILE"))
-    trace = load_trace(workload.trace, workload.network)
+    if workload.trace_data is not None:
+        trace = workload.trace_data
+    else:
+        assert workload.trace is not None  # checked above
+        trace = load_trace(workload.trace, workload.network)
     check_image_count(trace, images)
     trace_images = list(trace.images)[: images if images is not None else None]
     chosen = trace_images

@@ -86,9 +86,13 @@ class Workload:
     mapping: MappingOptions = field(default_factory=MappingOptions)
     crop: CropOptions = field(default_factory=CropOptions)
     trace: str | None = None
-    """Trace file path (relative to the workload's folder when it exists there), or ``None``."""
+    """Trace file path (relative to the workload's folder when it exists there), or ``None``; for
+    an in-memory trace, a label (``"<in memory: 3 images>"``)."""
     run: RunOptions = field(default_factory=RunOptions)
     description: str = ""
+    trace_data: Any = field(default=None, compare=False, repr=False)
+    """An in-memory `isaacsim.traces.Trace` (the Python API) that `run_workload` uses instead of
+    reading `trace`; ``None`` for file traces."""
 
     def map(self) -> Mapping:
         """The network mapped with this workload's architecture, precision and mapping options."""
