@@ -26,7 +26,7 @@ from isaacsim.outputs import check_name
 from isaacsim.precision import Precision, check_precision
 from isaacsim.targets.isaac.arch import Architecture, load_arch
 from isaacsim.targets.isaac.arch.load import builtin_names
-from isaacsim.targets.isaac.mapping import PACKINGS, POLICIES, Mapping, map_network
+from isaacsim.targets.isaac.mapping import GROUPINGS, PACKINGS, POLICIES, Mapping, map_network
 from isaacsim.targets.isaac.mapping.build import CHIPS
 from isaacsim.validate import IMAGES, SEED, Bound, Checker, describe, short_json
 
@@ -47,6 +47,7 @@ class MappingOptions:
     chips: int | None = None
     packing: str = "layer"
     flatten: str = "position"
+    grouping: str = "separate"
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ class Workload:
         """The network mapped with this workload's architecture, precision and mapping options."""
         m = self.mapping
         return map_network(self.network, self.arch, self.precision, replication=m.replication,
-                           chips=m.chips, packing=m.packing, flatten=m.flatten)
+                           chips=m.chips, packing=m.packing, flatten=m.flatten,
+                           grouping=m.grouping)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved workload (every default filled in); it loads back to an equal workload."""
@@ -110,7 +112,8 @@ class Workload:
             "arch": {"base": self.arch_base, "set": dict(self.arch_sets)},
             "precision": self.precision.to_dict(),
             "mapping": {"replication": self.mapping.replication, "chips": self.mapping.chips,
-                        "packing": self.mapping.packing, "flatten": self.mapping.flatten},
+                        "packing": self.mapping.packing, "flatten": self.mapping.flatten,
+                        "grouping": self.mapping.grouping},
             "crop": {"fraction": fraction, "rounding": self.crop.rounding},
             "trace": self.trace,
             "run": {"mode": self.run.mode, "images": self.run.images,
@@ -282,14 +285,16 @@ def _mapping(chk: Checker, raw: Any) -> MappingOptions:
     path, d = "$.mapping", MappingOptions()
     if not chk.obj(raw, path):
         return d
-    chk.keys(raw, path, {"replication", "chips", "packing", "flatten"})
+    chk.keys(raw, path, {"replication", "chips", "packing", "flatten", "grouping"})
     replication = chk.choice(raw, "replication", path, POLICIES, default=d.replication)
     chips = _optional_int(chk, raw, "chips", path, CHIPS)
     packing = chk.choice(raw, "packing", path, PACKINGS, default=d.packing)
     flatten = chk.choice(raw, "flatten", path, FLATTEN_ORDERS, default=d.flatten)
-    if replication is None or packing is None or flatten is None:
+    grouping = chk.choice(raw, "grouping", path, GROUPINGS, default=d.grouping)
+    if replication is None or packing is None or flatten is None or grouping is None:
         return d  # a problem is recorded: the workload is refused
-    return MappingOptions(replication=replication, chips=chips, packing=packing, flatten=flatten)
+    return MappingOptions(replication=replication, chips=chips, packing=packing, flatten=flatten,
+                          grouping=grouping)
 
 
 def _crop(chk: Checker, raw: Any) -> CropOptions:

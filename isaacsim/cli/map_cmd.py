@@ -104,7 +104,7 @@ def layer_use(lm: LayerMapping, xbar_rows: int, xbar_cols: int) -> Use:
     ``sum(rows) / (row_blocks x xbar_rows)``, times the share of columns."""
     rows, cols = sum(lm.rows_per_row_block), sum(lm.cols_per_col_block)
     r, arrays = lm.replication, lm.arrays_per_replica * lm.replication
-    return Use(rows_used=rows * lm.col_blocks * r, rows_allocated=arrays * xbar_rows,
+    return Use(rows_used=lm.array_rows * r, rows_allocated=arrays * xbar_rows,
                cols_used=cols * lm.row_blocks * r, cols_allocated=arrays * xbar_cols,
                cells_used=rows * cols * r, cells_allocated=arrays * xbar_rows * xbar_cols)
 

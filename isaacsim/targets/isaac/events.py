@@ -82,29 +82,28 @@ def _crossbar_terms(lm, arch: Architecture, in_c: int, out_c: int, skips: bool) 
     """A crossbar op of b read cycles on its replica's arrays (timing-model s9): every op reads all
     `row_blocks x col_blocks` arrays, or (`skips`) only the row blocks with an active input."""
     rb, cb = lm.row_blocks, lm.col_blocks
-    rows = sum(lm.rows_per_row_block)
     # columns converted per read of one row block's arrays: the weight columns used, plus the flip
     # encoding's unit column in every array (docs/energy-model.md)
     cols = sum(lm.cols_per_col_block) + (cb if arch.flip_encoding else 0)
     if skips:  # per active row block (row) of the op
         block_ops, block_reads, row_ops, row_reads = "block_ops", "block_read_cycles", "row_ops", \
             "row_read_cycles"
-        rb_per, rows_per = 1, 1
+        rb_per, rows = 1, cb  # per active row (of one row block) in each column block
         merges = [Term("tile_sa_ops", "merges", out_c)]
-    else:  # every op reads all rb row blocks of `rows` rows
+    else:  # every op reads all rb row blocks: the rows used over all of the replica's arrays
         block_ops, block_reads, row_ops, row_reads = "ops", "read_cycles", "ops", "read_cycles"
-        rb_per, rows_per = rb, rows
+        rb_per, rows = rb, lm.array_rows
         merges = [Term("tile_sa_ops", "ops", out_c * (rb - 1))]
     conversions = [Term(c, block_reads, cols * rb_per)
                    for c in ("adc_conversions", "sample_holds", "ima_sa_ops")]
     return [
         Term("array_vector_ops", block_ops, cb * rb_per),
         Term("array_reads", block_reads, cb * rb_per),
-        Term("dac_drives", row_reads, cb * rows_per),
+        Term("dac_drives", row_reads, rows),
         *conversions,
         # input register: each row's 16-bit value written once, then read dac_bits per read cycle
-        Term("ir_bytes", row_ops, cb * rows_per * VALUE_BYTES),
-        Term("ir_bytes", row_reads, cb * rows_per * arch.dac_bits, divisor=8),
+        Term("ir_bytes", row_ops, rows * VALUE_BYTES),
+        Term("ir_bytes", row_reads, rows * arch.dac_bits, divisor=8),
         Term("ima_or_bytes", block_ops, 2 * VALUE_BYTES * out_c * rb_per),
         *merges,
         Term("tile_or_bytes", "ops", 2 * VALUE_BYTES * out_c),

@@ -13,14 +13,20 @@ Public API::
     tile_position(tile, arch), mesh_route(a, b, arch), chip_route(chip_a, chip_b)
 """
 
-from isaacsim.targets.isaac.mapping.arrays import VALUE_BYTES, ArrayGrid, array_grid, rolling_buffer_bytes
+from isaacsim.targets.isaac.mapping.arrays import (
+    GROUPINGS,
+    VALUE_BYTES,
+    ArrayGrid,
+    array_grid,
+    rolling_buffer_bytes,
+)
 from isaacsim.targets.isaac.mapping.build import map_network
 from isaacsim.targets.isaac.mapping.model import LayerMapping, Mapping, Totals
 from isaacsim.targets.isaac.mapping.packing import PACKINGS
 from isaacsim.targets.isaac.mapping.replication import POLICIES, isaac_replication, no_replication, scaled
 from isaacsim.targets.isaac.mapping.topology import chip_route, mesh_hops, mesh_route, tile_position
 
-__all__ = ["PACKINGS", "POLICIES", "VALUE_BYTES", "ArrayGrid", "LayerMapping", "Mapping",
+__all__ = ["GROUPINGS", "PACKINGS", "POLICIES", "VALUE_BYTES", "ArrayGrid", "LayerMapping", "Mapping",
            "Totals", "array_grid", "chip_route", "isaac_replication", "map_network",
            "mesh_hops", "mesh_route", "no_replication", "rolling_buffer_bytes", "scaled",
            "tile_position"]

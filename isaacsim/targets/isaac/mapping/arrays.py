@@ -27,6 +27,11 @@ from isaacsim.network import Layer
 VALUE_BYTES = 2
 """Bytes per stored activation value in eDRAM (16-bit words, the ISAAC paper)."""
 
+GROUPINGS = ("separate", "diagonal")
+"""How a grouped convolution's groups take arrays: each its own (``separate``, the default), or
+as many as fit side by side on one array's diagonal (``diagonal``: a depthwise layer's 3x3 kernels,
+9 rows and one weight's columns each, 14 to an array of 128 x 128). docs/mapping.md s2."""
+
 
 @dataclass(frozen=True)
 class ArrayGrid:
@@ -42,6 +47,9 @@ class ArrayGrid:
     """Weight columns used in each column block, group after group (unit column not included)."""
     slices_per_weight: int
     """Adjacent columns holding one weight: ceil(weight_bits / cell_bits)."""
+    groups_per_array: int = 1
+    """``diagonal`` grouping: groups side by side on one array (its rows and columns split between
+    them; column block j holds groups j x k .. j x k + k - 1). 1: every group has its own arrays."""
 
     @property
     def arrays(self) -> int:
@@ -56,24 +64,47 @@ def split(total: int, block: int) -> tuple[int, ...]:
     return (block,) * full + ((rest,) if rest else ())
 
 
+def diagonal_groups(layer: Layer, weight_bits: int, xbar_rows: int, xbar_cols: int,
+                    cell_bits: int) -> int:
+    """Groups of `layer` that fit side by side on one array (1 when it has one group, or when one
+    group's rows or columns need more than an array)."""
+    cols = layer.out_channels // layer.groups * -(-weight_bits // cell_bits)
+    if layer.groups == 1 or layer.fan_in > xbar_rows or cols > xbar_cols:
+        return 1
+    return min(xbar_rows // layer.fan_in, xbar_cols // cols, layer.groups)
+
+
 def arrays_per_replica(layer: Layer, weight_bits: int, xbar_rows: int, xbar_cols: int,
-                       cell_bits: int) -> int:
+                       cell_bits: int, grouping: str = "separate") -> int:
     """``array_grid(...).arrays`` computed without building the grid (any size, at once)."""
+    if grouping == "diagonal":
+        k = diagonal_groups(layer, weight_bits, xbar_rows, xbar_cols, cell_bits)
+        if k > 1:
+            return -(-layer.groups // k)
     slices = -(-weight_bits // cell_bits)
     return -(-layer.fan_in // xbar_rows) * -(-(layer.out_channels // layer.groups * slices)
                                              // xbar_cols) * layer.groups
 
 
 def array_grid(layer: Layer, weight_bits: int, xbar_rows: int, xbar_cols: int,
-               cell_bits: int) -> ArrayGrid:
+               cell_bits: int, grouping: str = "separate") -> ArrayGrid:
     """The arrays of one replica of conv or fc `layer` at `weight_bits` bits per weight."""
     if not layer.uses_crossbars:
         raise ValueError(f"layer '{layer.name}' ({layer.kind}) has no crossbar arrays")
     if weight_bits < 1 or cell_bits < 1 or xbar_rows < 1 or xbar_cols < 1:
         raise ValueError(f"bad array geometry: weight_bits {weight_bits}, cell_bits {cell_bits}, "
                          f"{xbar_rows} x {xbar_cols} arrays")
+    if grouping not in GROUPINGS:
+        raise ValueError(f"grouping must be one of {GROUPINGS}, got {grouping!r}")
     groups = layer.groups
     slices = -(-weight_bits // cell_bits)
+    k = diagonal_groups(layer, weight_bits, xbar_rows, xbar_cols, cell_bits) \
+        if grouping == "diagonal" else 1
+    if k > 1:
+        per_group = layer.out_channels // groups * slices
+        cols = tuple(min(k, groups - j) * per_group for j in range(0, groups, k))
+        return ArrayGrid(row_blocks=1, col_blocks=len(cols), rows_per_row_block=(layer.fan_in,),
+                         cols_per_col_block=cols, slices_per_weight=slices, groups_per_array=k)
     rows = split(layer.fan_in, xbar_rows)
     cols_per_group = split(layer.out_channels // groups * slices, xbar_cols)
     return ArrayGrid(row_blocks=len(rows), col_blocks=len(cols_per_group) * groups,

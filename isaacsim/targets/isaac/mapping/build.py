@@ -8,6 +8,7 @@ from isaacsim.network import IMAGE, Network
 from isaacsim.precision import Precision, load_precision
 from isaacsim.targets.isaac.arch import Architecture
 from isaacsim.targets.isaac.mapping.arrays import (
+    GROUPINGS,
     ArrayGrid,
     array_grid,
     arrays_per_replica,
@@ -31,17 +32,18 @@ TILES = Bound("integer", 1, 2 ** 17, "VGG-16 on ISAAC-CE needs 1,046 tiles; the 
 
 def map_network(network: Network, arch: Architecture, precision: Precision | None = None,
                 replication: str = "isaac", chips: int | None = None, packing: str = "layer",
-                flatten: str = "position") -> Mapping:
+                flatten: str = "position", grouping: str = "separate") -> Mapping:
     """Map every layer of `network` onto `arch` (``docs/mapping.md``).
 
     `replication` is ``"none"`` or ``"isaac"``; with a chip budget `chips` the policy's
     replication is divided by the smallest integer that makes the mapping fit (an `InputError` if
     even one copy of every layer does not fit). `packing` is ``"layer"`` or ``"shared"``;
-    `flatten` (``"position"`` or ``"channel"``) is carried for the fc row order. Raises
+    `flatten` (``"position"`` or ``"channel"``) is carried for the fc row order; `grouping`
+    (``"separate"`` or ``"diagonal"``, `GROUPINGS`) places a grouped conv's groups. Raises
     `InputError` for bad options, a network without crossbar layers, or an input buffer larger
     than the eDRAM its layer gets.
     """
-    _check_options(replication, chips, packing, flatten)
+    _check_options(replication, chips, packing, flatten, grouping)
     precision = precision if precision is not None else load_precision({}, network)
     xbar = [layer for layer in network.layers if layer.uses_crossbars]
     if not xbar:
@@ -49,9 +51,9 @@ def map_network(network: Network, arch: Architecture, precision: Precision | Non
                                  "nothing to map: the network has no conv or fc layer"))
     _check_size(network, xbar, {layer.name: arrays_per_replica(
         layer, precision.of(layer.name).weight_bits, arch.xbar_rows, arch.xbar_cols,
-        arch.cell_bits) for layer in xbar}, ARRAYS, "arrays in one copy of each layer")
+        arch.cell_bits, grouping) for layer in xbar}, ARRAYS, "arrays in one copy of each layer")
     grids = {layer.name: array_grid(layer, precision.of(layer.name).weight_bits, arch.xbar_rows,
-                                    arch.xbar_cols, arch.cell_bits) for layer in xbar}
+                                    arch.xbar_cols, arch.cell_bits, grouping) for layer in xbar}
     base = replication_for(network, replication)
     divisor = 1
     reps, packed = base, _pack(xbar, grids, base, arch, packing)
@@ -66,13 +68,15 @@ def map_network(network: Network, arch: Architecture, precision: Precision | Non
     return Mapping(network=network.name, arch=arch.name, layers=layers,
                    totals=Totals(packed.arrays, packed.imas, packed.tiles, packed.chips),
                    replication=replication, replication_divisor=divisor, chip_budget=chips,
-                   packing=packing, flatten=flatten, tiles_per_chip=arch.tiles_per_chip)
+                   packing=packing, flatten=flatten, tiles_per_chip=arch.tiles_per_chip,
+                   grouping=grouping)
 
 
-def _check_options(replication: str, chips: int | None, packing: str, flatten: str) -> None:
+def _check_options(replication: str, chips: int | None, packing: str, flatten: str,
+                   grouping: str) -> None:
     problems = []
     for option, value, allowed in (("replication", replication, POLICIES),
-                                   ("packing", packing, PACKINGS),
+                                   ("packing", packing, PACKINGS), ("grouping", grouping, GROUPINGS),
                                    ("flatten", flatten, FLATTEN_ORDERS)):
         if value not in allowed:
             problems.append(Problem(SOURCE, option, f"expected one of {', '.join(allowed)}, got "
@@ -178,7 +182,8 @@ def _layer_mappings(network: Network, arch: Architecture, precision: Precision,
             home[layer.name] = p.home_tile
             out.append(LayerMapping(
                 name=layer.name, kind=layer.kind, out_shape=layer.out_shape, macs=layer.macs,
-                groups=layer.groups, row_blocks=g.row_blocks, col_blocks=g.col_blocks,
+                groups=layer.groups, groups_per_array=g.groups_per_array,
+                row_blocks=g.row_blocks, col_blocks=g.col_blocks,
                 arrays_per_replica=g.arrays, rows_per_row_block=g.rows_per_row_block,
                 cols_per_col_block=g.cols_per_col_block, replication=reps[layer.name],
                 arrays=g.arrays * reps[layer.name], imas=p.imas, tiles=p.tiles,

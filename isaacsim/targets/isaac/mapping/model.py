@@ -52,17 +52,28 @@ class LayerMapping:
     buffer_home_bytes: int = 0
     """The part of `buffer_capacity_bytes` on the home tile: its whole eDRAM, or with ``shared``
     packing a share of it split with the other layers homed there (0 for digital layers)."""
+    groups_per_array: int = 1
+    """``diagonal`` grouping: groups side by side on each array (1: every group has its own)."""
 
     @property
     def uses_crossbars(self) -> bool:
         return self.arrays > 0
+
+    @property
+    def array_rows(self) -> int:
+        """Rows used, summed over the arrays of one replica: what one read of all its row blocks
+        drives (``rows_per_row_block`` holds one group's rows; with ``diagonal`` grouping a
+        column block holds several groups, each on rows of its own)."""
+        rows = sum(self.rows_per_row_block)
+        return rows * (self.groups if self.groups_per_array > 1 else self.col_blocks)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form; ``tiles`` is the number of tiles, their ids are ``first_tile``..``home_tile``
         (consecutive)."""
         return {
             "name": self.name, "kind": self.kind, "out_shape": list(self.out_shape),
-            "macs": self.macs, "groups": self.groups, "row_blocks": self.row_blocks,
+            "macs": self.macs, "groups": self.groups, "groups_per_array": self.groups_per_array,
+            "row_blocks": self.row_blocks,
             "col_blocks": self.col_blocks, "arrays_per_replica": self.arrays_per_replica,
             "replication": self.replication, "arrays": self.arrays, "imas": self.imas,
             "tiles": len(self.tiles), "first_tile": self.tiles[0] if self.tiles else self.home_tile,
@@ -106,6 +117,8 @@ class Mapping:
     packing: str
     flatten: str
     tiles_per_chip: int
+    grouping: str = "separate"
+    """How grouped convolutions' groups take arrays (`GROUPINGS`)."""
 
     @property
     def chips(self) -> int:
@@ -132,5 +145,6 @@ class Mapping:
         return {"network": self.network, "arch": self.arch, "replication": self.replication,
                 "replication_divisor": self.replication_divisor, "chip_budget": self.chip_budget,
                 "replication_used": self.describe_replication(), "packing": self.packing,
-                "flatten": self.flatten, "tiles_per_chip": self.tiles_per_chip,
+                "flatten": self.flatten, "grouping": self.grouping,
+                "tiles_per_chip": self.tiles_per_chip,
                 "layers": [lm.to_dict() for lm in self.layers], "totals": self.totals.to_dict()}
