@@ -26,6 +26,19 @@ from isaacsim.plan import ImageWork, TimingPlan
 def _window_max(ready: np.ndarray, g, out_h: int, out_w: int) -> np.ndarray:
     """Max of `ready` (-1 = inactive) over each output pixel's clipped receptive field."""
     h, w = ready.shape
+    if g.sh == 0 or g.sw == 0:  # a broadcast edge: every output reads the same clipped window
+        rows = range(max(-g.ph, 0), min(g.kh - g.ph, h)) if g.sh == 0 else None
+        cols = range(max(-g.pw, 0), min(g.kw - g.pw, w)) if g.sw == 0 else None
+        out = np.full((out_h, out_w), -1, np.int64)
+        for y in range(out_h):
+            for x in range(out_w):
+                ry = rows if rows is not None else range(max(y * g.sh - g.ph, 0),
+                                                         min(y * g.sh - g.ph + g.kh, h))
+                rx = cols if cols is not None else range(max(x * g.sw - g.pw, 0),
+                                                         min(x * g.sw - g.pw + g.kw, w))
+                if len(ry) and len(rx):
+                    out[y, x] = ready[ry.start:ry.stop, rx.start:rx.stop].max()
+        return out
     pad_b = max(0, (out_h - 1) * g.sh - g.ph + g.kh - h)
     pad_r = max(0, (out_w - 1) * g.sw - g.pw + g.kw - w)
     padded = np.pad(ready, ((g.ph, pad_b), (g.pw, pad_r)), constant_values=-1)

@@ -201,8 +201,15 @@ def _problems(plan: "TimingPlan") -> list[str]:
         if e not in nodes[edge.src].outputs:
             problems.append(f"{where}: missing from the outputs of node {edge.src}")
         g = edge.geometry
-        _at_least(problems, where, {"kernel height": g.kh, "kernel width": g.kw,
-                                    "stride height": g.sh, "stride width": g.sw}, 1)
+        _at_least(problems, where, {"kernel height": g.kh, "kernel width": g.kw}, 1)
+        # stride 0 broadcasts a source one pixel high (wide) to every output row (column): the
+        # per-channel scale vector of a squeeze-and-excitation block
+        src_hw = nodes[edge.src].shape[:2]
+        strides = {"stride height": g.sh, "stride width": g.sw}
+        for (axis, stride), size in zip(strides.items(), src_hw):
+            if stride == 0 and size == 1 and g.kh >= 1 and g.kw >= 1:
+                continue
+            _at_least(problems, where, {axis: stride}, 1)
         _at_least(problems, where, {"padding height": g.ph, "padding width": g.pw}, 0)
         if not isinstance(edge.local, (bool, np.bool_)):
             problems.append(f"{where}: local must be a bool, got {edge.local!r}")

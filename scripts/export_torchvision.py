@@ -27,6 +27,8 @@ MODELS = {
     "resnet50": ("He et al., CVPR 2016, 50-layer bottleneck ResNet (torchvision resnet50, "
                  "stride on the 3x3 conv)", {}),
     "squeezenet1_1": ("Iandola et al. 2016, SqueezeNet v1.1 (torchvision squeezenet1_1)", {}),
+    "efficientnet_b0": ("Tan & Le, ICML 2019, EfficientNet-B0 (torchvision efficientnet_b0; "
+                        "squeeze-and-excitation as scale layers, SiLU as the silu activation)", {}),
     "googlenet": ("Szegedy et al., CVPR 2015, GoogLeNet / Inception v1 with batch norm, without "
                   "auxiliary classifiers (torchvision googlenet)",
                   {"aux_logits": False, "init_weights": False}),

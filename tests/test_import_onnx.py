@@ -277,3 +277,41 @@ def test_torchvision_exports_import_to_the_shipped_networks(name):
     assert (imported.macs, imported.weights) == (shipped.macs, shipped.weights)
     arch = load_arch("isaac-ce")
     assert map_network(imported, arch).totals == map_network(shipped, arch).totals
+
+
+def test_a_squeeze_and_excitation_block_with_silu_imports_and_runs_on_both_engines(tmp_path):
+    import pandas as pd
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("Sigmoid", ["c"], ["cs"], name="silu_gate"),
+             helper.make_node("Mul", ["c", "cs"], ["a"], name="silu"),
+             helper.make_node("GlobalAveragePool", ["a"], ["g"], name="squeeze"),
+             helper.make_node("Conv", ["g", "w1"], ["s1"], name="reduce", kernel_shape=[1, 1]),
+             helper.make_node("Sigmoid", ["s1"], ["s1g"], name="reduce_gate"),
+             helper.make_node("Mul", ["s1g", "s1"], ["s1a"], name="reduce_silu"),
+             helper.make_node("Conv", ["s1a", "w2"], ["s2"], name="expand", kernel_shape=[1, 1]),
+             helper.make_node("Sigmoid", ["s2"], ["v"], name="excite"),
+             helper.make_node("Mul", ["a", "v"], ["y"], name="se")]
+    model = _model(nodes, [_init("w", (8, 3, 3, 3)), _init("w1", (2, 8, 1, 1)),
+                           _init("w2", (8, 2, 1, 1))], out_shape=[1, 8, 16, 16])
+    net_file = tmp_path / "se.json"
+    assert main(["import", str(_save(tmp_path, model)), "--out", str(net_file)]) == 0
+    net = load_network(str(net_file))
+    assert [(ly.name, ly.kind, ly.activation) for ly in net.layers] == [
+        ("conv", "conv", "silu"), ("squeeze", "globalavgpool", "none"),
+        ("reduce", "conv", "silu"), ("expand", "conv", "sigmoid"), ("se", "scale", "none")]
+    assert net.layer("se").inputs == ("conv", "expand")
+    trace = tmp_path / "trace.csv"
+    assert main(["traces", "synth", "--network", str(net_file), "--images", "3", "--seed", "4",
+                 "--out", str(trace)]) == 0
+    workload = tmp_path / "w.json"
+    workload.write_text(json.dumps({"format_version": 1, "name": "se", "network": str(net_file),
+                                    "arch": "isaac-ce", "trace": str(trace)}))
+    for engine in ("fast", "reference"):
+        assert main(["run", str(workload), "--engine", engine, "--out", str(tmp_path / engine),
+                     "--progress", "off"]) == 0
+    layers = pd.read_csv(tmp_path / "fast" / "layers.csv")
+    pd.testing.assert_frame_equal(layers, pd.read_csv(tmp_path / "reference" / "layers.csv"))
+    se = layers[layers.layer == "se"].iloc[0]
+    expand = layers[layers.layer == "expand"].iloc[0]
+    assert se.add_ops == se.ops * 8 and se.start_cycle > expand.start_cycle  # waits for the vector

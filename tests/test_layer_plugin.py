@@ -44,10 +44,10 @@ class Pointwise(LayerKind):
         return fmap.reshape(-1, 1, fmap.shape[2])[positions]
 
 
-class Scale(LayerKind):
+class Gain(LayerKind):
     """A toy digital kind: every value times a constant, in the add stage and unit."""
 
-    name = "scale"
+    name = "gain"
     keys = frozenset({"factor"})
     keeps_sign = True
     digital_stage = "add"
@@ -72,7 +72,7 @@ NETWORK = {
         {"name": "conv1", "kind": "conv", "kernel": 3, "padding": 1, "out_channels": 8,
          "activation": "relu"},
         {"name": "pw", "kind": "pointwise", "channels_out": 12, "activation": "relu"},
-        {"name": "half", "kind": "scale", "factor": 0.5},
+        {"name": "half", "kind": "gain", "factor": 0.5},
         {"name": "pool", "kind": "maxpool", "kernel": 2},
         {"name": "conv2", "kind": "conv", "kernel": 3, "padding": 1, "out_channels": 8,
          "activation": "relu"},
@@ -83,7 +83,7 @@ NETWORK = {
 
 @pytest.fixture
 def toy_kinds():
-    kinds = [register(Pointwise()), register(Scale())]
+    kinds = [register(Pointwise()), register(Gain())]
     yield kinds
     for kind in kinds:
         unregister(kind.name)
@@ -127,7 +127,7 @@ def test_a_registered_kind_maps_and_runs_and_both_engines_agree(workload, tmp_pa
     layers = pd.read_csv(outs["fast"] / "layers.csv").set_index(["image_id", "layer"])
     for image_id in layers.index.get_level_values(0).unique():
         pw, half = layers.loc[(image_id, "pw")], layers.loc[(image_id, "half")]
-        assert pw.kind == "pointwise" and half.kind == "scale"
+        assert pw.kind == "pointwise" and half.kind == "gain"
         assert pw.ops == pw.active_pixels > 0
         assert pw.array_reads == pw.bit_cycles  # one array, every read cycle
         assert pw.edram_read_bytes == pw.ops * 8 * 2  # one pixel of 8 channels per op
@@ -143,15 +143,15 @@ def test_a_kind_reports_its_own_problems_and_is_unknown_once_unregistered(toy_ki
     bad["layers"][1]["channels"] = 3
     with pytest.raises(InputError, match=r"unknown key 'channels'"):
         network_from_dict(bad)
-    unregister("scale")
-    with pytest.raises(InputError, match=r"\$\.layers\[2\]\.kind.*'scale'"):
+    unregister("gain")
+    with pytest.raises(InputError, match=r"\$\.layers\[2\]\.kind.*'gain'"):
         network_from_dict(NETWORK)
-    register(Scale())
+    register(Gain())
 
 
 def test_registering_a_second_kind_of_a_known_name_is_refused(toy_kinds):
     with pytest.raises(ValueError, match="already registered"):
-        register(Scale())
+        register(Gain())
     class Broken(LayerKind):
         name = "broken"
     with pytest.raises(ValueError, match="digital_stage and unit"):

@@ -55,6 +55,12 @@ def test_buffer_capacities_pool_the_tiles_that_are_no_home():
 @pytest.mark.parametrize("packing", ["layer", "shared"])
 def test_every_shipped_network_maps(arch, name, replication, packing):
     net = load_network(name)
+    if (name, replication, packing) == ("efficientnet_b0", "none", "shared"):
+        # a 5x5 depthwise conv on a 56-wide map needs (60 x 4 + 5) x 144 x 2 = 70,560 bytes of
+        # buffer; packed densely its tiles are other layers' homes, so it gets one 64 KiB eDRAM
+        with pytest.raises(InputError, match="needs 70,560 bytes but gets 65,536"):
+            map_network(net, arch, replication=replication, packing=packing)
+        return
     m = map_network(net, arch, replication=replication, packing=packing)
     assert [lm.name for lm in m.layers] == [layer.name for layer in net.layers]
     used = set()

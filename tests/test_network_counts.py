@@ -108,6 +108,7 @@ IMPORTED = {
                  26_560),
     "squeezenet1_1": (0.35, "2.4x less computation than SqueezeNet 1.0", 1_235_496, 0),
     "googlenet": (1.50, "1.5 billion multiply-adds (Szegedy et al. section 5)", 6_624_904, 7_280),
+    "efficientnet_b0": (0.39, "0.39B FLOPS (Tan & Le Table 2)", 5_288_548, 21_008),
 }
 
 
@@ -118,8 +119,8 @@ def test_imported_networks_match_torchvision(name):
     assert round(net.macs / 1e9, 2) == gmacs
     assert net.weights + net.biases + bn_channels == params
     convs = [ly for ly in net.layers if ly.kind == "conv"]
-    if bn_channels:  # every conv of these networks is batch-normalised
-        assert sum(ly.out_channels for ly in convs) == bn_channels
+    if bn_channels and name != "efficientnet_b0":  # every conv is batch-normalised (EfficientNet's
+        assert sum(ly.out_channels for ly in convs) == bn_channels  # excitation convs are not)
 
 
 def test_mobilenet_v2_depthwise_and_residual_structure():
@@ -140,3 +141,15 @@ def test_googlenet_and_squeezenet_concat_their_branches():
     s = load_network("squeezenet1_1")
     assert sum(ly.kind == "concat" for ly in s.layers) == 8
     assert any(ly.params.get("ceil_mode") for ly in s.layers)
+
+
+def test_efficientnet_b0_squeeze_and_excitation_blocks():
+    net = load_network("efficientnet_b0")
+    scales = [ly for ly in net.layers if ly.kind == "scale"]
+    assert len(scales) == 16  # one per MBConv block
+    for ly in scales:
+        vector = net.layer(ly.inputs[1])
+        assert vector.activation == "sigmoid" and tuple(vector.out_shape)[:2] == (1, 1)
+        assert vector.out_shape.channels == ly.out_shape.channels
+    assert sum(ly.activation == "silu" for ly in net.layers) > 40
+

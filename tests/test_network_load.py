@@ -108,8 +108,8 @@ def test_resolution_prefers_current_directory(tmp_path, monkeypatch):
 def test_unknown_builtin_name_suggests():
     with pytest.raises(InputError, match="did you mean 'resnet18'") as info:
         load_network("resnet81")
-    assert "built-in networks: alexnet, googlenet, mobilenet_v2, resnet18, resnet50, " \
-           "squeezenet1_1, tiny" in str(info.value)
+    assert "built-in networks: alexnet, efficientnet_b0, googlenet, mobilenet_v2, resnet18, " \
+           "resnet50, squeezenet1_1, tiny" in str(info.value)
 
 
 def test_missing_file_is_input_error(tmp_path):

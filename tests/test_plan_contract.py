@@ -153,7 +153,8 @@ def _corruptions(plan: TimingPlan) -> list:
         out.append((lambda p, e=e: _edge(p, e, capacity_pixels=-1), "capacity_pixels"))
         out.append((lambda p, e=e: _edge(p, e, latency_cycles=-1), "latency_cycles"))
         out.append((lambda p, e=e: _geometry(p, e, kh=0), "kernel height"))
-        out.append((lambda p, e=e: _geometry(p, e, sw=0), "stride width"))
+        if plan.nodes[edge.src].shape[1] > 1:  # stride 0 broadcasts a source one pixel wide
+            out.append((lambda p, e=e: _geometry(p, e, sw=0), "stride width"))
         out.append((lambda p, e=e, dst=edge.dst: _node(p, dst, inputs=tuple(
             i for i in p.nodes[dst].inputs if i != e)), "missing from the inputs"))
         if not dst.is_crossbar:

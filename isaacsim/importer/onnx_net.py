@@ -26,11 +26,11 @@ from isaacsim.importer.onnx_graph import Graph, OpNode, read_graph
 from isaacsim.network import IMAGE, Network, network_from_dict
 
 ACTIVATION_OPS = {"Relu": "relu", "Sigmoid": "sigmoid", "HardSwish": "hardswish",
-                  "HardSigmoid": "hardsigmoid", "Tanh": "tanh"}
+                  "HardSigmoid": "hardsigmoid", "Tanh": "tanh", "Silu": "silu"}
 LAYOUT_OPS = ("Identity", "Dropout", "Flatten", "Reshape")
 FINAL_OPS = ("Softmax", "LogSoftmax")
 SUPPORTED = ("Conv", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool",
-             "GlobalMaxPool", "Add", "Concat", "BatchNormalization", "Clip", "Constant",
+             "GlobalMaxPool", "Add", "Concat", "Mul", "BatchNormalization", "Clip", "Constant",
              *ACTIVATION_OPS, *LAYOUT_OPS, *FINAL_OPS)
 """Operators the importer understands (docs/network-format.md lists what each becomes)."""
 MARK = "imported by isaacsim"
@@ -155,6 +155,16 @@ class _Converter:
                 self.readers[t] = self.readers.get(t, 0) + 1
         self.outputs = {o for o in _graph_outputs(graph)}
         self.out_shapes: dict[str, tuple[int, ...] | None] = {}
+        # SiLU as exporters write it, x * Sigmoid(x): the Sigmoid nodes that only feed such a Mul
+        producer = {o: n for n in graph.nodes for o in n.outputs}
+        self.silu_sigmoids: set[str] = set()
+        for node in graph.nodes:
+            if node.op_type == "Mul" and len(node.inputs) == 2:
+                for t, other in (node.inputs, node.inputs[::-1]):
+                    sig = producer.get(other)
+                    if sig is not None and sig.op_type == "Sigmoid" and sig.inputs[0] == t \
+                            and self.readers.get(other, 0) == 1:
+                        self.silu_sigmoids.add(sig.outputs[0])
 
     # -- helpers ----------------------------------------------------------------------------------
     def problem(self, node: OpNode, message: str) -> Any:
@@ -222,6 +232,9 @@ class _Converter:
             if any(self.tensors[t] is None for t in data):
                 for out in node.outputs:  # downstream of a reported node
                     self.tensors[out] = None
+                continue
+            if op == "Sigmoid" and node.outputs[0] in self.silu_sigmoids:
+                self.tensors[node.outputs[0]] = self.tensors[node.inputs[0]]  # folded at its Mul
                 continue
             getattr(self, f"_{op.lower()}", self._activation)(node)
 
@@ -424,7 +437,29 @@ class _Converter:
             return None
         raise AssertionError(op)
 
-    def fuse(self, node: OpNode, activation: str) -> None:
+    def _mul(self, node: OpNode) -> None:
+        a, b = node.inputs
+        if b in self.silu_sigmoids or a in self.silu_sigmoids:  # x * sigmoid(x): SiLU
+            x = a if b in self.silu_sigmoids else b
+            return self.fuse(OpNode(node.name, node.op_type, (x,), node.outputs), "silu",
+                             readers=2)
+        if self.g.is_constant(a) or self.g.is_constant(b):
+            return self.problem(node, "multiplies by a constant (isaacsim folds only batch "
+                                      "normalisation into weights)")
+        sa, sb = self.g.shapes.get(a), self.g.shapes.get(b)
+        for m, v, sm, sv in ((a, b, sa, sb), (b, a, sb, sa)):
+            if sm is not None and sv is not None and len(sm) == len(sv) == 4 \
+                    and tuple(sv[2:]) == (1, 1) and sv[1] == sm[1]:
+                xm, xv = self.source(node, m), self.source(node, v)
+                if xm is None or xv is None:
+                    return None
+                self.add_layer(node, {"kind": "scale", "input": xm.layer, "scale": xv.layer})
+                return None
+        return self.problem(node, f"multiplies tensors of shapes {sa} and {sb}: only a map by a "
+                                  f"per-channel vector (squeeze-and-excitation) and x * sigmoid(x) "
+                                  f"(SiLU) are supported")
+
+    def fuse(self, node: OpNode, activation: str, readers: int = 1) -> None:
         x = self.source(node, node.inputs[0], flat_ok=True)
         if x is None:
             return
@@ -433,7 +468,7 @@ class _Converter:
             what = "the input image" if layer is None else f"a {layer['kind']} layer"
             return self.problem(node, f"an activation after {what}: isaacsim applies "
                                       f"activations in the layer before them (conv, fc, add)")
-        if layer["activation"] != "none" or self.readers.get(node.inputs[0], 0) > 1:
+        if layer["activation"] != "none" or self.readers.get(node.inputs[0], 0) > readers:
             return self.problem(node, f"cannot fold into '{layer['name']}': it already has an "
                                       f"activation or its output is also read without it")
         layer["activation"] = activation

@@ -11,12 +11,13 @@ Built-in kinds: conv, fc, maxpool, avgpool, globalavgpool, add, concat
 (docs/network-format.md).
 """
 
-from isaacsim.layers import add, concat, conv, fc, pool
+from isaacsim.layers import add, concat, conv, fc, pool, scale
 from isaacsim.layers.base import LayerKind
 from isaacsim.layers.parse import LayerParser
 from isaacsim.layers.registry import get_kind, kind_names, kind_of, register, unregister
 
-for _kind in (conv.KIND, pool.MAX, pool.AVG, fc.KIND, add.KIND, pool.GLOBAL_AVG, concat.KIND):
+for _kind in (conv.KIND, pool.MAX, pool.AVG, fc.KIND, add.KIND, pool.GLOBAL_AVG, concat.KIND,
+              scale.KIND):
     register(_kind)
 
 __all__ = ["LayerKind", "LayerParser", "get_kind", "kind_names", "kind_of", "register",

@@ -16,6 +16,7 @@ concat); a new kind is one subclass registered with `isaacsim.layers.register`
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -76,9 +77,11 @@ class LayerKind:
         """Input values a crossbar layer must hold to run (its rolling input buffer)."""
         raise NotImplementedError(f"layer kind {self.name!r} has no input buffer")
 
-    def stride_factor(self, layer: Layer) -> int:
-        """How many times faster than this layer its producers must produce (ISAAC replication)."""
-        return layer.stride[0] * layer.stride[1] if self.windowed else 1
+    def stride_factor(self, layer: Layer, source: int = 0) -> Fraction:
+        """How many times faster than this layer its producer on input `source` (an index into
+        `layer.inputs`) must produce pixels (ISAAC replication): the stride product of a windowed
+        kind, else 1."""
+        return Fraction(layer.stride[0] * layer.stride[1] if self.windowed else 1)
 
     # -- lowering ------------------------------------------------------------------------------------
     def geometry(self, layer: Layer, src_shape: Shape) -> Geometry:

@@ -24,7 +24,7 @@ from isaacsim.validate import did_you_mean
 if TYPE_CHECKING:
     from isaacsim.layers import LayerKind
 
-ACTIVATIONS = ("relu", "sigmoid", "none", "relu6", "hardswish", "hardsigmoid", "tanh")
+ACTIVATIONS = ("relu", "sigmoid", "none", "relu6", "hardswish", "hardsigmoid", "tanh", "silu")
 """Activation functions applied by the tile's activation (sigmoid) unit, one unit op per output
 value whichever it is (docs/energy-model.md)."""
 

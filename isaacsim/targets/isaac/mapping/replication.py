@@ -15,6 +15,9 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 from isaacsim.network import Network
 
 POLICIES = ("none", "isaac")
@@ -26,15 +29,19 @@ def isaac_replication(network: Network) -> dict[str, int]:
     convs = [layer.index for layer in network.layers
              if layer.uses_crossbars and layer.handler.windowed]
     last_conv = max(convs) if convs else -1
-    factor: dict[str, int] = {}
+    factor: dict[str, Fraction] = {}
     for layer in reversed(network.layers):
         if layer.index >= last_conv:
-            factor[layer.name] = 1
+            factor[layer.name] = Fraction(1)
             continue
         factor[layer.name] = max(
-            [factor[c.name] * c.handler.stride_factor(c)
-             for c in network.consumers(layer.name)] or [1])
-    return {layer.name: factor[layer.name] for layer in network.layers if layer.uses_crossbars}
+            [factor[c.name] * c.handler.stride_factor(c, i)
+             for c in network.consumers(layer.name)
+             for i, name in enumerate(c.inputs) if name == layer.name] or [Fraction(1)])
+    # a factor below 1 (a layer that runs once per image, such as a squeeze-and-excitation
+    # branch's convs) still needs one copy
+    return {layer.name: max(1, math.ceil(factor[layer.name])) for layer in network.layers
+            if layer.uses_crossbars}
 
 
 def no_replication(network: Network) -> dict[str, int]:
