@@ -213,9 +213,11 @@ def _from_trace(trace: Trace) -> tuple[str, str]:
 
 
 def _field(text: str) -> str:
-    """A CSV field, quoted when it holds a comma or a quote (a line break is left to the reader,
-    which reports the record)."""
-    return '"' + text.replace('"', '""') + '"' if "," in text or '"' in text else text
+    """A CSV field, quoted when it holds a comma or a quote or starts with ``#`` (a comment line
+    otherwise, when it is a record's first field); a line break is left to the reader, which
+    reports the record."""
+    quote = "," in text or '"' in text or text.startswith("#")
+    return '"' + text.replace('"', '""') + '"' if quote else text
 
 
 def _relocate(problem: Problem, source: str, base: str, first: int,

@@ -159,6 +159,8 @@ def _problems(plan: "TimingPlan") -> list[str]:
     nodes, edges = plan.nodes, plan.edges
     n_nodes, n_edges = len(nodes), len(edges)
     names = [getattr(n, "name", "?") for n in nodes]
+    if not nodes:
+        problems.append("the plan has no node (it needs at least the image source)")
     _at_least(problems, "stages", {f: getattr(plan.stages, f) for f in
                                    ("fetch", "adc", "ima_sa", "tile_sa", "act", "write", "pool",
                                     "add")}, 0, " (stage latencies are cycles)")
@@ -167,7 +169,10 @@ def _problems(plan: "TimingPlan") -> list[str]:
         if node.rule not in (SOURCE, XBAR, DIGITAL):
             problems.append(f"{where}: unknown service rule {node.rule!r}; expected one of "
                             f"{SOURCE!r}, {XBAR!r}, {DIGITAL!r}")
-        if len(node.shape) != 3:
+        if node.is_source and node.inputs:
+            problems.append(f"{where}: the image source reads no edge, but lists inputs "
+                            f"{tuple(node.inputs)}")
+        if not isinstance(node.shape, tuple) or len(node.shape) != 3:
             problems.append(f"{where}: shape must be (H, W, C), got {node.shape!r}")
         else:
             _at_least(problems, where, dict(zip(("height", "width", "channels"), node.shape)), 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,8 +24,10 @@ from isaacsim.plan import ImageWork, TimingResult
 from isaacsim.tables import build_tables
 from isaacsim.targets.isaac.lowering import Lowered, image_work, lower
 from isaacsim.traces import CompactImage, image_bits, load_trace
+from isaacsim.validate import IMAGES
 from isaacsim.workload import Workload
 
+MODES = ("single", "stream")
 ENGINES = {"fast": fast_engine.simulate, "reference": reference_engine.simulate}
 
 
@@ -138,10 +141,28 @@ def check_image_count(trace, images: int | None) -> None:
                                                    f"at most {n:,}"))
 
 
+def _check_options(images: Any, mode: Any, engine: Any, baseline: Any) -> None:
+    """The options of `run_workload` as the `run` command checks them (Python callers too)."""
+    problems = []
+    if images is not None and (why := IMAGES.problem(images)) is not None:
+        problems.append(Problem("run_workload", "images", why))
+    for name, value, allowed in (("mode", mode, MODES), ("engine", engine, tuple(ENGINES))):
+        if value is not None and value not in allowed:
+            problems.append(Problem("run_workload", name, f"expected one of "
+                                                          f"{', '.join(allowed)}, got {value!r}"))
+    if baseline is not None and not isinstance(baseline, bool):
+        problems.append(Problem("run_workload", "baseline", f"expected True, False or None, got "
+                                                            f"{baseline!r}"))
+    if problems:
+        raise InputError(problems)
+
+
 def run_workload(workload: Workload, *, images: int | None = None, mode: str | None = None,
                  engine: str | None = None, baseline: bool | None = None,
                  progress: Callable[[int], None] | None = None) -> RunOutput:
-    """Simulate the workload's traced images (and, unless disabled, the same images uncropped)."""
+    """Simulate the workload's traced images (and, unless disabled, the same images uncropped).
+    The options override the workload's ``run`` section; a bad one is an `InputError`."""
+    _check_options(images, mode, engine, baseline)
     opts = workload.run
     mode = mode or opts.mode
     engine = engine or opts.engine

@@ -201,3 +201,18 @@ def test_plots_draw_and_check_their_columns():
     with pytest.raises(ValueError, match="out of range"):
         timeline(r, image=3)
     plt.close("all")
+
+
+@pytest.mark.parametrize("options, place", [
+    ({"images": -1}, "images"), ({"images": 0}, "images"), ({"images": True}, "images"),
+    ({"images": 2.0}, "images"), ({"engine": "bogus"}, "engine"), ({"mode": "bogus"}, "mode"),
+    ({"baseline": "no"}, "baseline")])
+def test_simulate_checks_its_options_as_run_does(options, place):
+    w = workload(network="tiny", trace=["1111", "0000", "1010"])
+    with pytest.raises(InputError, match=f"run_workload: {place}: expected"):
+        simulate(w, **options)
+
+
+def test_an_image_id_starting_with_a_comment_sign_is_refused_not_dropped():
+    with pytest.raises(InputError, match=r"\$\.trace\[1\]\[0\].*'#'"):
+        workload(network="tiny", trace=[("ok", "1111"), ("#x", "0000")])

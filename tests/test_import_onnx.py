@@ -315,3 +315,17 @@ def test_a_squeeze_and_excitation_block_with_silu_imports_and_runs_on_both_engin
     se = layers[layers.layer == "se"].iloc[0]
     expand = layers[layers.layer == "expand"].iloc[0]
     assert se.add_ops == se.ops * 8 and se.start_cycle > expand.start_cycle  # waits for the vector
+
+
+def test_clip_bounds_from_constant_nodes_and_an_infinite_max_and_gemm_alpha(tmp_path):
+    nodes = [helper.make_node("Constant", [], ["lo"], value_float=0.0),
+             helper.make_node("Constant", [], ["hi"], value_float=float("inf")),
+             helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[1, 1]),
+             helper.make_node("Clip", ["c", "lo", "hi"], ["y"], name="relu")]
+    model = _model(nodes, [_init("w", (4, 3, 1, 1))])
+    assert import_onnx(str(_save(tmp_path, model))).network.layer("conv").activation == "relu"
+    nodes = [helper.make_node("Flatten", ["x"], ["f"], name="flat"),
+             helper.make_node("Gemm", ["f", "w"], ["y"], name="fc", transB=1, alpha=0.5)]
+    model = _model(nodes, [_init("w", (5, 12))], image=(1, 3, 2, 2), out_shape=[1, 5])
+    with pytest.raises(InputError, match=r"node 'fc' \(Gemm\): alpha = 0.5"):
+        import_onnx(str(_save(tmp_path, model, "alpha.onnx")))

@@ -287,3 +287,17 @@ def test_the_cli_reports_an_internal_error_with_exit_code_3(monkeypatch, capsys,
     with pytest.raises(InternalError):
         main(["run", "workloads/tiny_cropped.json", "--images", "1", "--out",
               str(tmp_path / "r"), "--progress", "off", "--debug"])
+
+
+def test_an_empty_plan_a_shapeless_node_and_a_source_with_inputs_are_refused():
+    with pytest.raises(ValueError, match="the plan has no node"):
+        TimingPlan((), ())
+    with pytest.raises(ValueError, match=r"shape must be \(H, W, C\), got None"):
+        TimingPlan((Node("i", "source", None),), ())  # type: ignore[arg-type]
+    # source -> crossbar -> source: the two simulators disagreed by a cycle (265 and 266)
+    edges = (Edge(0, 1, Geometry(1, 1), True, 2, 0), Edge(1, 2, Geometry(1, 1), True, 2, 0))
+    nodes = (Node("i", "source", (1, 1, 1), outputs=(0,)),
+             Node("x", "xbar", (1, 1, 1), inputs=(0,), outputs=(1,)),
+             Node("j", "source", (1, 1, 1), inputs=(1,)))
+    with pytest.raises(ValueError, match="the image source reads no edge"):
+        TimingPlan(nodes, edges)

@@ -95,8 +95,10 @@ class Graph:
             return value
         for node in self.nodes:
             if node.op_type == "Constant" and node.outputs and node.outputs[0] == name:
-                v = node.attrs.get("value")
-                return None if v is None else np.asarray(v)
+                for key in ("value", "value_float", "value_floats", "value_int", "value_ints"):
+                    if key in node.attrs:
+                        return np.asarray(node.attrs[key])
+                return None
         return None
 
 

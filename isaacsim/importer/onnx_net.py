@@ -328,6 +328,9 @@ class _Converter:
         dims = self.g.initializer_dims(node.inputs[1])
         if node.op_type == "Gemm" and a.get("transA", 0):
             return self.problem(node, "transA = 1")
+        if node.op_type == "Gemm" and float(a.get("alpha", 1.0)) != 1.0:
+            return self.problem(node, f"alpha = {a['alpha']} (only an unscaled product, alpha 1, "
+                                      f"imports: fold the factor into the weights)")
         if dims is None or len(dims) != 2:
             return self.problem(node, "the weight matrix must be a 2-D initializer")
         transposed = node.op_type == "Gemm" and bool(a.get("transB", 0))
@@ -413,6 +416,8 @@ class _Converter:
         if len(node.inputs) > 2 and node.inputs[2]:
             v = self.g.constant(node.inputs[2])
             hi = None if v is None else float(v)
+        if hi is not None and np.isinf(hi) and hi > 0:
+            hi = None  # no upper bound
         if lo == 0 and hi == 6:
             self.fuse(node, "relu6")
         elif lo == 0 and hi is None:
