@@ -53,6 +53,8 @@ class Graph:
     _model: Any = None
     aliases: dict[str, str] = field(default_factory=dict)
     """Outputs of Identity nodes that copy an initializer or a constant -> the copied tensor."""
+    constant_nodes: dict[str, OpNode] = field(default_factory=dict)
+    """Output of each Constant node -> the node."""
 
     def resolve(self, name: str) -> str:
         while name in self.aliases:
@@ -64,10 +66,7 @@ class Graph:
 
     def is_constant(self, name: str) -> bool:
         name = self.resolve(name)
-        return name in self.initializers or name in self._constants()
-
-    def _constants(self) -> set[str]:
-        return {n.outputs[0] for n in self.nodes if n.op_type == "Constant" and n.outputs}
+        return name in self.initializers or name in self.constant_nodes
 
     def initializer_array(self, name: str) -> np.ndarray | None:
         """The data of an initializer, or None when it is not in the file (external data)."""
@@ -93,12 +92,11 @@ class Graph:
         value = self.initializer_array(name) if name in self.initializers else None
         if value is not None:
             return value
-        for node in self.nodes:
-            if node.op_type == "Constant" and node.outputs and node.outputs[0] == name:
-                for key in ("value", "value_float", "value_floats", "value_int", "value_ints"):
-                    if key in node.attrs:
-                        return np.asarray(node.attrs[key])
-                return None
+        node = self.constant_nodes.get(name)
+        if node is not None:
+            for key in ("value", "value_float", "value_floats", "value_int", "value_ints"):
+                if key in node.attrs:
+                    return np.asarray(node.attrs[key])
         return None
 
 
@@ -172,7 +170,8 @@ def read_graph(path: str, input_shape: tuple[int, int, int] | None = None) -> Gr
     nodes = [OpNode(n.name, n.op_type, tuple(n.input), tuple(n.output),
                     {a.name: _attr(onnx, a) for a in n.attribute}) for n in graph.node]
     # exporters copy shared constants through Identity nodes: follow them, drop the nodes
-    constants = set(inits) | {n.outputs[0] for n in nodes if n.op_type == "Constant" and n.outputs}
+    constant_nodes = {n.outputs[0]: n for n in nodes if n.op_type == "Constant" and n.outputs}
+    constants = set(inits) | set(constant_nodes)
     aliases: dict[str, str] = {}
     for n in nodes:
         if n.op_type == "Identity" and n.inputs and (n.inputs[0] in constants
@@ -182,4 +181,5 @@ def read_graph(path: str, input_shape: tuple[int, int, int] | None = None) -> Gr
                                       and n.outputs[0] in aliases)]
     opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
     return Graph(path, image.name, shapes, inits, nodes, opset,
-                 f"{model.producer_name} {model.producer_version}".strip(), model, aliases)
+                 f"{model.producer_name} {model.producer_version}".strip(), model, aliases,
+                 constant_nodes)
