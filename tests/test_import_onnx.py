@@ -44,6 +44,26 @@ def _save(tmp_path, model, name="m.onnx"):
     return path
 
 
+def _run_both(tmp_path, net_file, images: int, seed: int):
+    """Run a network file on a synthesized trace with both engines; their images.csv and
+    layers.csv must be equal; returns the fast engine's layers table."""
+    import pandas as pd
+    trace = tmp_path / "trace.csv"
+    assert main(["traces", "synth", "--network", str(net_file), "--images", str(images),
+                 "--seed", str(seed), "--out", str(trace)]) == 0
+    workload = tmp_path / "w.json"
+    workload.write_text(json.dumps({"format_version": 1, "name": "imported",
+                                    "network": str(net_file), "arch": "isaac-ce",
+                                    "trace": str(trace)}))
+    for engine in ("fast", "reference"):
+        assert main(["run", str(workload), "--engine", engine, "--out", str(tmp_path / engine),
+                     "--progress", "off"]) == 0
+    for table in ("images", "layers"):
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "fast" / f"{table}.csv"),
+                                      pd.read_csv(tmp_path / "reference" / f"{table}.csv"))
+    return pd.read_csv(tmp_path / "fast" / "layers.csv")
+
+
 def residual_model():
     """conv3x3+BN+ReLU, maxpool, a depthwise branch and a pointwise branch added, ReLU, global
     average pool, flatten, Gemm with bias, softmax."""
@@ -192,23 +212,9 @@ def test_a_symbolic_input_needs_input_shape(tmp_path):
 
 
 def test_an_imported_network_runs_on_both_engines(tmp_path):
-    import pandas as pd
     net = tmp_path / "net.json"
     assert main(["import", str(_save(tmp_path, residual_model())), "--out", str(net)]) == 0
-    trace = tmp_path / "trace.csv"
-    assert main(["traces", "synth", "--network", str(net), "--images", "4", "--seed", "1",
-                 "--out", str(trace)]) == 0
-    workload = tmp_path / "w.json"
-    workload.write_text(json.dumps({"format_version": 1, "name": "imported", "network": str(net),
-                                    "arch": "isaac-ce", "trace": str(trace)}))
-    outs = {}
-    for engine in ("fast", "reference"):
-        outs[engine] = tmp_path / engine
-        assert main(["run", str(workload), "--engine", engine, "--out", str(outs[engine]),
-                     "--progress", "off"]) == 0
-    for table in ("images", "layers"):
-        pd.testing.assert_frame_equal(pd.read_csv(outs["fast"] / f"{table}.csv"),
-                                      pd.read_csv(outs["reference"] / f"{table}.csv"))
+    _run_both(tmp_path, net, images=4, seed=1)
 
 
 def test_an_inception_block_with_relu6_and_hardswish_imports(tmp_path):
@@ -233,7 +239,6 @@ def test_an_inception_block_with_relu6_and_hardswish_imports(tmp_path):
 
 
 def test_ceil_mode_pools_keep_onnx_output_sizes_and_both_engines_agree(tmp_path):
-    import pandas as pd
     nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3]),
              helper.make_node("MaxPool", ["c"], ["p"], name="pool", kernel_shape=[3, 3],
                               strides=[2, 2], ceil_mode=1),
@@ -246,17 +251,7 @@ def test_ceil_mode_pools_keep_onnx_output_sizes_and_both_engines_agree(tmp_path)
     # 10 -> ceil((10 - 3) / 2) + 1 = 5 (floor would give 4): the last window reads columns 8, 9
     assert net.layer("pool").out_shape == (5, 5, 4) and net.layer("pool").params == {
         "ceil_mode": True}
-    trace = tmp_path / "trace.csv"
-    assert main(["traces", "synth", "--network", str(net_file), "--images", "3", "--seed", "2",
-                 "--out", str(trace)]) == 0
-    workload = tmp_path / "w.json"
-    workload.write_text(json.dumps({"format_version": 1, "name": "ceil", "network": str(net_file),
-                                    "arch": "isaac-ce", "trace": str(trace)}))
-    for engine in ("fast", "reference"):
-        assert main(["run", str(workload), "--engine", engine, "--out", str(tmp_path / engine),
-                     "--progress", "off"]) == 0
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "fast" / "layers.csv"),
-                                  pd.read_csv(tmp_path / "reference" / "layers.csv"))
+    _run_both(tmp_path, net_file, images=3, seed=2)
 
 
 ONNX_DATA = __import__("pathlib").Path(__file__).parent / "data" / "onnx"
@@ -280,7 +275,6 @@ def test_torchvision_exports_import_to_the_shipped_networks(name):
 
 
 def test_a_squeeze_and_excitation_block_with_silu_imports_and_runs_on_both_engines(tmp_path):
-    import pandas as pd
     nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3],
                               pads=[1, 1, 1, 1]),
              helper.make_node("Sigmoid", ["c"], ["cs"], name="silu_gate"),
@@ -301,17 +295,7 @@ def test_a_squeeze_and_excitation_block_with_silu_imports_and_runs_on_both_engin
         ("conv", "conv", "silu"), ("squeeze", "globalavgpool", "none"),
         ("reduce", "conv", "silu"), ("expand", "conv", "sigmoid"), ("se", "scale", "none")]
     assert net.layer("se").inputs == ("conv", "expand")
-    trace = tmp_path / "trace.csv"
-    assert main(["traces", "synth", "--network", str(net_file), "--images", "3", "--seed", "4",
-                 "--out", str(trace)]) == 0
-    workload = tmp_path / "w.json"
-    workload.write_text(json.dumps({"format_version": 1, "name": "se", "network": str(net_file),
-                                    "arch": "isaac-ce", "trace": str(trace)}))
-    for engine in ("fast", "reference"):
-        assert main(["run", str(workload), "--engine", engine, "--out", str(tmp_path / engine),
-                     "--progress", "off"]) == 0
-    layers = pd.read_csv(tmp_path / "fast" / "layers.csv")
-    pd.testing.assert_frame_equal(layers, pd.read_csv(tmp_path / "reference" / "layers.csv"))
+    layers = _run_both(tmp_path, net_file, images=3, seed=4)
     se = layers[layers.layer == "se"].iloc[0]
     expand = layers[layers.layer == "expand"].iloc[0]
     assert se.add_ops == se.ops * 8 and se.start_cycle > expand.start_cycle  # waits for the vector
