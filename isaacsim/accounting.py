@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from isaacsim.crop import row_block_mask
+from isaacsim.crop.fc import flat_mask
 from isaacsim.events import EnergyTable, RowBlocks, Term
 from isaacsim.plan import ImageWork, TimingResult
 
@@ -33,9 +34,7 @@ class Accounting:
 
 def _active_row_blocks(spec: RowBlocks, work: ImageWork) -> tuple[int, int]:
     """(active row blocks, rows in them) of a matrix whose rows are `spec`'s input map flattened."""
-    active = work.bits[spec.source] > 0
-    flat = (np.repeat(active.reshape(-1), spec.channels) if spec.flatten == "position"
-            else np.tile(active.reshape(-1), spec.channels))
+    flat = flat_mask(work.bits[spec.source] > 0, spec.channels, spec.flatten)
     blocks = row_block_mask(flat, spec.rows)
     sizes = np.minimum(spec.rows, flat.size - spec.rows * np.arange(blocks.size))
     return int(blocks.sum()), int(sizes[blocks].sum())

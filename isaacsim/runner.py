@@ -25,9 +25,8 @@ from isaacsim.tables import build_tables
 from isaacsim.targets.isaac.lowering import Lowered, image_work, lower
 from isaacsim.traces import CompactImage, image_bits, load_trace
 from isaacsim.validate import IMAGES
-from isaacsim.workload import Workload
+from isaacsim.workload import MODES, Workload
 
-MODES = ("single", "stream")
 ENGINES = {"fast": fast_engine.simulate, "reference": reference_engine.simulate}
 
 

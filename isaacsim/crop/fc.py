@@ -30,10 +30,16 @@ def fc_input_mask(in_shape: Shape, win: Window, flatten: str = "position") -> np
     ``position``: index ``(h * W + w) * C + c`` (the C values of one position are consecutive).
     ``channel``: index ``(c * H + h) * W + w`` (each channel's map is consecutive).
     """
-    positions = window_mask(in_shape.height, in_shape.width, win).ravel()
+    return flat_mask(window_mask(in_shape.height, in_shape.width, win), in_shape.channels, flatten)
+
+
+def flat_mask(active: np.ndarray, channels: int, flatten: str = "position") -> np.ndarray:
+    """Boolean vector of the ``H x W x channels`` flattened inputs whose position is True in the
+    ``(H, W)`` map `active`, in `flatten` order (see `fc_input_mask`)."""
+    positions = np.asarray(active, dtype=bool).ravel()
     if parse_flatten(flatten) == "position":
-        return np.repeat(positions, in_shape.channels)
-    return np.tile(positions, in_shape.channels)
+        return np.repeat(positions, channels)
+    return np.tile(positions, channels)
 
 
 def row_block_mask(input_mask: np.ndarray, rows_per_array: int) -> np.ndarray:
