@@ -212,7 +212,7 @@ def _problems(plan: "TimingPlan") -> list[str]:
         src_hw = nodes[edge.src].shape[:2]
         strides = {"stride height": g.sh, "stride width": g.sw}
         for (axis, stride), size in zip(strides.items(), src_hw):
-            if stride == 0 and size == 1 and g.kh >= 1 and g.kw >= 1:
+            if stride == 0 and size == 1:
                 continue
             _at_least(problems, where, {axis: stride}, 1)
         _at_least(problems, where, {"padding height": g.ph, "padding width": g.pw}, 0)

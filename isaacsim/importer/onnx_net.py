@@ -153,7 +153,7 @@ class _Converter:
         for node in graph.nodes:
             for t in node.inputs:
                 self.readers[t] = self.readers.get(t, 0) + 1
-        self.outputs = {o for o in _graph_outputs(graph)}
+        self.outputs = set(_graph_outputs(graph))
         self.out_shapes: dict[str, tuple[int, ...] | None] = {}
         # SiLU as exporters write it, x * Sigmoid(x): the Sigmoid nodes that only feed such a Mul
         producer = {o: n for n in graph.nodes for o in n.outputs}
