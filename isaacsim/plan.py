@@ -42,6 +42,27 @@ class StageCycles:
 
 
 @dataclass(frozen=True)
+class Service:
+    """A rate server of a node's ops (docs/timing-model.md s12): `rate` slots per cycle, `per`
+    slots asked per unit of demand (per active receptive-field pixel for `fetch`, per read for
+    `readout`, per op for `merge` and `act`). `rate` 0: the component is not modelled in time (it
+    never delays an op); `per` 0: the node asks nothing of it."""
+
+    rate: int = 0
+    per: int = 0
+
+    @property
+    def active(self) -> bool:
+        """The server can delay an op: it has a rate and the node asks something of it."""
+        return self.rate > 0 and self.per > 0
+
+
+UNLIMITED = Service()
+SERVICES = ("fetch", "readout", "merge", "act")
+"""A node's servers in pipeline order (docs/timing-model.md s12), the order of `TimingResult.node_wait`."""
+
+
+@dataclass(frozen=True)
 class Geometry:
     """Receptive-field rule of one input edge."""
 
@@ -94,6 +115,16 @@ class Node:
     """Crossbar layers only: partial-sum latency across tiles and chips (timing-model s7)."""
     op_cycles: int = 0
     """Digital layers only: `pool_cycles` or `add_cycles`."""
+    fetch: Service = UNLIMITED
+    """Crossbar layers: the eDRAM and tile bus that bring an op's input vector, per active
+    receptive-field pixel (timing-model s12)."""
+    readout: Service = UNLIMITED
+    """Crossbar layers: the sample-and-holds, ADCs and IMA shift-and-adds, per read."""
+    merge: Service = UNLIMITED
+    """Crossbar layers: the tile shift-and-adds of the partial sums, per op; digital layers: their
+    unit (max-pool, shift-and-add), per op."""
+    act: Service = UNLIMITED
+    """The activation (sigmoid) units, per op."""
     inputs: tuple[int, ...] = ()
     """Indices of the edges into this node."""
     outputs: tuple[int, ...] = ()
@@ -181,6 +212,18 @@ def _problems(plan: "TimingPlan") -> list[str]:
         if node.is_crossbar:
             _at_least(problems, where, {"replicas": node.replicas}, 1,
                       " (a crossbar layer runs its ops on at least one replica)")
+        for name in SERVICES:
+            service = getattr(node, name)
+            if not isinstance(service, Service):
+                problems.append(f"{where}: {name} must be a Service, got {service!r}")
+                continue
+            _at_least(problems, f"{where} {name}", {"rate": service.rate, "per": service.per}, 0)
+            if service.active and not node.is_crossbar and name in ("fetch", "readout"):
+                problems.append(f"{where}: {name} {service} on a {node.rule} node: only crossbar "
+                                f"ops fetch and read (use the default, UNLIMITED)")
+            if service.active and node.is_source:
+                problems.append(f"{where}: {name} {service} on the image source, which uses no "
+                                f"unit (use the default, UNLIMITED)")
         for kind, listed, end in (("inputs", node.inputs, "dst"), ("outputs", node.outputs, "src")):
             if len(set(listed)) != len(listed):
                 problems.append(f"{where}: {kind} {tuple(listed)} list an edge twice")
@@ -268,10 +311,14 @@ class TimingResult:
     """[image, node] sum over ops and input edges of the active input pixels in the receptive field."""
     edge_bytes: np.ndarray
     """[image, edge] bytes sent over the edge's route (0 for local edges)."""
+    node_wait: np.ndarray
+    """[image, node, server] cycles the node's ops waited for each server of `SERVICES`
+    (timing-model s12)."""
 
     @classmethod
     def empty(cls, n_images: int, n_nodes: int, n_edges: int) -> "TimingResult":
         z = lambda *shape: np.zeros(shape, dtype=np.int64)  # noqa: E731
         return cls(z(n_images), z(n_images), np.full((n_images, n_nodes), -1, np.int64),
                    np.full((n_images, n_nodes), -1, np.int64), z(n_images, n_nodes),
-                   z(n_images, n_nodes), z(n_images, n_nodes), z(n_images, n_edges))
+                   z(n_images, n_nodes), z(n_images, n_nodes), z(n_images, n_edges),
+                   z(n_images, n_nodes, len(SERVICES)))
