@@ -113,6 +113,10 @@ class Node:
     """Crossbar layers only."""
     span_cycles: int = 0
     """Crossbar layers only: partial-sum latency across tiles and chips (timing-model s7)."""
+    groups: int = 1
+    """Crossbar layers: the replicas share `groups` sets of fetch, merge and act servers (replica r
+    uses set `r mod groups`, requests served in rank order; timing-model s12); 1 <= groups <=
+    replicas."""
     op_cycles: int = 0
     """Digital layers only: `pool_cycles` or `add_cycles`."""
     fetch: Service = UNLIMITED
@@ -212,6 +216,11 @@ def _problems(plan: "TimingPlan") -> list[str]:
         if node.is_crossbar:
             _at_least(problems, where, {"replicas": node.replicas}, 1,
                       " (a crossbar layer runs its ops on at least one replica)")
+        if not _whole(node.groups) or not 1 <= node.groups <= (
+                node.replicas if node.is_crossbar and _whole(node.replicas) else 1):
+            problems.append(f"{where}: groups must be an integer from 1 to "
+                            f"{'its replicas' if node.is_crossbar else '1 (not a crossbar layer)'}"
+                            f", got {node.groups!r}")
         for name in SERVICES:
             service = getattr(node, name)
             if not isinstance(service, Service):

@@ -1,14 +1,15 @@
 """Slow, obvious twin of `isaacsim.kernels.timing.advance_node` in pure Python integers and lists.
 
-Written from docs/timing-model.md (sections 4-8) and the field descriptions of
+Written from docs/timing-model.md (sections 4-8 and 12) and the field descriptions of
 `isaacsim.kernels.layout`, not from the kernel: one active pixel at a time, receptive fields as
 lists of (row, column) cells, ranks counted from the maps, transfers in byte-slots with an explicit
 ceiling. Only for small cases in tests. Everything is a dict or a list, updated in place:
 
-- `node`: occupies, replicas, delta, tail, write, arrival, rank_base, issued, and `free` (the next
-  free cycle of each replica);
+- `node`: occupies, replicas, groups, delta, tail, pre, mid, tile, span, act, write, the servers'
+  `<server>_rate` and `<server>_per` (fetch, ro, merge, act), arrival, rank_base, issued, and
+  `units`, one dict per replica (free, and the cursors fetch, ro, merge, act, sample);
 - `mine`: `bits` [h][w] (<= 0: skipped), `ready` [e][h][w], `stats` (start, end, ops, bit_cycles,
-  rf_pixels), `edge_bytes` [e];
+  rf_pixels, wait_fetch, wait_ro, wait_merge, wait_act), `edge_bytes` [e];
 - `inputs`, one dict per input edge: kh, kw, sh, sw, ph, pw, height, width, capacity, rank_base,
   avail, the producer's `active` [y][x] (bools) and `ready` [y][x] maps, and its release `ring`;
 - `outputs`, one dict per output edge: local, write, bytes, cap_bytes, latency, capacity, allowed,
@@ -41,6 +42,18 @@ def ceil_div(a: int, b: int) -> int:
     return q + 1 if q * b < a else q
 
 
+def serve(unit: dict, server: str, node: dict, t: int, slots: int) -> int:
+    """A request of `slots` in cycle t on one of a replica's servers (timing-model s12): served
+    after everything the server accepted before, `rate` slots per cycle; the cycle of its last
+    slot. Nothing to serve, or an unlimited server: cycle t."""
+    rate = node[f"{server}_rate"]
+    if slots == 0 or rate == 0:
+        return t
+    first = max(t * rate, unit[server])
+    unit[server] = first + slots
+    return ceil_div(unit[server], rate) - 1
+
+
 def twin_advance(pos: int, node: dict, mine: dict, inputs: list[dict], outputs: list[dict]) -> int:
     """Ops of one node and image from raster position `pos` until one must wait; the new position."""
     bits = mine["bits"]
@@ -71,19 +84,43 @@ def twin_advance(pos: int, node: dict, mine: dict, inputs: list[dict], outputs: 
                     read += 1
                     inputs_ready = max(inputs_ready, edge["ready"][y][x])
         issue = max(inputs_ready + node["delta"], node["arrival"])
+        replica = node["issued"] % node["replicas"] if node["occupies"] else 0
+        unit = node["units"][replica]
+        group = node["units"][replica % node["groups"]]  # its fetch, merge and act servers
         if node["occupies"]:
-            replica = node["issued"] % node["replicas"]
-            issue = max(issue, node["free"][replica])
+            issue = max(issue, unit["free"])
         for out in outputs:
             if out["capacity"]:
                 issue = max(issue, out["ring"][rank % out["capacity"]])
         if node["occupies"]:
-            node["free"][replica] = issue + b
+            fetched = serve(group, "fetch", node, issue, read * node["fetch_per"])
+            stats["wait_fetch"] += fetched - issue
+            read_cycles = []
+            for j in range(b):
+                at = max(fetched + node["pre"], unit["sample"]) if j == 0 else unit["sample"]
+                converted = serve(unit, "ro", node, at + 1, node["ro_per"])
+                # the sample-and-holds keep one read while the ADCs convert the previous one
+                unit["sample"] = max(at + 1, converted - 1)
+                read_cycles.append((at, converted))
+            last_read, last_converted = read_cycles[-1]
+            # without waiting: reads fetched + pre .. fetched + pre + b - 1, converted a cycle later
+            stats["wait_ro"] += last_converted - (fetched + node["pre"] + b)
+            unit["free"] = last_read + 1 - node["pre"]
             node["issued"] += 1
-            done = issue + b + node["tail"]
             stats["bit_cycles"] += b
+            ima_done = last_converted + node["mid"]
+            merged = serve(group, "merge", node, ima_done + 1, node["merge_per"])
+            stats["wait_merge"] += merged - (ima_done + 1)
+            act_at = merged + node["tile"] + node["span"]
+            activated = serve(group, "act", node, act_at, node["act_per"])
+            stats["wait_act"] += activated - act_at
+            done = activated + node["act"] - 1
         else:
-            done = issue + node["tail"]
+            at = issue + node["tail"]
+            merged = serve(group, "merge", node, at, node["merge_per"])
+            stats["wait_merge"] += merged - at
+            done = serve(group, "act", node, merged, node["act_per"])
+            stats["wait_act"] += done - merged
         # the op's fetch releases the slots of the input pixels it reads, the cycle after
         for edge, cells in zip(inputs, fields):
             if edge["capacity"]:

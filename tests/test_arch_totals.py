@@ -140,7 +140,7 @@ def test_bigger_crossbar_raises_resolution_and_scales_cells():
 def test_wider_crossbar_warns_about_adc_sample_rate():
     arch = load_arch(sets={"ima.xbar.cols": 256})
     assert any("ADC must convert 256 columns" in w for w in arch.warnings)
-    two_adcs = load_arch(sets={"ima.xbar.cols": 256, "ima.adc.per_array": 2}).warnings
+    two_adcs = load_arch(sets={"ima.xbar.cols": 256, "ima.adc.units": 16}).warnings
     assert not any("ADC must convert" in w for w in two_adcs)
     # 8 arrays x 32 weights of 2 bytes no longer fit the 256-byte IMA output register
     assert any("ima.or.bytes = 256 cannot hold" in w and "(512 bytes)" in w for w in two_adcs)

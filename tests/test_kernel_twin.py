@@ -1,7 +1,8 @@
 """The numba timing kernel against its slow twin (tests/kernel_twin.py) on random kernel-level cases.
 
 Each case is one node with random parameters (ops that occupy a replica or not, replicas, delta,
-tail, write), 0..2 input edges (random geometry, producer maps with active and inactive pixels,
+tail, the stage latencies, write, and servers with small rates or unlimited, whose cursors start
+anywhere), 0..2 input edges (random geometry, producer maps with active and inactive pixels,
 random ready times, rings of capacity 0 = unbounded or a few slots) and 0..2 output edges (local or
 remote, bounded or not), over 1..3 images that carry the replicas, the round-robin counter, the
 pipes and the rings from one to the next as in stream mode. Each image is advanced in several
@@ -60,10 +61,19 @@ def out_edge(draw):
 def cases(draw):
     occupies = draw(st.booleans())
     replicas = draw(ints(1, 3))
-    node = dict(occupies=int(occupies), replicas=replicas, delta=draw(ints(-1, 2)),
-                tail=draw(ints(0, 4)), write=draw(ints(0, 2)), arrival=0, rank_base=draw(ints(0, 20)),
-                issued=draw(ints(0, 7)), free=draw(st.lists(ints(0, 60), min_size=replicas,
-                                                            max_size=replicas)))
+    node = dict(occupies=int(occupies), replicas=replicas,
+                groups=draw(ints(1, replicas)) if occupies else 1, delta=draw(ints(-1, 2)),
+                tail=0 if occupies else draw(ints(0, 4)), pre=draw(ints(0, 2)),
+                mid=draw(ints(0, 2)), tile=draw(ints(0, 2)), span=draw(ints(0, 3)),
+                act=draw(ints(0, 2)), write=draw(ints(0, 2)), arrival=0,
+                rank_base=draw(ints(0, 20)), issued=draw(ints(0, 7)))
+    for server in ("fetch", "ro", "merge", "act"):
+        node[f"{server}_rate"] = draw(st.sampled_from([0, 0, 1, 2, 3, 5]))
+        node[f"{server}_per"] = draw(ints(0, 12))
+    node["units"] = [dict(free=draw(ints(0, 60)), fetch=draw(ints(0, 200)),
+                          ro=draw(ints(0, 200)), merge=draw(ints(0, 200)),
+                          act=draw(ints(0, 200)), sample=draw(ints(0, 60)))
+                     for _ in range(replicas)]
     inputs = draw(st.lists(in_edge(), max_size=2))
     outputs = draw(st.lists(out_edge(), max_size=2))
     slots = max([o["capacity"] for o in outputs] + [1]) + draw(ints(0, 2))
@@ -101,7 +111,7 @@ class Pair:
     def __init__(self, node, inputs, outputs):
         self.node, self.inputs, self.outputs = node, inputs, outputs
         self.params = L.row(L.NODE, **{k: node[k] for k in L.NODE.names})
-        self.rep_free = np.array(node["free"], np.int64)
+        self.units = L.rows(L.UNITS, node["units"])
         self.in_rows = L.rows(L.IN_EDGE, [{k: e[k] for k in L.IN_EDGE.names} for e in inputs])
         self.in_rings = [np.array(e["ring"], np.int64) for e in inputs]
         self.out_rows = L.rows(L.OUT_EDGE, [{k: o[k] for k in L.OUT_EDGE.names} for o in outputs])
@@ -111,7 +121,8 @@ class Pair:
         bits = image["bits"]
         n_ready = max(len(self.outputs), 1)
         self.mine = dict(bits=bits, ready=[[[-1] * len(bits[0]) for _ in bits] for _ in range(n_ready)],
-                         stats=dict(start=-1, end=-1, ops=0, bit_cycles=0, rf_pixels=0),
+                         stats=dict(start=-1, end=-1, ops=0, bit_cycles=0, rf_pixels=0,
+                                    wait_fetch=0, wait_ro=0, wait_merge=0, wait_act=0),
                          edge_bytes=[0] * n_ready)
         self.node["arrival"] = self.params[0]["arrival"] = image["arrival"]
         self.node["rank_base"] = self.params[0]["rank_base"] = rank_base
@@ -149,15 +160,15 @@ class Pair:
 
     def call(self, pos: int) -> tuple[int, int]:
         image = (self.bits, self.act_before, self.ready, self.stats, self.edge_bytes)
-        got = advance_node(pos, (self.params, self.rep_free), image, self.kernel_inputs,
+        got = advance_node(pos, (self.params, self.units), image, self.kernel_inputs,
                            (self.out_rows, self.out_rings))
         want = twin_advance(pos, self.node, self.mine, self.inputs, self.outputs)
         return got, want
 
     def assert_same(self):
-        node = {k: v for k, v in self.node.items() if k != "free"}
+        node = {k: v for k, v in self.node.items() if k != "units"}
         assert _as_dict(self.params[0]) == node
-        assert self.rep_free.tolist() == self.node["free"]
+        assert [_as_dict(u) for u in self.units] == self.node["units"]
         assert self.ready.tolist() == self.mine["ready"]
         assert _as_dict(self.stats[0]) == self.mine["stats"]
         assert self.edge_bytes.tolist() == self.mine["edge_bytes"]

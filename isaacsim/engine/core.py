@@ -3,10 +3,11 @@
 Each node's process walks its images in order and, for each image, calls
 `kernels.timing.advance_node`, which computes the exact timing of as many ops (in raster order) as
 the known state allows: input pixels already computed by the producers, and output slots whose
-release the consumers have already decided (docs/timing-model.md s5). When a node cannot advance it
-waits on a simpy event that fires when a neighbour (producer or consumer) advances. simpy thus
-schedules one event per unit of work (a run of ops between two waits), never per cycle; the cycles
-themselves come out of the kernels. When every process waits and some node has not finished, the
+release the consumers have already decided (docs/timing-model.md s5), servers included (s12). When
+a node cannot advance it waits on a simpy event that fires when a neighbour (producer or consumer)
+advances; that event fires at the simulated cycle of the newest pixel the neighbour made ready, so
+the simpy clock is the simulated cycle. simpy thus schedules one event per unit of work (a run of
+ops between two waits), never per cycle; the cycles themselves come out of the kernels. When every process waits and some node has not finished, the
 schedule is stuck: if an edge between two unfinished nodes has a buffer below its rolling need
 (`W_in x (K_h - 1) + K_w` pixels, docs/timing-model.md s5), that is the user's to fix, an
 `InputError` naming the edge; otherwise the plan should have run and the stall is a bug in
@@ -23,7 +24,7 @@ import simpy
 from isaacsim.errors import InputError, InternalError, Problem
 from isaacsim.kernels import layout as L
 from isaacsim.kernels.timing import advance_node
-from isaacsim.plan import ImageWork, TimingPlan, TimingResult
+from isaacsim.plan import SERVICES, ImageWork, TimingPlan, TimingResult
 
 
 @dataclass
@@ -49,11 +50,15 @@ def _node_row(plan: TimingPlan, n: int) -> np.ndarray:
     op occupies a replica for its reads and is done `xbar_tail` cycles after them; a digital op is
     done `op_cycles - 1` cycles after its inputs are ready; a source pixel, which has no inputs, is
     done at the arrival."""
-    node = plan.nodes[n]
+    node, st = plan.nodes[n], plan.stages
+    services = {f"{short}_{field}": getattr(getattr(node, name), field)
+                for name, short in zip(SERVICES, ("fetch", "ro", "merge", "act"))
+                for field in ("rate", "per")}
     return L.row(L.NODE, occupies=int(node.is_crossbar), replicas=max(node.replicas, 1),
-                 delta=node.op_cycles - 1 if node.is_digital else 0,
-                 tail=plan.stages.xbar_tail(node.span_cycles) if node.is_crossbar else 0,
-                 write=plan.stages.write)
+                 groups=node.groups if node.is_crossbar else 1,
+                 delta=node.op_cycles - 1 if node.is_digital else 0, tail=0,
+                 pre=st.fetch, mid=st.adc - 1 + st.ima_sa, tile=st.tile_sa,
+                 span=node.span_cycles, act=st.act, write=st.write, **services)
 
 
 def _in_edge(plan: TimingPlan, e: int) -> dict[str, int]:
@@ -84,7 +89,7 @@ class _NodeState:
         self.index = index
         self.node = node
         self.params = _node_row(plan, index)
-        self.rep_free = np.zeros(max(node.replicas, 1), np.int64)
+        self.units = np.zeros(max(node.replicas, 1), L.UNITS)
         self.in_rows = L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in node.inputs])
         self.out_rows = L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in node.outputs])
         caps = [plan.edges[e].capacity_pixels for e in node.outputs]
@@ -166,6 +171,13 @@ class Engine:
             x0 = 0
         return min(y0 * wp + min(x0, wp), hp * wp)
 
+    def _until(self, cycle: int):
+        """Let the simpy clock reach `cycle`, the ready time of the newest pixel a node has
+        computed, before its neighbours hear of it: events happen at the cycle they model
+        (docs/timing-model.md s12). Results never depend on this order, only the clock does."""
+        if cycle > self.env.now:
+            yield self.env.timeout(cycle - self.env.now)
+
     def _notify(self, n: int) -> None:
         ev = self.changed[n]
         self.changed[n] = self.env.event()
@@ -180,7 +192,7 @@ class Engine:
         bounded = [(j, e) for j, e in enumerate(node.outputs) if plan.edges[e].capacity_pixels > 0]
         total = node.shape[0] * node.shape[1]
         params, in_rows, out_rows = ns.params[0], ns.in_rows, ns.out_rows
-        kernel_node, kernel_outputs = (ns.params, ns.rep_free), (out_rows, ns.out_rings)
+        kernel_node, kernel_outputs = (ns.params, ns.units), (out_rows, ns.out_rings)
         for i in range(len(self.images)):
             ns.current = i
             if i:
@@ -198,6 +210,7 @@ class Engine:
                 new = advance_node(st.pos, kernel_node, image, kernel_inputs, kernel_outputs)
                 if new > st.pos:
                     st.pos = new
+                    yield from self._until(int(st.stats[0]["end"]))
                     self._notify(n)
                 else:
                     yield self.env.any_of([self.changed[m] for m in neighbours])
@@ -227,6 +240,8 @@ class Engine:
         r.node_ops[i, n] = stats["ops"]
         r.node_bit_cycles[i, n] = stats["bit_cycles"]
         r.node_rf_pixels[i, n] = stats["rf_pixels"]
+        for k, name in enumerate(("wait_fetch", "wait_ro", "wait_merge", "wait_act")):
+            r.node_wait[i, n, k] = stats[name]
         for j, e in enumerate(self.plan.nodes[n].outputs):
             r.edge_bytes[i, e] = st.edge_bytes[j]
 

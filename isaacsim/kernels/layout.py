@@ -12,15 +12,27 @@ engine, [image] by the engine for each image, [call] by the engine before each k
 - `occupies` [static]: 1 if each op occupies a replica for its read cycles (the j-th op of the node
   over all images goes to replica `j mod replicas`, waits for it, holds it for b cycles and counts
   b bit cycles; done = s + b + tail); 0 if ops have no occupancy (done = s + tail).
-- `replicas` [static]: number of replicas (>= 1; used only when `occupies`).
+- `replicas` [static]: number of replicas (>= 1; used only when `occupies`); `groups` [static]:
+  replica r uses the fetch, merge and act cursors of `UNITS` row `r mod groups` (1 <= groups <=
+  replicas).
 - `delta` [static]: s >= A + delta, A the inputs' ready time (op_cycles - 1 for a digital layer: -1
   for a pool done in its producer's activation cycle; 0 otherwise); and s >= `arrival` always.
-- `tail` [static]: done - s (- b when `occupies`): the stages after the reads, up to the activation.
+- `tail` [static]: ops that do not occupy a replica: done - s with idle servers (0).
+- `pre`, `mid`, `tile`, `span`, `act` [static], ops that occupy a replica (docs/timing-model.md
+  s12): `fetch_cycles` (fetch done to first read), `adc_cycles - 1 + ima_sa_cycles` (last
+  conversion to the IMA shift-and-add), `tile_sa_cycles`, the span, `act_cycles`.
+- `<server>_rate`, `<server>_per` [static] for the servers `fetch`, `ro` (readout), `merge`, `act`:
+  the plan's `Service` (rate 0: unlimited).
 - `write` [static]: cycles of the final eDRAM write of a node without out-edges (its end is
   done + write + 1).
 - `arrival` [image]: arrival cycle a_n of the image. `rank_base` [image]: global rank of the image's
   first active pixel of this node (ranks continue across images in stream mode).
 - `issued` [carried]: ops issued so far over all images (the round-robin counter).
+
+`UNITS`, one row per replica (a node without replicas has one) [carried]: `free`, the cycle the
+replica may issue its next op; the slot cursor `ro` of its readout and `sample`, the earliest cycle
+of its next read; the slot cursors `fetch`, `merge`, `act` of the server group whose index is the
+row's (docs/timing-model.md s12).
 
 `IN_EDGE`, one row per input edge:
 - `kh`, `kw`, `sh`, `sw`, `ph`, `pw` [static]: receptive-field rule; `height`, `width` [static]: the
@@ -42,7 +54,8 @@ engine, [image] by the engine for each image, [call] by the engine before each k
 - `start`: smallest issue cycle (-1 before the first op); `end`: largest ready time over the
   out-edges, or done + write + 1 for a node without out-edges (-1 before the first op); `ops`;
   `bit_cycles`: sum of b over ops that occupy a replica; `rf_pixels`: sum over ops and input edges
-  of the active input pixels in the receptive field.
+  of the active input pixels in the receptive field; `wait_fetch`, `wait_ro`, `wait_merge`,
+  `wait_act`: the cycles its ops waited for each server (`c - t` per request, timing-model s12).
 """
 
 from __future__ import annotations
@@ -54,11 +67,15 @@ def _fields(*names: str) -> np.dtype:
     return np.dtype([(name, np.int64) for name in names])
 
 
-NODE = _fields("occupies", "replicas", "delta", "tail", "write", "arrival", "rank_base", "issued")
+NODE = _fields("occupies", "replicas", "groups", "delta", "tail", "pre", "mid", "tile", "span", "act", "write",
+               "fetch_rate", "fetch_per", "ro_rate", "ro_per", "merge_rate", "merge_per",
+               "act_rate", "act_per", "arrival", "rank_base", "issued")
+UNITS = _fields("free", "fetch", "ro", "merge", "act", "sample")
 IN_EDGE = _fields("kh", "kw", "sh", "sw", "ph", "pw", "height", "width", "capacity", "rank_base",
                   "avail")
 OUT_EDGE = _fields("local", "write", "bytes", "cap_bytes", "latency", "capacity", "allowed", "busy")
-STATS = _fields("start", "end", "ops", "bit_cycles", "rf_pixels")
+STATS = _fields("start", "end", "ops", "bit_cycles", "rf_pixels", "wait_fetch", "wait_ro",
+                "wait_merge", "wait_act")
 STATS_EMPTY = {"start": -1, "end": -1}
 """Fields of a new `STATS` row that do not start at 0 (no op yet)."""
 

@@ -7,9 +7,10 @@ neighbour has progressed). It returns the new raster position. All times are ISA
 arrays int64 or rows of the structured layouts of `isaacsim.kernels.layout` (fields documented
 there), addressed by field name.
 
-- `node = (params, rep_free)`: `params`, a 1-element `NODE` array (service rule as numbers:
-  `occupies`, `replicas`, `delta`, `tail`; `write`, `arrival`, `rank_base`; the carried `issued`);
-  `rep_free[r]`, the next cycle replica r may issue (carried).
+- `node = (params, units)`: `params`, a 1-element `NODE` array (service rule as numbers:
+  `occupies`, `replicas`, `delta`, `tail`, the stage latencies and the servers' rates; `write`,
+  `arrival`, `rank_base`; the carried `issued`); `units`, a `UNITS` array with one row per replica
+  (carried: `free`, the servers' slot cursors and the next read's `sample` cycle).
 - `image = (bits, act_before, ready, stats, edge_bytes)`, this node for this image: `bits[h, w]`
   (read cycles of the op of pixel (h, w), <= 0 if skipped); `act_before[q]`, the active pixels
   before raster position q (length H*W + 1); `ready[e, h, w]`, filled with the ready cycle of each
@@ -24,10 +25,11 @@ there), addressed by field name.
   sets its slot to its ready time, the release when no op reads it).
 
 Per op: `A = max(arrival, ready times of the active pixels of its receptive fields)`;
-`s = max(A + delta, arrival)`, then `max(s, rep_free[issued % replicas])` when ops occupy a
-replica, then `max(s, release of the out-slot)` on every bounded out-edge; `done = s + tail`, plus
-b when ops occupy a replica. On a local out-edge the pixel is ready at `done + 1 + write`; on a
-remote one it is sent from `done + 1` in byte-slots of the edge's pipe (timing-model s6).
+`s = max(A + delta, arrival)`, then `max(s, free)` of replica `issued % replicas` when ops occupy a
+replica, then `max(s, release of the out-slot)` on every bounded out-edge. A replica's op then
+passes its servers (timing-model s12): fetch, `b` reads each with a readout request, merge, act;
+a digital op passes merge and act. On a local out-edge the pixel is ready at `done + 1 + write`; on
+a remote one it is sent from `done + 1` in byte-slots of the edge's pipe (timing-model s6).
 """
 
 from __future__ import annotations
@@ -48,13 +50,24 @@ def _rf_bounds(h, w, edge):
 
 
 @jit
+def _serve(busy, t, x, rate):
+    """Slot rule of a server (timing-model s12): a request of `x` slots in cycle `t` on a server
+    whose slot cursor is `busy`; returns the cycle it is complete (t if `x` is 0 or the server is
+    unlimited) and the new cursor."""
+    if x <= 0 or rate <= 0:
+        return t, busy
+    end = max(t * rate, busy) + x
+    return (end + rate - 1) // rate - 1, end
+
+
+@jit
 def advance_node(pos, node, image, inputs, outputs):
     """Advance one node of one image from raster position `pos`; return the new position.
 
     See the module docstring for the arguments; everything marked carried or filled there is
     updated in place.
     """
-    params, rep_free = node
+    params, units = node
     bits, act_before, out_ready, stats, edge_bytes = image
     in_rows, in_ready, in_act_before, in_rings = inputs
     out_rows, out_rings = outputs
@@ -65,6 +78,11 @@ def advance_node(pos, node, image, inputs, outputs):
     n_out = out_rows.shape[0]
     occupies = p["occupies"] != 0
     arrival = p["arrival"]
+    fetch_rate, fetch_per = p["fetch_rate"], p["fetch_per"]
+    ro_rate, ro_x = p["ro_rate"], p["ro_per"]
+    merge_rate, merge_x = p["merge_rate"], p["merge_per"]
+    act_rate, act_x = p["act_rate"], p["act_per"]
+    readout = ro_rate > 0 and ro_x > 0
     local_rank = act_before[pos]
     rf = np.empty((max(n_in, 1), 4), np.int64)  # this op's receptive field on each input edge
     while pos < height * width:
@@ -99,22 +117,49 @@ def advance_node(pos, node, image, inputs, outputs):
                         if v > a:
                             a = v
         s = max(a + p["delta"], arrival)
-        r = 0
+        replica = p["issued"] % p["replicas"] if occupies else 0
+        unit = units[replica]  # the replica's own: free, sample, ro
+        shared = units[replica % p["groups"]]  # its group's: fetch, merge, act
         if occupies:
-            r = p["issued"] % p["replicas"]
-            s = max(s, rep_free[r])
+            s = max(s, unit["free"])
         for e in range(n_out):
             cap = out_rows[e]["capacity"]
             if cap > 0:
                 rel = out_rings[e, g % cap]
                 if rel > s:
                     s = rel
-        done = s + p["tail"]
+        # -- servers (timing-model s12) -------------------------------------------------------
         if occupies:
-            rep_free[r] = s + b
+            cf, shared["fetch"] = _serve(shared["fetch"], s, rf_pixels * fetch_per, fetch_rate)
+            st["wait_fetch"] += cf - s
+            r = max(cf + p["pre"], unit["sample"])
+            if readout:
+                for j in range(b):
+                    if j > 0:
+                        r = unit["sample"]
+                    c, unit["ro"] = _serve(unit["ro"], r + 1, ro_x, ro_rate)
+                    unit["sample"] = max(r + 1, c - 1)
+            else:
+                r += b - 1
+                c = r + 1
+                unit["sample"] = r + 1
+            st["wait_ro"] += c - (cf + p["pre"] + b)  # last conversion, against reads from cf + pre
+            unit["free"] = r + 1 - p["pre"]
             p["issued"] += 1
-            done += b
             st["bit_cycles"] += b
+            t = c + p["mid"] + 1
+            cm, shared["merge"] = _serve(shared["merge"], t, merge_x, merge_rate)
+            st["wait_merge"] += cm - t
+            t = cm + p["tile"] + p["span"]
+            ca, shared["act"] = _serve(shared["act"], t, act_x, act_rate)
+            st["wait_act"] += ca - t
+            done = ca + p["act"] - 1
+        else:
+            t = s + p["tail"]
+            cm, shared["merge"] = _serve(shared["merge"], t, merge_x, merge_rate)
+            st["wait_merge"] += cm - t
+            done, shared["act"] = _serve(shared["act"], cm, act_x, act_rate)
+            st["wait_act"] += done - cm
         # -- release the input pixels this op reads ----------------------------------------
         for k in range(n_in):
             cap = in_rows[k]["capacity"]

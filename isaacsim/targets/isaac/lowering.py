@@ -21,6 +21,7 @@ from isaacsim.targets.isaac.arch import Architecture
 from isaacsim.targets.isaac.events import VALUE_BYTES, coefficients, energy_table
 from isaacsim.targets.isaac.mapping import Mapping
 from isaacsim.targets.isaac.mapping.topology import chip_route, mesh_route, tile_position
+from isaacsim.targets.isaac.servers import node_services
 from isaacsim.validate import Bound, number_text
 
 HOST = "host"
@@ -178,6 +179,7 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
                           latency_cycles=_latency_cycles(arch, route.mesh_hops, route.ht_links),
                           mesh_hops=route.mesh_hops, ht_links=route.ht_links))
 
+    services = node_services(network, mapping, arch)
     nodes = [Node(IMAGE, SOURCE, _hwc(network.input_shape),
                   outputs=tuple(e for e, ed in enumerate(edges) if ed.src == 0))]
     for layer in network.layers:
@@ -188,11 +190,11 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
         if layer.uses_crossbars:
             nodes.append(Node(layer.name, XBAR, _hwc(layer.out_shape), replicas=lm.replication,
                               span_cycles=_span_cycles(arch, lm.tiles, lm.home_tile),
-                              inputs=ins, outputs=outs))
+                              inputs=ins, outputs=outs, **services[n]))
         else:
             op = getattr(stages, layer.handler.digital_stage)
             nodes.append(Node(layer.name, DIGITAL, _hwc(layer.out_shape), op_cycles=op,
-                              inputs=ins, outputs=outs))
+                              inputs=ins, outputs=outs, **services[n]))
     plan = TimingPlan(tuple(nodes), tuple(edges), stages)
     return Lowered(plan, network, mapping, arch, node_of, tuple(home),
                    coefficients(network, mapping, arch, plan, node_of),

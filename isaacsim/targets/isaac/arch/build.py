@@ -54,8 +54,9 @@ def params(v: dict[str, Any]) -> Params:
         arrays_per_ima=v["ima.arrays"], xbar_rows=rows, xbar_cols=v["ima.xbar.cols"],
         cell_bits=cell_bits, flip_encoding=flip, dac_bits=dac_bits, adc_bits=v["ima.adc.bits"],
         adc_bits_required=required_adc_bits(rows, dac_bits, cell_bits, flip),
-        adcs_per_array=v["ima.adc.per_array"], adc_gsamples_per_s=v["ima.adc.gsamples_per_s"],
-        ima_shift_add_units=v["ima.shift_add.units"], ir_bytes=v["ima.ir.bytes"],
+        adcs_per_ima=v["ima.adc.units"], adc_gsamples_per_s=v["ima.adc.gsamples_per_s"],
+        ima_shift_add_units=v["ima.shift_add.units"],
+        ima_shift_add_gops_per_s=v["ima.shift_add.gops_per_s"], ir_bytes=v["ima.ir.bytes"],
         ima_or_bytes=v["ima.or.bytes"],
         imas_per_tile=v["tile.imas"], tile_clock_ghz=v["tile.clock_ghz"],
         edram_bytes=v["tile.edram.bytes"], edram_banks=v["tile.edram.banks"],
@@ -92,12 +93,14 @@ def warnings(p: Params) -> tuple[str, ...]:
         out.append(f"ima.adc.bits = {p.adc_bits} is fewer than the {p.adc_bits_required} bits a "
                    f"column sum can need ({p.xbar_rows} rows, {p.dac_bits}-bit DAC, {p.cell_bits}-bit "
                    f"cells, flip encoding {'on' if p.flip_encoding else 'off'}): large sums saturate")
-    per_adc = p.xbar_cols / p.adcs_per_array  # the unit column is not counted, as in the paper
+    # the unit column is not counted here, as in the paper's own sizing; timing counts it
+    per_adc = p.arrays_per_ima * p.xbar_cols / p.adcs_per_ima
     capacity = p.adc_gsamples_per_s * p.cycle_ns
     if per_adc > capacity * (1 + 1e-9):
         out.append(f"each ADC must convert {per_adc:g} columns per {p.cycle_ns:g} ns cycle but "
-                   f"ima.adc.gsamples_per_s = {p.adc_gsamples_per_s:g} allows {capacity:g}: raise "
-                   f"the sample rate or ima.adc.per_array")
+                   f"ima.adc.gsamples_per_s = {p.adc_gsamples_per_s:g} allows {capacity:g}: the "
+                   f"crossbar reads slow down to the ADCs' rate (docs/timing-model.md s12); raise "
+                   f"the sample rate or ima.adc.units for full speed")
     vector_bytes = p.arrays_per_ima * p.xbar_rows * p.input_bits / 8
     if p.ir_bytes < vector_bytes:
         out.append(f"ima.ir.bytes = {p.ir_bytes} cannot hold one input vector for every array "

@@ -150,9 +150,10 @@ class Params:
     dac_bits: int
     adc_bits: int
     adc_bits_required: int
-    adcs_per_array: int
+    adcs_per_ima: int
     adc_gsamples_per_s: float
     ima_shift_add_units: int
+    ima_shift_add_gops_per_s: float
     ir_bytes: int
     ima_or_bytes: int
     # tile

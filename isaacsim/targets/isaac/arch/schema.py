@@ -77,11 +77,15 @@ SPEC: dict[str, Any] = {
         "sample_hold": {**COST},
         "adc": {"bits": Leaf("adc_bits", Bound("integer", ADC_MIN_BITS, ADC_MAX_BITS,
                                                "the published ADC table, or \"auto\"")),
-                "per_array": _int(1, 4096, "at most one ADC per column (ISAAC: 1)"),
+                "units": _int(1, 1_048_576, "ADCs per IMA, shared by its arrays; at most one "
+                                            "per column (ISAAC: 8, one per array)"),
                 "gsamples_per_s": _num(1e-6, 1000, "1 kS/s to 1 TS/s (ISAAC: 1.28 GS/s)"),
                 "reference_bits": _int(ADC_MIN_BITS, ADC_MAX_BITS, "the published ADC table"),
                 **COST},
-        "shift_add": {"units": UNITS, **COST},
+        "shift_add": {"units": UNITS,
+                      "gops_per_s": _num(1e-6, 1000, "giga-operations per second of one unit "
+                                                     "(ISAAC: 2.56, derived: 4 units keep up "
+                                                     "with 8 ADCs at 1.28 GS/s)"), **COST},
         "ir": {"bytes": REGISTER, **COST},
         "or": {"bytes": REGISTER, **COST},
     },

@@ -32,8 +32,8 @@ def component_rows(p: Params, values: dict[str, Any]) -> tuple[Component, ...]:
     xbar_source = ("[D]" if p.xbar_rows * p.xbar_cols == values["ima.xbar.reference_cells"]
                    else "[U] cell-scaled")
     rows = [
-        ("ima", "ima.adc", "ADC", arrays * p.adcs_per_array,
-         f"{p.adc_bits} bit, {p.adc_gsamples_per_s:g} GS/s, {p.adcs_per_array} per array", adc,
+        ("ima", "ima.adc", "ADC", p.adcs_per_ima,
+         f"{p.adc_bits} bit, {p.adc_gsamples_per_s:g} GS/s, shared by {arrays} arrays", adc,
          adc_source),
         ("ima", "ima.dac", "DAC", arrays * p.xbar_rows, f"{p.dac_bits} bit, one per row",
          cost("ima.dac"), "[D]"),
