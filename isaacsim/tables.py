@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from isaacsim.plan import SERVICES
 from isaacsim.report import percentile_summary
 from isaacsim.traces import CROP_PREFIX, CompactImage
 
@@ -28,6 +29,56 @@ def _energies(sim) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
 def _saving(base: np.ndarray, value: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(base > 0, 1.0 - value / base, 0.0)
+
+
+SERVER_BASIS = {"fetch": "rf_pixels", "readout": "bit_cycles", "merge": "ops", "act": "ops"}
+"""What a server's demand counts per op (docs/timing-model.md s12), as `TimingResult` fields."""
+
+
+def server_busy(node, res, n: int, name: str) -> np.ndarray:
+    """Per image, the cycles each of node n's `name` servers is busy on average: the slots its ops
+    asked, over the rate of all its servers together (replicas for the readout, groups for the
+    others; 0 for an unlimited server)."""
+    service = getattr(node, name)
+    if not service.active:
+        return np.zeros(len(res.node_ops), float)
+    count = node.replicas if name == "readout" else node.groups if node.is_crossbar else 1
+    basis = getattr(res, f"node_{SERVER_BASIS[name]}")[:, n]
+    return basis * service.per / (service.rate * count)
+
+
+def _server_columns(node, res, n: int) -> dict[str, np.ndarray]:
+    """`<server>_busy_cycles`, `<server>_utilisation` (busy over the layer's span, start to end)
+    and `<server>_wait_cycles` (summed over its ops) per image (docs/reports.md)."""
+    span = np.maximum(res.node_end[:, n] - res.node_start[:, n], 1).astype(float)
+    out = {}
+    for k, name in enumerate(SERVICES):
+        busy = server_busy(node, res, n, name)
+        out[f"{name}_busy_cycles"] = busy
+        out[f"{name}_utilisation"] = np.where(res.node_ops[:, n] > 0, busy / span, 0.0)
+        out[f"{name}_wait_cycles"] = res.node_wait[:, n, k]
+    return out
+
+
+def _component_load(lowered, layers_df: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per energy component that a server models: busy cycles and waits summed over layers and
+    images, and the highest mean utilisation of a layer with the layer's name."""
+    load: dict[str, dict] = {}
+    names = [layer.name for layer in lowered.network.layers]
+    means = layers_df.groupby("layer", sort=False).mean(numeric_only=True)
+    for n in range(1, len(lowered.plan.nodes)):
+        for name, component in zip(SERVICES, lowered.server_components[n]):
+            if component is None or not getattr(lowered.plan.nodes[n], name).active:
+                continue
+            row = load.setdefault(component, {"busy_cycles": 0.0, "wait_cycles": 0,
+                                              "peak_utilisation": 0.0, "peak_layer": ""})
+            rows = layers_df[layers_df.layer == names[n - 1]]
+            row["busy_cycles"] += float(rows[f"{name}_busy_cycles"].sum())
+            row["wait_cycles"] += int(rows[f"{name}_wait_cycles"].sum())
+            u = float(means.loc[names[n - 1], f"{name}_utilisation"])
+            if u > row["peak_utilisation"]:
+                row["peak_utilisation"], row["peak_layer"] = u, names[n - 1]
+    return load
 
 
 def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[str, pd.DataFrame]:
@@ -68,6 +119,7 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[st
         block.update({k: counts[k][:, n] for k in lowered.events.counters})
         block.update({"start_cycle": res.node_start[:, n], "end_cycle": res.node_end[:, n],
                       "energy_pj": node_energy[:, n]})
+        block.update(_server_columns(plan.nodes[n], res, n))
         rows.append(pd.DataFrame(block))
     layers_df = pd.concat(rows, ignore_index=True)
     order = {name: i for i, name in enumerate(ids)}
@@ -75,6 +127,7 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[st
     layers_df = layers_df.reset_index(drop=True)
 
     comp_rows = []
+    load = _component_load(lowered, layers_df)
     for k in list(table.names) + [table.static_name]:
         static_row = k == table.static_name
         e = float(static.sum()) if static_row else float(comp[k].sum())
@@ -82,6 +135,8 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[st
         if base is not None:
             b = float(bstatic.sum()) if static_row else float(bcomp[k].sum())
             row.update({"baseline_energy_pj": b, "saving": (1 - e / b) if b > 0 else 0.0})
+        row.update(load.get(k, {"busy_cycles": 0.0, "wait_cycles": 0, "peak_utilisation": 0.0,
+                                "peak_layer": ""}))
         comp_rows.append(row)
     components_df = pd.DataFrame(comp_rows)
 

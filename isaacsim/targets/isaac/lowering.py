@@ -21,7 +21,7 @@ from isaacsim.targets.isaac.arch import Architecture
 from isaacsim.targets.isaac.events import VALUE_BYTES, coefficients, energy_table
 from isaacsim.targets.isaac.mapping import Mapping
 from isaacsim.targets.isaac.mapping.topology import chip_route, mesh_route, tile_position
-from isaacsim.targets.isaac.servers import node_services
+from isaacsim.targets.isaac.servers import node_services, server_components
 from isaacsim.validate import Bound, number_text
 
 HOST = "host"
@@ -54,6 +54,9 @@ class Lowered:
     """Per node and edge, the terms of ISAAC's event counts (`isaacsim.targets.isaac.events`)."""
     energy: EnergyTable
     """ISAAC's components and per-event energies for this architecture and chip count."""
+    server_components: tuple = ()
+    """Per node, the energy-table component each server of `plan.SERVICES` reports to (None: no
+    such server), for the busy, utilisation and wait columns of the reports."""
 
 
 def _route(arch: Architecture, src_tile: int, dst_tile: int) -> Route:
@@ -198,7 +201,8 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
     plan = TimingPlan(tuple(nodes), tuple(edges), stages)
     return Lowered(plan, network, mapping, arch, node_of, tuple(home),
                    coefficients(network, mapping, arch, plan, node_of),
-                   energy_table(arch, mapping.totals.chips))
+                   energy_table(arch, mapping.totals.chips),
+                   tuple(server_components(network)))
 
 
 def read_cycles(bits: np.ndarray, dac_bits: int) -> np.ndarray:

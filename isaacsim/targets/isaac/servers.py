@@ -39,6 +39,22 @@ from isaacsim.targets.isaac.mapping import VALUE_BYTES, Mapping
 
 UNIT_OF_KIND = {"pool": "maxpool", "add": "shift_add", "none": None}
 """The tile unit that serves a digital kind's `LayerKind.unit` (None: no unit operations)."""
+COMPONENT_OF_UNIT = {"edram": "edram", "readout": "adc", "shift_add": "tile_shift_add",
+                     "sigmoid": "sigmoid", "maxpool": "maxpool"}
+"""The energy-table component (`events.energy_table`) reported for each unit a server models."""
+
+
+def server_components(network: Network) -> list[tuple[str | None, ...]]:
+    """Per node, the component each of its servers (`plan.SERVICES` order) reports to in
+    components.csv (None: the node has no such server)."""
+    out: list[tuple[str | None, ...]] = [(None, None, None, None)]
+    for layer in network.layers:
+        if layer.uses_crossbars:
+            units: tuple[str | None, ...] = ("edram", "readout", "shift_add", "sigmoid")
+        else:
+            units = (None, None, UNIT_OF_KIND[layer.handler.unit], "sigmoid")
+        out.append(tuple(COMPONENT_OF_UNIT[u] if u else None for u in units))
+    return out
 
 
 def exact(value: float) -> Fraction:

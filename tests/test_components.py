@@ -1,0 +1,125 @@
+"""Components that shape time (docs/timing-model.md s12): each check is a hand calculation on a
+small network, or a ratio the architecture predicts on VGG-16.
+
+One-layer networks are 1 x 32 maps of a 1 x 1 conv with one replica on one tile, fed faster than
+they compute (the image arrives over HyperTransport at 640 bytes per cycle), so every op issues as
+soon as its replica is free and the hand calculations need only the stage latencies of section 4
+(all 1 cycle at ISAAC-CE). They turn the flip encoding off, so that an array read converts 128
+columns, exactly one cycle of an ADC (with the encoding's unit column, 129, the readout falls one
+cycle behind every 128 back-to-back reads: tested on VGG-16 below and in the random plans).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from isaacsim.engine.core import Engine, simulate
+from isaacsim.network import load_network
+from isaacsim.plan import ImageWork
+from isaacsim.runner import run_workload
+from isaacsim.targets.isaac.arch import load_arch
+from isaacsim.targets.isaac.lowering import lower
+from isaacsim.targets.isaac.mapping import map_network
+from isaacsim.workload import load_workload
+
+ROOT = Path(__file__).resolve().parents[1]
+OPS = 32  # output pixels of the one-layer networks
+
+
+def _one_layer(tmp_path: Path, c_in: int, c_out: int) -> Path:
+    path = tmp_path / "one.json"
+    path.write_text(
+        '{"format_version": 1, "name": "one", "input": {"height": 1, "width": %d, "channels": %d},'
+        ' "layers": [{"name": "c", "kind": "conv", "kernel": 1, "out_channels": %d,'
+        ' "activation": "relu"}]}' % (OPS, c_in, c_out))
+    return path
+
+
+def _run(network: Path | str, sets: dict, mode: str = "single", images: int = 1):
+    arch = load_arch("isaac-ce", sets={"ima.xbar.flip_encoding": False, **sets})
+    net = load_network(network)
+    lowered = lower(net, map_network(net, arch, replication="none"), arch)
+    plan = lowered.plan
+    bits = tuple(np.full(n.shape[:2], 1 if n.is_source else 16, np.int64) for n in plan.nodes)
+    works = [ImageWork(str(i), bits) for i in range(images)]
+    return plan, simulate(plan, works, mode)
+
+
+def test_narrow_edram_bus_makes_every_fetch_two_cycles(tmp_path):
+    """64 input channels: an op fetches 128 bytes. A 256-bit eDRAM bus at 1.2 GHz moves 3,840 bytes
+    per cycle (one cycle per fetch); an 8-bit bus moves 1 x 120 = 120, so a fetch takes
+    ceil(128 / 120) = 2 cycles, its reads start a cycle later, and the replica's next op a cycle
+    later too: each of the 32 ops ends one cycle later than the one before it did, 32 cycles in
+    all (the server is idle between fetches, 16 read cycles apart)."""
+    net = _one_layer(tmp_path, 64, 16)
+    plan, wide = _run(net, {})
+    assert plan.nodes[1].replicas == 1
+    _, narrow = _run(net, {"tile.edram.bus_bits": 8})
+    assert int(narrow.completion_cycle[0]) == int(wide.completion_cycle[0]) + OPS * (2 - 1)
+    assert int(narrow.node_wait[0, 1, 0]) == OPS  # fetch waits: one cycle per op
+    assert int(wide.node_wait[0, 1].sum()) == 0
+
+
+def test_single_tile_shift_add_unit_limits_throughput(tmp_path):
+    """1536 input channels (12 row blocks) and 128 outputs (8 column blocks): 96 arrays, one tile.
+    An op merges 128 x 11 = 1,408 partial sums on the tile's shift-and-add units. With the tile at
+    0.6 GHz one unit adds 60 per cycle: 23.47 cycles per op, more than the 16 read cycles, so the
+    unit is busy from the first op's merge request to the last: the last merge completes in cycle
+    ceil((t0 x 60 + 32 x 1,408) / 60) - 1, t0 = s0 + 16 + 3 (fetch, 16 reads, conversion and IMA
+    shift-and-add, section 4); the activation (sigmoid, 8 units: one cycle) is done the cycle
+    after and the output ready two cycles later. Two units (11.7 cycles per op) never delay an op
+    beyond the pipeline (no throughput loss: the ops stay 16 cycles apart)."""
+    net = _one_layer(tmp_path, 1536, 128)
+    base = {"tile.clock_ghz": 0.6, "tile.sigmoid.units": 8, "tile.edram.bus_bits": 512,
+            "tile.bus.wires": 768}
+    plan, one = _run(net, {**base, "tile.shift_add.units": 1})
+    node = plan.nodes[1]
+    assert (node.replicas, node.merge.per / node.merge.rate) == (1, 1408 / 60)
+    t0 = int(one.node_start[0, 1]) + 16 + 3
+    last_merge = math.ceil((t0 * 60 + OPS * 1408) / 60) - 1
+    assert int(one.completion_cycle[0]) == last_merge + 3
+    _, two = _run(net, {**base, "tile.shift_add.units": 2})
+    s0 = int(two.node_start[0, 1])
+    # the last op issues at s0 + 31 x 16; its merge (1,408 / 120 = 11.7 cycles) completes at
+    # request + 11; activation the cycle after; ready two cycles later
+    assert int(two.completion_cycle[0]) == s0 + (OPS - 1) * 16 + 16 + 3 + 11 + 3
+
+
+def _stream_throughput(sets: dict) -> float:
+    w = load_workload(ROOT / "workloads" / "vgg16_cropped.json",
+                      {"run.mode": "stream", "run.images": 30, **sets})
+    summary = run_workload(w).tables["summary"]
+    (value,) = summary[summary.metric == "baseline_throughput_images_per_s"].value
+    return float(value)
+
+
+@pytest.fixture(scope="module")
+def isaac_ce_throughput() -> float:
+    return _stream_throughput({})
+
+
+@pytest.mark.parametrize("sets", [{"arch.ima.adc.gsamples_per_s": 0.64},
+                                  {"arch.ima.adc.units": 4}], ids=["half-rate", "half-units"])
+def test_half_the_adc_rate_halves_vgg16_stream_throughput(isaac_ce_throughput, sets):
+    """An IMA's ADCs convert 8 x 128 = 1,024 samples per cycle at ISAAC-CE and a read of its 8
+    arrays needs 8 x 129; at 0.64 GS/s, or with 4 ADCs, they convert 512: every read waits for its
+    conversions and the crossbars (hence the pipeline) run at half speed."""
+    ratio = _stream_throughput(sets) / isaac_ce_throughput
+    assert abs(ratio - 0.5) <= 0.05 * 0.5, ratio
+
+
+def test_simpy_clock_ends_at_the_completion_cycle():
+    """The engine's events fire at the cycles they model: after a single image the simpy clock
+    stands at its completion (docs/timing-model.md s12)."""
+    for name in ("tiny", "vgg16"):
+        arch = load_arch("isaac-ce")
+        net = load_network(ROOT / "workloads" / "networks" / f"{name}.json")
+        plan = lower(net, map_network(net, arch), arch).plan
+        bits = tuple(np.full(n.shape[:2], 1 if n.is_source else 16, np.int64) for n in plan.nodes)
+        engine = Engine(plan, [ImageWork("x", bits)], [0])
+        result = engine.run()
+        assert engine.env.now == int(result.completion_cycle[0]) > 0, name
