@@ -1,4 +1,5 @@
-"""Closed-form schedule of one image when no buffer stalls (docs/timing-model.md s11).
+"""Closed-form schedule of one image when no buffer stalls and no server delays an op
+(docs/timing-model.md s11: it ignores the servers of s12, as if every one were unlimited).
 
 Without back-pressure every recurrence of the timing model is a prefix maximum, so the whole
 schedule has a closed form that numpy evaluates layer by layer with no simulation:

@@ -217,7 +217,7 @@ def _problems(plan: "TimingPlan") -> list[str]:
             _at_least(problems, where, {"replicas": node.replicas}, 1,
                       " (a crossbar layer runs its ops on at least one replica)")
         if not _whole(node.groups) or not 1 <= node.groups <= (
-                node.replicas if node.is_crossbar and _whole(node.replicas) else 1):
+                max(node.replicas, 1) if node.is_crossbar and _whole(node.replicas) else 1):
             problems.append(f"{where}: groups must be an integer from 1 to "
                             f"{'its replicas' if node.is_crossbar else '1 (not a crossbar layer)'}"
                             f", got {node.groups!r}")

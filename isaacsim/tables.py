@@ -71,7 +71,7 @@ def _component_load(lowered, layers_df: pd.DataFrame) -> dict[str, dict[str, flo
             if component is None or not getattr(lowered.plan.nodes[n], name).active:
                 continue
             row = load.setdefault(component, {"busy_cycles": 0.0, "wait_cycles": 0,
-                                              "peak_utilisation": 0.0, "peak_layer": ""})
+                                              "peak_utilisation": 0.0, "peak_layer": "-"})
             rows = layers_df[layers_df.layer == names[n - 1]]
             row["busy_cycles"] += float(rows[f"{name}_busy_cycles"].sum())
             row["wait_cycles"] += int(rows[f"{name}_wait_cycles"].sum())
@@ -136,7 +136,7 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[st
             b = float(bstatic.sum()) if static_row else float(bcomp[k].sum())
             row.update({"baseline_energy_pj": b, "saving": (1 - e / b) if b > 0 else 0.0})
         row.update(load.get(k, {"busy_cycles": 0.0, "wait_cycles": 0, "peak_utilisation": 0.0,
-                                "peak_layer": ""}))
+                                "peak_layer": "-"}))
         comp_rows.append(row)
     components_df = pd.DataFrame(comp_rows)
 

@@ -151,7 +151,9 @@ def test_wider_crossbar_warns_about_adc_sample_rate():
        per_router=st.integers(1, 6))
 def test_counts_scale_with_structure(arrays, imas, routers, per_router):
     tiles = routers * per_router
-    arch = load_arch(sets={"ima.arrays": arrays, "tile.imas": imas, "chip.tiles": tiles,
+    # one ADC per array, as ISAAC-CE (ima.adc.units counts ADCs per IMA)
+    arch = load_arch(sets={"ima.arrays": arrays, "ima.adc.units": arrays, "tile.imas": imas,
+                           "chip.tiles": tiles,
                            "mesh.tiles_per_router": per_router,
                            "mesh.ports": max(8, per_router + 1)})
     ima_mw = sum(mw for mw, _ in IMA_ROWS.values())

@@ -40,5 +40,7 @@ def test_busy_ima_draws_the_ima_power(sets):
     pj = sum(float(energy.energy_pj[k][0, node]) for k in IMA_COMPONENTS)
     ima_mw = sum(r.power_mw for r in arch.components if r.key.startswith("ima."))
     assert pj / busy_ns == pytest.approx(ima_mw, rel=0.01)
-    # and the arrays really were busy every cycle: ops issue 16 cycles apart
-    assert result.node_end[0, node] - result.node_start[0, node] < busy_ns / arch.cycle_ns + 40
+    # and the arrays really were busy every cycle: ops issue 16 cycles apart, but for the flip
+    # encoding's unit column, which makes the ADCs lose a read cycle in 128 (timing-model s13)
+    span = result.node_end[0, node] - result.node_start[0, node]
+    assert span < busy_ns / arch.cycle_ns * 129 / 128 + 40

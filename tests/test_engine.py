@@ -13,7 +13,7 @@ from isaacsim import closed_form, reference
 from isaacsim.engine import Engine, simulate
 from isaacsim.errors import InputError
 from isaacsim.network import load_network
-from isaacsim.plan import ImageWork, TimingResult
+from isaacsim.plan import SERVICES, UNLIMITED, ImageWork, TimingResult
 from isaacsim.targets.isaac.arch import load_arch
 from isaacsim.targets.isaac.lowering import lower
 from isaacsim.targets.isaac.mapping import map_network
@@ -67,8 +67,10 @@ def test_too_small_buffer_deadlocks_with_a_message():
 
 
 def _unbounded(plan):
+    """No buffer limit and no server (docs/timing-model.md s11: the closed form's conditions)."""
     edges = tuple(dataclasses.replace(e, capacity_pixels=0) for e in plan.edges)
-    return dataclasses.replace(plan, edges=edges)
+    nodes = tuple(dataclasses.replace(n, **{s: UNLIMITED for s in SERVICES}) for n in plan.nodes)
+    return dataclasses.replace(plan, nodes=nodes, edges=edges)
 
 
 @pytest.mark.parametrize("network", ["tiny", "vgg16"])
