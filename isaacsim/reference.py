@@ -8,13 +8,18 @@ favours the obvious over the fast and shares no code with the engine or the kern
    a transfer may send from the cycle after its op is done (its request cycle), and the head blocks
    the transfers behind it. A transfer whose last byte is sent in cycle c is written at
    c + 1 + latency and ready `write` cycles later.
-2. **Ops**, node by node in topological order (sections 4, 5, 8):
+2. **Ops**, node by node in topological order (sections 4, 5, 8, 12):
    - the source fires any active pixel whose out-slots are released, at t >= arrival;
    - each crossbar replica issues the next op of its round-robin queue iff every active input pixel
-     of its receptive field is ready (ready <= t), the replica is free (t >= previous s + b), every
-     bounded out-slot is released and t >= arrival;
-   - a digital op is done at t iff its inputs satisfy ready + op_cycles - 1 <= t, its out-slots are
-     released and t >= arrival (an empty receptive field counts as inputs ready at the arrival).
+     of its receptive field is ready (ready <= t), the replica is free (t >= its `free`), every
+     bounded out-slot is released and t >= arrival. The op then passes the replica's own servers
+     (below): fetch, its reads one by one with a readout request each, merge, act; the last read
+     sets the replica's `free` for its next op (`s + b` when no server delays);
+   - a digital op asks for its unit at t iff its inputs satisfy ready + op_cycles - 1 <= t, its
+     out-slots are released and t >= arrival (an empty receptive field counts as inputs ready at
+     the arrival); it is done when its node's merge and act servers have served it. A node with
+     an active server serves its ops in rank order, so an op that asks before its predecessor in
+     rank is served (and done) only after it; without one, the op is done at t.
    The slot of rank r on an edge with B slots is released for rank r + B once every consumer op
    reading it has issued, at 1 + the last reader's issue cycle (or at its ready time if no op
    reads it). Only edges into crossbar layers with `capacity_pixels > 0` are bounded.
@@ -22,14 +27,29 @@ favours the obvious over the fast and shares no code with the engine or the kern
    to send, otherwise the smallest time value computed so far that lies after t. Every condition
    above compares t with such a value, so no cycle in which anything could happen is skipped.
 
+**Servers** (section 12) are FIFOs serving `rate` slots per cycle: each cycle a server serves up to
+`rate` slots from its head, a request made in cycle t being served from cycle t on, and a request
+finishing mid-cycle leaving the rest of that cycle to the next one (as a pipe does); the request is
+complete in the cycle its last slot is served, and waited `complete - t` cycles. Every server has
+one owner (a crossbar replica, or a digital node) and no one else's requests, and its owner asks
+in the order it is served, so once a request is made nothing can change its completion: the
+model serves it then and there, running that server forward cycle by cycle (`_Server.serve`), and
+the global clock keeps jumping over idle cycles. An op's stages are therefore all known when it
+issues (crossbar) or when its turn in rank order comes (digital), as a value one or two cycles
+ahead of the event that makes it must be: with 0-cycle stages a replica issues its next op
+`fetch_cycles - 1` cycles before its last read, and an op is done the cycle before its act
+request completes when `act_cycles` is 0. A request of 0 slots, or to a server of rate 0, is
+complete in its own cycle and changes nothing.
+
 Bookkeeping is by counters: an op is examined only once every quantity it waits for is known
 (`_Op.blockers` counts the input pixels whose ready time and the out-slots whose release are still
 unknown). If nothing can ever happen again while ops remain, the plan deadlocks: `simulate` raises
 `InputError` naming the edges whose buffer is below its rolling need, `W_in x (K_h - 1) + K_w`
 pixels (the user's to fix); with no such edge the stall is a bug in isaacsim, an `InternalError`.
 
-Digital and source ops have no occupancy; their "issue" cycle (node start, trace) is their done
-cycle.
+Digital and source ops have no occupancy; the "issue" cycle (node start, trace) of a digital op is
+the cycle t it asks for its unit, which is its done cycle unless a server delays it; a source
+pixel is done when it issues.
 """
 
 from __future__ import annotations
@@ -40,7 +60,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from isaacsim.errors import InputError, InternalError, Problem
-from isaacsim.plan import DIGITAL, SOURCE, XBAR, ImageWork, TimingPlan, TimingResult
+from isaacsim.plan import DIGITAL, SERVICES, SOURCE, XBAR, ImageWork, Node, Service, TimingPlan, TimingResult
 
 MODES = ("single", "stream")
 
@@ -65,13 +85,18 @@ class OpRecord:
     """Out-edge index -> ready cycle of the pixel on that edge."""
     output_ready: int = -1
     """Network outputs (nodes without out-edges): done + write + 1; -1 otherwise."""
+    wait: tuple[int, ...] = (0,) * len(SERVICES)
+    """Cycles the op waited for each server of `SERVICES` (timing-model s12)."""
+    reads: tuple[int, ...] = ()
+    """Crossbar ops: the cycle of each of its reads; () for the source and digital layers."""
 
 
 class _Op:
     """Mutable state of one op while simulating."""
 
     __slots__ = ("node", "image", "rank", "h", "w", "bits", "inputs", "readers", "unread",
-                 "last_read", "ready", "issue", "done", "blockers", "output_ready")
+                 "last_read", "ready", "issue", "done", "blockers", "output_ready", "group",
+                 "asked", "wait", "reads")
 
     def __init__(self, node: int, image: int, rank: int, h: int, w: int, bits: int):
         self.node, self.image, self.rank, self.h, self.w, self.bits = node, image, rank, h, w, bits
@@ -84,6 +109,76 @@ class _Op:
         self.done: int | None = None
         self.blockers = 0
         self.output_ready = -1
+        self.group = 0  # its node's server group (section 12)
+        self.asked: list[int | None] = [None] * len(SERVICES)  # request cycle per server, once made
+        self.wait = [0] * len(SERVICES)  # cycles waited per server
+        self.reads: list[int] = []  # crossbar ops: read cycles (kept only for a trace)
+
+
+FETCH, READOUT, MERGE, ACT = range(len(SERVICES))
+assert SERVICES == ("fetch", "readout", "merge", "act")
+
+
+class _Server:
+    """One server of section 12: a FIFO of requests, `rate` slots served per cycle.
+
+    Each cycle the server serves up to `rate` slots from its head; a request of x slots made in
+    cycle t is served from cycle t on, after the requests before it, and is complete in the cycle
+    its last slot is served. A request that ends mid-cycle leaves the rest of that cycle to the
+    next request if it is made by then. Requests are handed over in serving order (the caller
+    keeps the order, `_Group`), so `serve` runs the FIFO forward until the new one is complete.
+    """
+
+    def __init__(self, service: Service):
+        self.rate, self.per = service.rate, service.per
+        self.active = service.active  # it can delay a request
+        self.cycle = -1  # the last cycle in which the server served something
+        self.left = 0  # slots it can still serve in that cycle
+
+    def serve(self, t: int, demand: int) -> int:
+        """A request of `demand x per` slots made in cycle t: the cycle it is complete."""
+        slots = demand * self.per
+        if slots == 0 or self.rate == 0:
+            return t  # nothing to serve, or not modelled in time: complete at once, no state
+        if self.cycle < t:  # idle before t: the request is served from cycle t
+            self.cycle, self.left = t, self.rate
+        while slots > self.left:  # the rest of this cycle's budget, then the next cycle's
+            slots -= self.left
+            self.cycle, self.left = self.cycle + 1, self.rate
+        self.left -= slots
+        return self.cycle
+
+
+class _Replica:
+    """One replica of a crossbar layer (sections 3 and 12): its ops in round-robin order, the
+    next one to issue, its readout server and its cursors, carried from op to op."""
+
+    def __init__(self, ops: list[_Op], node: Node):
+        self.ops, self.next = ops, 0
+        self.free: int | None = 0  # F: earliest issue of its next op; None until the last is read
+        self.sample = 0  # the earliest cycle of its next read
+        self.readout = _Server(node.readout)
+
+
+def _demand(op: _Op, server: int) -> int:
+    """Units of an op's request of `server`: active receptive-field pixels (all in-edges) for
+    the fetch, one per op for merge and act (and per read for the readout)."""
+    return len(op.inputs) if server == FETCH else 1
+
+
+class _Group:
+    """A set of fetch, merge and act servers of a node (section 12) and the ops they serve, in
+    rank order: a crossbar layer's server group g (the ops of replicas r with r mod G = g), or a
+    digital layer's one set. Each active server has a queue: the group's ops that ask it for at
+    least one slot, in rank order (a request of 0 slots is complete at once and changes nothing,
+    so it is not queued); `next` is the position in it of the op whose request it serves next."""
+
+    def __init__(self, node: Node, ops: list[_Op]):
+        self.servers = {FETCH: _Server(node.fetch), MERGE: _Server(node.merge),
+                        ACT: _Server(node.act)}
+        self.queues = {server: [op for op in ops if _demand(op, server) * unit.per > 0]
+                       for server, unit in self.servers.items()}
+        self.next = {FETCH: 0, MERGE: 0, ACT: 0}
 
 
 class _Pipe:
@@ -96,8 +191,9 @@ class _Pipe:
 class _Machine:
     """One ISAAC machine running a list of images (one image in single mode)."""
 
-    def __init__(self, plan: TimingPlan, images: list[ImageWork], arrivals: list[int]):
-        self.plan, self.arrivals = plan, arrivals
+    def __init__(self, plan: TimingPlan, images: list[ImageWork], arrivals: list[int],
+                 trace: bool = False):
+        self.plan, self.arrivals, self.trace = plan, arrivals, trace
         self.write = plan.stages.write
         nodes, edges = plan.nodes, plan.edges
         # Edges with a rolling buffer: into a crossbar layer with a finite capacity (section 4).
@@ -107,15 +203,22 @@ class _Machine:
             self._add_image(n, work)
         self.times: list[int] = []  # heap of time values at which a condition may change
         self.waiting: list[list[_Op]] = [[] for _ in nodes]  # armed source and digital ops
-        self.queues: list[list[list[_Op]]] = []  # crossbar: per replica, its ops in order
+        # crossbar layers: their replicas, each with its ops in order; every node: its server
+        # groups (replica r uses group r mod G; a digital layer or the source has one)
+        self.replicas = [[_Replica(self.ops[v][k::node.replicas], node)
+                          for k in range(node.replicas)] if node.is_crossbar else []
+                         for v, node in enumerate(nodes)]
+        self.groups: list[list[_Group]] = []
         for v, node in enumerate(nodes):
-            r = node.replicas if node.is_crossbar else 1
-            self.queues.append([self.ops[v][k::r] for k in range(r)])
-        self.qpos = [[0] * len(q) for q in self.queues]
-        self.free = [[0] * len(q) for q in self.queues]
+            count = node.groups if node.is_crossbar else 1
+            for op in self.ops[v]:
+                op.group = op.rank % node.replicas % count if node.is_crossbar else 0
+            self.groups.append([_Group(node, [op for op in self.ops[v] if op.group == g])
+                                for g in range(count)])
         self.pipes = {e: _Pipe(self.ops[edge.src], edge.bytes_per_pixel)
                       for e, edge in enumerate(edges) if not edge.local}
-        self.unissued = sum(len(ops) for ops in self.ops)
+        self.unissued = self.undone = sum(len(ops) for ops in self.ops)
+        self.now = 0  # the cycle being stepped
         for v, node in enumerate(nodes):
             for op in self.ops[v]:
                 op.blockers = len(op.inputs) + sum(
@@ -199,10 +302,22 @@ class _Machine:
         if not op.readers[e]:
             self._release_known(op, e)
 
-    def _finish(self, op: _Op, issue: int, done: int) -> None:
-        """Record an op's issue and done cycles and everything that follows from them."""
-        op.issue, op.done = issue, done
+    def _issued(self, op: _Op, issue: int) -> None:
+        """Record an op's issue cycle: its reads of its input pixels, hence their releases."""
+        op.issue = issue
         self.unissued -= 1
+        for e, producer in op.inputs:
+            producer.unread[e] -= 1
+            producer.last_read[e] = max(producer.last_read[e], issue)
+            if producer.unread[e] == 0:
+                self._at(producer.last_read[e] + 1)
+                self._release_known(producer, e)
+
+    def _done(self, op: _Op, done: int) -> None:
+        """Record an op's done cycle and the ready times that follow from it."""
+        self._not_before(done, self.now, "an op done")
+        op.done = done
+        self.undone -= 1
         node = self.plan.nodes[op.node]
         for e in node.outputs:
             edge = self.plan.edges[e]
@@ -213,12 +328,6 @@ class _Machine:
                 self._at(done + 1)  # the transfer is requested
         if not node.outputs:
             op.output_ready = done + self.write + 1
-        for e, producer in op.inputs:
-            producer.unread[e] -= 1
-            producer.last_read[e] = max(producer.last_read[e], issue)
-            if producer.unread[e] == 0:
-                self._at(producer.last_read[e] + 1)
-                self._release_known(producer, e)
 
     # ---- the rules ---------------------------------------------------------------------------
 
@@ -249,22 +358,20 @@ class _Machine:
                     pipe.left = edge.bytes_per_pixel
 
     def _step_ops(self, t: int) -> None:
-        stages = self.plan.stages
         for v, node in enumerate(self.plan.nodes):
             if node.is_crossbar:
-                for k, queue in enumerate(self.queues[v]):
-                    pos = self.qpos[v][k]
-                    if pos == len(queue):
+                for replica in self.replicas[v]:
+                    if replica.next == len(replica.ops):
                         continue
-                    op = queue[pos]
-                    if (op.blockers or t < self.arrivals[op.image] or t < self.free[v][k]
-                            or any(p.ready[e] > t for e, p in op.inputs)
+                    op = replica.ops[replica.next]
+                    if (op.blockers or t < self.arrivals[op.image] or replica.free is None
+                            or t < replica.free or any(p.ready[e] > t for e, p in op.inputs)
                             or not self._slots_free(op, t)):
                         continue
-                    self.qpos[v][k] += 1
-                    self.free[v][k] = t + op.bits
-                    self._at(t + op.bits)
-                    self._finish(op, t, t + op.bits + stages.xbar_tail(node.span_cycles))
+                    replica.next += 1
+                    replica.free = None  # known once the op is read (`_served`)
+                    self._issued(op, t)
+                    self._ask(op, FETCH, t)
             else:
                 late = node.op_cycles - 1 if node.is_digital else 0
                 # Ops armed while this loop runs (by a release becoming known) join the new list.
@@ -274,9 +381,84 @@ class _Machine:
                     inputs_at = (max(p.ready[e] for e, p in op.inputs) if op.inputs
                                  else arrival)  # A(p); an empty field reads as the arrival
                     if t >= arrival and inputs_at + late <= t and self._slots_free(op, t):
-                        self._finish(op, t, t)
+                        self._issued(op, t)
+                        if node.is_digital:
+                            self._ask(op, MERGE, t)
+                        else:
+                            self._done(op, t)
                     else:
                         self.waiting[v].append(op)
+
+    def _ask(self, op: _Op, server: int, t: int) -> None:
+        """`op` asks its group's `server` (FETCH, MERGE or ACT) in cycle t (section 12).
+
+        An active server serves the group's ops in rank order: this request is served once every
+        op before it in the server's queue has asked, and then so are the requests of later ops
+        that asked before it. A request that cannot wait (0 slots, or a server of rate 0) is
+        complete at once, in any order.
+        """
+        group = self.groups[op.node][op.group]
+        unit = group.servers[server]
+        if not unit.active or _demand(op, server) == 0:
+            self._served(op, server, t)
+            return
+        op.asked[server] = t
+        queue = group.queues[server]
+        while group.next[server] < len(queue):
+            head = queue[group.next[server]]
+            asked = head.asked[server]
+            if asked is None:  # an earlier op of the queue has not asked yet: wait for it
+                return
+            group.next[server] += 1
+            complete = unit.serve(asked, _demand(head, server))
+            head.wait[server] += complete - asked
+            self._served(head, server, complete)
+
+    def _served(self, op: _Op, server: int, complete: int) -> None:
+        """`op`'s request of `server` is complete in cycle `complete`: its next stages (section 12,
+        steps 1-6 for a crossbar op, merge and act for a digital one)."""
+        node, stages = self.plan.nodes[op.node], self.plan.stages
+        if node.is_digital:
+            if server == MERGE:
+                self._ask(op, ACT, complete)
+            else:
+                self._done(op, complete)  # the activation shares the act cycle
+        elif server == FETCH:
+            self._read(op, node, complete)
+        elif server == MERGE:
+            self._ask(op, ACT, complete + stages.tile_sa + node.span_cycles)
+        else:
+            self._done(op, complete + stages.act - 1)
+
+    def _read(self, op: _Op, node: Node, fetched: int) -> None:
+        """A crossbar op's reads on its replica, its input fetched in cycle `fetched` (section 12,
+        steps 2-4): each read asks the replica's readout in the next cycle; the replica is free
+        for its next op and the op asks for its merge."""
+        stages = self.plan.stages
+        replica = self.replicas[op.node][op.rank % node.replicas]
+        read = max(fetched + stages.fetch, replica.sample)
+        for j in range(op.bits):
+            if j:
+                read = replica.sample
+            if self.trace:
+                op.reads.append(read)
+            converted = replica.readout.serve(read + 1, 1)
+            # the sample-and-holds keep this read while the previous one is converted
+            replica.sample = max(read + 1, converted - 1)
+        # the readout's wait is per op: its last conversion against back-to-back reads
+        op.wait[READOUT] += converted - (fetched + stages.fetch + op.bits)
+        replica.free = read + 1 - stages.fetch  # the next op's fetch overlaps the last read
+        self._not_before(replica.free, self.now + 1, "a replica free")
+        self._at(replica.free)
+        self._ask(op, MERGE, converted + stages.adc - 1 + stages.ima_sa + 1)
+
+    @staticmethod
+    def _not_before(cycle: int, earliest: int, what: str) -> None:
+        """A cycle found by serving must not lie before the cycles the loop may still step: each
+        request is served once made, and every later stage follows it (section 12)."""
+        if cycle < earliest:
+            raise InternalError(f"reference model: {what} at cycle {cycle} became known only at "
+                                f"cycle {earliest}; this is a bug in isaacsim's reference model")
 
     def _pipes_busy(self, t: int) -> bool:
         """Some pipe has a requested transfer with bytes left to send in cycle t."""
@@ -290,9 +472,10 @@ class _Machine:
     def run(self) -> None:
         t = 0
         while True:
+            self.now = t
             self._step_pipes(t)
             self._step_ops(t)
-            if self.unissued == 0 and all(p.head == len(p.ops) for p in self.pipes.values()):
+            if self.undone == 0 and all(p.head == len(p.ops) for p in self.pipes.values()):
                 return
             if self._pipes_busy(t + 1):
                 t += 1
@@ -362,6 +545,7 @@ class _Machine:
                 if node.is_crossbar:
                     result.node_bit_cycles[row, v] += op.bits
                 result.node_rf_pixels[row, v] += len(op.inputs)
+                result.node_wait[row, v] += op.wait
                 start = result.node_start[row, v]
                 result.node_start[row, v] = op.issue if start < 0 else min(start, op.issue)
                 result.node_end[row, v] = max(result.node_end[row, v], end)
@@ -373,7 +557,8 @@ class _Machine:
                     # every op has issued and is done once the simulation has ended
                     records.append(OpRecord(v, row, op.rank, replica, op.h, op.w, op.bits,
                                             op.issue, op.done,  # type: ignore[arg-type]
-                                            dict(op.ready), op.output_ready))
+                                            dict(op.ready), op.output_ready, tuple(op.wait),
+                                            tuple(op.reads)))
         for n, row in enumerate(rows):
             ends = [result.node_end[row, v] for v in plan.sinks if result.node_end[row, v] >= 0]
             result.completion_cycle[row] = max(ends) if ends else self.arrivals[n]
@@ -416,11 +601,12 @@ def _simulate(plan, images, mode, records):
     result = TimingResult.empty(len(images), len(plan.nodes), len(plan.edges))
     if mode == "single":
         for n, work in enumerate(images):
-            machine = _Machine(plan, [work], [0])
+            machine = _Machine(plan, [work], [0], records is not None)
             machine.run()
             machine.fill(result, [n], records)
     else:
-        machine = _Machine(plan, list(images), [w.arrival_cycle for w in images])
+        machine = _Machine(plan, list(images), [w.arrival_cycle for w in images],
+                           records is not None)
         machine.run()
         machine.fill(result, list(range(len(images))), records)
     if records is not None:

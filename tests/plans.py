@@ -2,7 +2,9 @@
 
 - `PlanBuilder`: add a source, conv / fc (crossbar) and pool / add (digital) layers one by one;
   shapes, geometries and bytes per pixel (`C x 2`) are derived, edges are local unless a `Link`
-  says otherwise.
+  says otherwise; a layer's servers (timing-model s12) are unlimited unless given (`fetch=`,
+  `readout=`, `merge=`, `act=` on crossbar layers, `merge=` and `act=` on digital ones), and a
+  crossbar layer's replicas share `groups` sets of fetch, merge and act servers (default 1).
 - `chain_plan`: a source followed by a list of layer specs (dicts of builder arguments).
 - `image`: an `ImageWork` from per-node bits (defaults: every pixel active at 16 bits).
 - `st_plans`: a Hypothesis strategy of random small valid plans with images, for invariants and
@@ -18,7 +20,19 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
-from isaacsim.plan import DIGITAL, SOURCE, XBAR, Edge, Geometry, ImageWork, Node, StageCycles, TimingPlan
+from isaacsim.plan import (
+    DIGITAL,
+    SOURCE,
+    UNLIMITED,
+    XBAR,
+    Edge,
+    Geometry,
+    ImageWork,
+    Node,
+    Service,
+    StageCycles,
+    TimingPlan,
+)
 
 
 @dataclass(frozen=True)
@@ -66,37 +80,48 @@ class PlanBuilder:
 
     def conv(self, src: int, channels: int = 1, kernel=(1, 1), stride=(1, 1), pad=(0, 0),
              replicas: int = 1, span: int = 0, capacity: int = 0, link: Link = LOCAL,
-             name: str | None = None) -> int:
-        """Crossbar conv; `capacity` is the input buffer in pixels (0: unbounded)."""
+             name: str | None = None, fetch: Service = UNLIMITED, readout: Service = UNLIMITED,
+             merge: Service = UNLIMITED, act: Service = UNLIMITED, groups: int = 1) -> int:
+        """Crossbar conv; `capacity` is the input buffer in pixels (0: unbounded); `readout`: each
+        replica's; `fetch`, `merge`, `act`: each of the `groups` server groups' (timing-model
+        s12)."""
         g = Geometry(kernel[0], kernel[1], stride[0], stride[1], pad[0], pad[1])
         v = self._node(name, XBAR, (*self._out_hw(src, g), channels), replicas=replicas,
-                       span_cycles=span)
+                       span_cycles=span, fetch=fetch, readout=readout, merge=merge, act=act,
+                       groups=groups)
         self._edge(src, v, g, link, capacity)
         return v
 
     def fc(self, src: int, channels: int = 1, replicas: int = 1, span: int = 0,
-           capacity: int = 0, link: Link = LOCAL, name: str | None = None) -> int:
+           capacity: int = 0, link: Link = LOCAL, name: str | None = None,
+           fetch: Service = UNLIMITED, readout: Service = UNLIMITED, merge: Service = UNLIMITED,
+           act: Service = UNLIMITED, groups: int = 1) -> int:
         h, w, _ = self.nodes[src]["shape"]
-        v = self._node(name, XBAR, (1, 1, channels), replicas=replicas, span_cycles=span)
+        v = self._node(name, XBAR, (1, 1, channels), replicas=replicas, span_cycles=span,
+                       fetch=fetch, readout=readout, merge=merge, act=act, groups=groups)
         self._edge(src, v, Geometry(h, w), link, capacity)
         self.fc_nodes.add(v)
         return v
 
     def pool(self, src: int, kernel=(2, 2), stride=None, op_cycles: int = 0, link: Link = LOCAL,
-             name: str | None = None) -> int:
-        """Max/avg pool (digital); stride defaults to the kernel."""
+             name: str | None = None, merge: Service = UNLIMITED,
+             act: Service = UNLIMITED) -> int:
+        """Max/avg pool (digital); stride defaults to the kernel; `merge` is its pooling unit."""
         stride = stride or kernel
         g = Geometry(kernel[0], kernel[1], stride[0], stride[1])
         v = self._node(name, DIGITAL, (*self._out_hw(src, g), self.nodes[src]["shape"][2]),
-                       op_cycles=op_cycles)
+                       op_cycles=op_cycles, merge=merge, act=act)
         self._edge(src, v, g, link, 0)
         return v
 
     def add(self, a: int, b: int, op_cycles: int = 1, links=(LOCAL, LOCAL),
-            name: str | None = None) -> int:
-        """Residual add of two maps of the same H x W (1 x 1 geometry on both inputs)."""
+            name: str | None = None, merge: Service = UNLIMITED,
+            act: Service = UNLIMITED) -> int:
+        """Residual add of two maps of the same H x W (1 x 1 geometry on both inputs); `merge`
+        is its shift-and-add unit."""
         assert self.nodes[a]["shape"][:2] == self.nodes[b]["shape"][:2]
-        v = self._node(name, DIGITAL, self.nodes[a]["shape"], op_cycles=op_cycles)
+        v = self._node(name, DIGITAL, self.nodes[a]["shape"], op_cycles=op_cycles, merge=merge,
+                       act=act)
         self._edge(a, v, Geometry(1, 1), links[0], 0)
         self._edge(b, v, Geometry(1, 1), links[1], 0)
         return v
@@ -169,7 +194,8 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
              mixed_bits: bool = True, remote_prob: float = 0.4, min_cap: int = 1,
              max_cap: int = 700,
              max_latency: int = 3, unbounded_prob: float = 0.2, max_extra_slots: int = 8,
-             vary_stages: bool = True, max_interval: int = 40):
+             vary_stages: bool = True, max_interval: int = 40, servers_prob: float = 0.6,
+             unlimited_prob: float = 0.3, max_rate: int = 4, max_per: int = 6):
     """Random small valid (plan, images).
 
     - 1..`max_layers` layers after the source, each conv, pool, fc or add (an add reads the previous
@@ -186,7 +212,13 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
       (one bit width per node and image when `mixed_bits` is false); fc outputs are never skipped;
       image n arrives at n x (0..`max_interval`);
     - crossbar stage latencies (fetch .. write) 0..2 each when `vary_stages`, else the defaults;
-      digital op cycles are per node (`Node.op_cycles`), as the simulators read them.
+      digital op cycles are per node (`Node.op_cycles`), as the simulators read them;
+    - with probability `servers_prob` the plan has scarce servers (timing-model s12), else every
+      server is unlimited: then each server of a node (fetch, readout, merge, act of a crossbar
+      layer; merge and act of a digital layer; none of the source) is unlimited with probability
+      `unlimited_prob`, else `Service(1..max_rate, 0..max_per)`; a crossbar layer's server groups
+      are a divisor of its replicas (as the ISAAC lowering chooses them, so that `with_replicas`
+      keeps every op in its group).
     """
     stages = StageCycles()
     if vary_stages:
@@ -198,6 +230,15 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
         if from_source or draw(st.floats(0, 1, exclude_max=True)) < remote_prob:
             return remote(draw(st.integers(min_cap, max_cap)), draw(st.integers(0, max_latency)))
         return LOCAL
+
+    scarce = draw(st.floats(0, 1, exclude_max=True)) < servers_prob
+
+    def servers(*names: str) -> dict[str, Service]:
+        if not scarce:
+            return {}
+        return {name: UNLIMITED if draw(st.floats(0, 1, exclude_max=True)) < unlimited_prob
+                else Service(draw(st.integers(1, max_rate)), draw(st.integers(0, max_per)))
+                for name in names}
 
     def capacity(need: int) -> int:
         if draw(st.floats(0, 1, exclude_max=True)) < unbounded_prob:
@@ -215,22 +256,26 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
         lk = link(prev == 0)
         if kind == "add":
             other = draw(st.sampled_from(partners))
-            prev = b.add(prev, other, draw(st.integers(0, 2)), (lk, link(other == 0)))
+            prev = b.add(prev, other, draw(st.integers(0, 2)), (lk, link(other == 0)),
+                         **servers("merge", "act"))
         elif kind == "pool":
             k = (draw(st.integers(1, min(3, h))), draw(st.integers(1, min(3, w))))
             s = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-            prev = b.pool(prev, k, s, draw(st.integers(0, 2)), lk)
+            prev = b.pool(prev, k, s, draw(st.integers(0, 2)), lk, **servers("merge", "act"))
         else:
             ch, rep, span = (draw(st.integers(1, max_channels)),
                              draw(st.integers(1, max_replicas)), draw(st.integers(0, 2)))
+            units = servers("fetch", "readout", "merge", "act")
+            groups = draw(st.sampled_from([g for g in range(1, rep + 1) if rep % g == 0]))
             if kind == "fc":
-                prev = b.fc(prev, ch, rep, span, capacity(h * w), lk)
+                prev = b.fc(prev, ch, rep, span, capacity(h * w), lk, groups=groups, **units)
                 continue
             k = (1, 1) if kind == "conv1x1" else (draw(st.integers(1, min(3, h))),
                                                     draw(st.integers(1, min(3, w))))
             s = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
             p = (draw(st.integers(0, k[0] - 1)), draw(st.integers(0, k[1] - 1)))
-            prev = b.conv(prev, ch, k, s, p, rep, span, capacity(w * (k[0] - 1) + k[1]), lk)
+            prev = b.conv(prev, ch, k, s, p, rep, span, capacity(w * (k[0] - 1) + k[1]), lk,
+                          groups=groups, **units)
     plan = b.build()
 
     interval = draw(st.integers(0, max_interval))

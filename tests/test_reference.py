@@ -289,7 +289,7 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 
 @FAST
-@given(st_plans(), st.sampled_from(["single", "stream"]))
+@given(st_plans(servers_prob=0.0), st.sampled_from(["single", "stream"]))
 def test_trace_solves_the_documented_equations(case, mode):
     plan, images = case
     check_equations(plan, images, mode, simulate_trace(plan, images, mode)[1])
@@ -314,7 +314,8 @@ def test_latency_at_least_the_stage_latencies_along_any_path(case, mode):
 
 
 @FAST
-@given(st_plans(remote_prob=0.0, min_cap=10**6, max_cap=10**6, unbounded_prob=1.0, max_images=1))
+@given(st_plans(remote_prob=0.0, min_cap=10**6, max_cap=10**6, unbounded_prob=1.0, max_images=1,
+                servers_prob=0.0))
 def test_uncontended_is_the_dataflow_bound(case):
     """Local edges (the source's with ample bandwidth), unbounded buffers, a replica per op:
     nothing waits but for data."""
