@@ -1,7 +1,8 @@
 """Headline figures of VGG-16 on ISAAC-CE (the README's and docs/experiments.md's numbers),
 recomputed and compared exactly with `tests/data/golden_headline.json`:
 
-- `vgg16_baseline_latency_cycles`: the latency of one uncropped image in single mode (5,236 cycles; 5,032 before the
+- `vgg16_baseline_latency_cycles`: the latency of one uncropped image in single mode
+  (5,236 cycles; 5,032 before the
   components took time, docs/decisions.md D54);
 - `vgg16_mean_compute_energy_saving`: the mean compute-energy saving over the shipped trace's 1,000
   oracle-cropped images in single mode (0.331, "33.1 %");

@@ -7,7 +7,8 @@ release the consumers have already decided (docs/timing-model.md s5), servers in
 a node cannot advance it waits on a simpy event that fires when a neighbour (producer or consumer)
 advances; that event fires at the simulated cycle of the newest pixel the neighbour made ready, so
 the simpy clock is the simulated cycle. simpy thus schedules one event per unit of work (a run of
-ops between two waits), never per cycle; the cycles themselves come out of the kernels. When every process waits and some node has not finished, the
+ops between two waits), never per cycle; the cycles themselves come out of the kernels.
+When every process waits and some node has not finished, the
 schedule is stuck: if an edge between two unfinished nodes has a buffer below its rolling need
 (`W_in x (K_h - 1) + K_w` pixels, docs/timing-model.md s5), that is the user's to fix, an
 `InputError` naming the edge; otherwise the plan should have run and the stall is a bug in

@@ -67,7 +67,8 @@ def _fields(*names: str) -> np.dtype:
     return np.dtype([(name, np.int64) for name in names])
 
 
-NODE = _fields("occupies", "replicas", "groups", "delta", "tail", "pre", "mid", "tile", "span", "act", "write",
+NODE = _fields("occupies", "replicas", "groups", "delta", "tail", "pre", "mid", "tile", "span", "act",
+               "write",
                "fetch_rate", "fetch_per", "ro_rate", "ro_per", "merge_rate", "merge_per",
                "act_rate", "act_per", "arrival", "rank_base", "issued")
 UNITS = _fields("free", "fetch", "ro", "merge", "act", "sample")
