@@ -11,15 +11,15 @@ favours the obvious over the fast and shares no code with the engine or the kern
 2. **Ops**, node by node in topological order (sections 4, 5, 8, 12):
    - the source fires any active pixel whose out-slots are released, at t >= arrival;
    - each crossbar replica issues the next op of its round-robin queue iff every active input pixel
-     of its receptive field is ready (ready <= t), the replica is free (t >= its `free`), every
-     bounded out-slot is released and t >= arrival. The op then passes the replica's own servers
-     (below): fetch, its reads one by one with a readout request each, merge, act; the last read
-     sets the replica's `free` for its next op (`s + b` when no server delays);
+     of its receptive field is ready (ready <= t), the replica is free (t >= its `free`, which is
+     known once its previous op has been read), every bounded out-slot is released and
+     t >= arrival. The op then asks for its stages (section 12, below): its group's fetch, its
+     reads one by one on the replica's readout, its group's merge and act; the last read sets the
+     replica's `free` (`s + b` when no server delays);
    - a digital op asks for its unit at t iff its inputs satisfy ready + op_cycles - 1 <= t, its
      out-slots are released and t >= arrival (an empty receptive field counts as inputs ready at
-     the arrival); it is done when its node's merge and act servers have served it. A node with
-     an active server serves its ops in rank order, so an op that asks before its predecessor in
-     rank is served (and done) only after it; without one, the op is done at t.
+     the arrival); it is done when its node's merge and act servers have served it (at t when
+     neither can delay it).
    The slot of rank r on an edge with B slots is released for rank r + B once every consumer op
    reading it has issued, at 1 + the last reader's issue cycle (or at its ready time if no op
    reads it). Only edges into crossbar layers with `capacity_pixels > 0` are bounded.
@@ -30,16 +30,21 @@ favours the obvious over the fast and shares no code with the engine or the kern
 **Servers** (section 12) are FIFOs serving `rate` slots per cycle: each cycle a server serves up to
 `rate` slots from its head, a request made in cycle t being served from cycle t on, and a request
 finishing mid-cycle leaving the rest of that cycle to the next one (as a pipe does); the request is
-complete in the cycle its last slot is served, and waited `complete - t` cycles. Every server has
-one owner (a crossbar replica, or a digital node) and no one else's requests, and its owner asks
-in the order it is served, so once a request is made nothing can change its completion: the
-model serves it then and there, running that server forward cycle by cycle (`_Server.serve`), and
-the global clock keeps jumping over idle cycles. An op's stages are therefore all known when it
-issues (crossbar) or when its turn in rank order comes (digital), as a value one or two cycles
-ahead of the event that makes it must be: with 0-cycle stages a replica issues its next op
-`fetch_cycles - 1` cycles before its last read, and an op is done the cycle before its act
-request completes when `act_cycles` is 0. A request of 0 slots, or to a server of rate 0, is
-complete in its own cycle and changes nothing.
+complete in the cycle its last slot is served. A crossbar layer's readout belongs to a replica,
+whose reads ask it in cycle order; its fetch, merge and act belong to a server group (replica r
+in group r mod `Node.groups`), and a digital layer's merge and act to the node: these serve their
+ops in rank order, an op that asks before an op ranked earlier waiting for it. A request of 0
+slots, or to a server of rate 0, is complete in its own cycle, in any order, and changes nothing.
+No server takes requests from another node, so a request's completion depends only on the
+requests before it in its FIFO: the model serves it as soon as it and all of those have been made,
+running the server forward cycle by cycle (`_Server.serve`), and goes on with the op's next
+stages. Every cycle found this way lies at or after the cycle in which it is found (a request
+waiting for an earlier-ranked one completes after that one is made), which the model checks,
+so the global clock still jumps over idle cycles. It must find them ahead of time rather than
+when they happen: with 0-cycle stages a replica issues its next op `fetch_cycles - 1` cycles
+before its last read, a read may come the cycle before the previous read's conversions are
+complete, and an op is done the cycle before its act request completes when `act_cycles` is 0. The wait of
+a request is `complete - t`; the readout's is counted per op, `c_last - (cf + fetch_cycles + b)`.
 
 Bookkeeping is by counters: an op is examined only once every quantity it waits for is known
 (`_Op.blockers` counts the input pixels whose ready time and the out-slots whose release are still
@@ -110,7 +115,7 @@ class _Op:
         self.blockers = 0
         self.output_ready = -1
         self.group = 0  # its node's server group (section 12)
-        self.asked: list[int | None] = [None] * len(SERVICES)  # request cycle per server, once made
+        self.asked: list[int | None] = [None] * len(SERVICES)  # queued request cycle per server
         self.wait = [0] * len(SERVICES)  # cycles waited per server
         self.reads: list[int] = []  # crossbar ops: read cycles (kept only for a trace)
 
@@ -210,11 +215,11 @@ class _Machine:
                          for v, node in enumerate(nodes)]
         self.groups: list[list[_Group]] = []
         for v, node in enumerate(nodes):
-            count = node.groups if node.is_crossbar else 1
-            for op in self.ops[v]:
-                op.group = op.rank % node.replicas % count if node.is_crossbar else 0
-            self.groups.append([_Group(node, [op for op in self.ops[v] if op.group == g])
-                                for g in range(count)])
+            members: list[list[_Op]] = [[] for _ in range(node.groups if node.is_crossbar else 1)]
+            for op in self.ops[v]:  # in rank order
+                op.group = op.rank % node.replicas % len(members) if node.is_crossbar else 0
+                members[op.group].append(op)
+            self.groups.append([_Group(node, ops) for ops in members])
         self.pipes = {e: _Pipe(self.ops[edge.src], edge.bytes_per_pixel)
                       for e, edge in enumerate(edges) if not edge.local}
         self.unissued = self.undone = sum(len(ops) for ops in self.ops)
@@ -369,7 +374,7 @@ class _Machine:
                             or not self._slots_free(op, t)):
                         continue
                     replica.next += 1
-                    replica.free = None  # known once the op is read (`_served`)
+                    replica.free = None  # known once the op has been read (`_read`)
                     self._issued(op, t)
                     self._ask(op, FETCH, t)
             else:
