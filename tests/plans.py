@@ -10,6 +10,8 @@
 - `st_plans`: a Hypothesis strategy of random small valid plans with images, for invariants and
   for comparing the engine with the reference model.
 - `rolling_need`, `with_replicas`, `crop_more`: helpers for the invariants.
+- `check_delivery`: the ready cycles of one op record on its out-edges (sections 6 and 8), shared
+  by the reference model's equation checks.
 """
 
 from __future__ import annotations
@@ -296,3 +298,22 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
             arrays.append(values.astype(np.int64))
         images.append(ImageWork(f"img{n}", tuple(arrays), n * interval))
     return plan, images
+
+
+def check_delivery(plan, r, pipes: dict, machine: int) -> None:
+    """Sections 6 and 8: op record `r`'s pixel is ready on every out-edge (local: after the write;
+    remote: after its byte-slots in the edge's pipe, whose cursor `pipes[machine, e]` this
+    advances) and, for a network output, written into its home tile."""
+    write = plan.stages.write
+    if not plan.nodes[r.node].outputs:
+        assert r.output_ready == r.done + write + 1
+    for e in plan.nodes[r.node].outputs:
+        edge = plan.edges[e]
+        if edge.local:
+            into_digital = plan.nodes[edge.dst].is_digital
+            assert r.ready[e] == r.done + 1 + (0 if into_digital else write)
+        else:
+            cap, busy = edge.cap_bytes_per_cycle, pipes.get((machine, e), 0)
+            end = max((r.done + 1) * cap, busy) + edge.bytes_per_pixel
+            pipes[machine, e] = end
+            assert r.ready[e] == -(-end // cap) + edge.latency_cycles + write

@@ -14,12 +14,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
+from plans import image
 
 from isaacsim.engine.core import Engine, simulate
 from isaacsim.network import load_network
-from isaacsim.plan import ImageWork
 from isaacsim.runner import run_workload
 from isaacsim.targets.isaac.arch import load_arch
 from isaacsim.targets.isaac.lowering import lower
@@ -44,8 +43,7 @@ def _run(network: Path | str, sets: dict, mode: str = "single", images: int = 1)
     net = load_network(network)
     lowered = lower(net, map_network(net, arch, replication="none"), arch)
     plan = lowered.plan
-    bits = tuple(np.full(n.shape[:2], 1 if n.is_source else 16, np.int64) for n in plan.nodes)
-    works = [ImageWork(str(i), bits) for i in range(images)]
+    works = [image(plan, image_id=str(i)) for i in range(images)]
     return plan, simulate(plan, works, mode)
 
 
@@ -119,7 +117,6 @@ def test_simpy_clock_ends_at_the_completion_cycle():
         arch = load_arch("isaac-ce")
         net = load_network(ROOT / "workloads" / "networks" / f"{name}.json")
         plan = lower(net, map_network(net, arch), arch).plan
-        bits = tuple(np.full(n.shape[:2], 1 if n.is_source else 16, np.int64) for n in plan.nodes)
-        engine = Engine(plan, [ImageWork("x", bits)], [0])
+        engine = Engine(plan, [image(plan)], [0])
         result = engine.run()
         assert engine.env.now == int(result.completion_cycle[0]) > 0, name

@@ -9,7 +9,17 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from plans import PlanBuilder, chain_plan, crop_more, image, remote, rolling_need, st_plans, with_replicas
+from plans import (
+    PlanBuilder,
+    chain_plan,
+    check_delivery,
+    crop_more,
+    image,
+    remote,
+    rolling_need,
+    st_plans,
+    with_replicas,
+)
 
 from isaacsim.errors import InputError
 from isaacsim.reference import simulate, simulate_trace
@@ -271,18 +281,7 @@ def check_equations(plan, images, mode, records):
         else:
             late = node.op_cycles - 1 if node.is_digital else 0
             assert r.issue == r.done == max(a + late if node.is_digital else 0, s_bp, a_n)
-        if not node.outputs:
-            assert r.output_ready == r.done + st_.write + 1
-        for e in node.outputs:
-            edge = plan.edges[e]
-            if edge.local:
-                into_digital = plan.nodes[edge.dst].is_digital
-                assert r.ready[e] == r.done + 1 + (0 if into_digital else st_.write)
-            else:
-                cap, busy = edge.cap_bytes_per_cycle, pipes.get((machine(r), e), 0)
-                end = max((r.done + 1) * cap, busy) + edge.bytes_per_pixel
-                pipes[machine(r), e] = end
-                assert r.ready[e] == -(-end // cap) + edge.latency_cycles + st_.write
+        check_delivery(plan, r, pipes, machine(r))
 
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

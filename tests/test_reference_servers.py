@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from plans import PlanBuilder, chain_plan, image, remote, st_plans
+from plans import PlanBuilder, chain_plan, check_delivery, image, remote, st_plans
 
 from isaacsim.plan import SERVICES, UNLIMITED, Service
 from isaacsim.reference import simulate, simulate_trace
@@ -382,18 +382,7 @@ def check_section_12(plan, images, mode, result, records):
             assert r.issue == r.done == max(s_bp, a_n)
         assert r.wait == tuple(mine)
         wait[r.image, r.node] += mine
-        if not node.outputs:
-            assert r.output_ready == r.done + st_.write + 1
-        for e in node.outputs:
-            edge = plan.edges[e]
-            if edge.local:
-                into_digital = plan.nodes[edge.dst].is_digital
-                assert r.ready[e] == r.done + 1 + (0 if into_digital else st_.write)
-            else:
-                cap, last = edge.cap_bytes_per_cycle, pipes.get((machine(r), e), 0)
-                end = max((r.done + 1) * cap, last) + edge.bytes_per_pixel
-                pipes[machine(r), e] = end
-                assert r.ready[e] == -(-end // cap) + edge.latency_cycles + st_.write
+        check_delivery(plan, r, pipes, machine(r))
     np.testing.assert_array_equal(result.node_wait, wait)
 
 
