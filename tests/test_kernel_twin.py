@@ -105,13 +105,42 @@ def _as_dict(row) -> dict:
     return {name: int(row[name]) for name in row.dtype.names}
 
 
+_RATE = {"fetch": "fetch_rate", "ro": "ro_rate", "merge": "merge_rate", "act": "act_rate"}
+
+
+def _kernel_units(node: dict) -> np.ndarray:
+    """The twin's units as the kernel keeps them: a server's slot count `end` as the quotient and
+    remainder of end - 1 by its rate (an unlimited server's cursor is never read)."""
+    rows = []
+    for unit in node["units"]:
+        row = dict(unit)
+        for name, rate_key in _RATE.items():
+            rate = node[rate_key]
+            row[name], row[f"{name}_m"] = divmod(unit[name] - 1, rate) if rate else (unit[name], 0)
+        rows.append(row)
+    return L.rows(L.UNITS, rows)
+
+
+def _twin_units(units: np.ndarray, node: dict) -> list[dict]:
+    """The kernel's units as the twin keeps them (the inverse of `_kernel_units`)."""
+    out = []
+    for row in units:
+        unit = {name: int(row[name]) for name in ("free", "fetch", "ro", "merge", "act", "sample")}
+        for name, rate_key in _RATE.items():
+            rate = node[rate_key]
+            if rate:
+                unit[name] = int(row[name]) * rate + int(row[f"{name}_m"]) + 1
+        out.append(unit)
+    return out
+
+
 class Pair:
     """The kernel's arrays and the twin's lists for one node, kept in step."""
 
     def __init__(self, node, inputs, outputs):
         self.node, self.inputs, self.outputs = node, inputs, outputs
         self.params = L.row(L.NODE, **{k: node[k] for k in L.NODE.names})
-        self.units = L.rows(L.UNITS, node["units"])
+        self.units = _kernel_units(node)
         self.in_rows = L.rows(L.IN_EDGE, [{k: e[k] for k in L.IN_EDGE.names} for e in inputs])
         self.in_rings = [np.array(e["ring"], np.int64) for e in inputs]
         self.out_rows = L.rows(L.OUT_EDGE, [{k: o[k] for k in L.OUT_EDGE.names} for o in outputs])
@@ -168,7 +197,7 @@ class Pair:
     def assert_same(self):
         node = {k: v for k, v in self.node.items() if k != "units"}
         assert _as_dict(self.params[0]) == node
-        assert [_as_dict(u) for u in self.units] == self.node["units"]
+        assert _twin_units(self.units, self.node) == self.node["units"]
         assert self.ready.tolist() == self.mine["ready"]
         assert _as_dict(self.stats[0]) == self.mine["stats"]
         assert self.edge_bytes.tolist() == self.mine["edge_bytes"]

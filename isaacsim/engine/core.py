@@ -90,7 +90,7 @@ class _NodeState:
         self.index = index
         self.node = node
         self.params = _node_row(plan, index)
-        self.units = np.zeros(max(node.replicas, 1), L.UNITS)
+        self.units = L.new_units(max(node.replicas, 1))
         self.in_rows = L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in node.inputs])
         self.out_rows = L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in node.outputs])
         caps = [plan.edges[e].capacity_pixels for e in node.outputs]

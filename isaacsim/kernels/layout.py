@@ -30,9 +30,11 @@ engine, [image] by the engine for each image, [call] by the engine before each k
 - `issued` [carried]: ops issued so far over all images (the round-robin counter).
 
 `UNITS`, one row per replica (a node without replicas has one) [carried]: `free`, the cycle the
-replica may issue its next op; the slot cursor `ro` of its readout and `sample`, the earliest cycle
-of its next read; the slot cursors `fetch`, `merge`, `act` of the server group whose index is the
-row's (docs/timing-model.md s12).
+replica may issue its next op; the slot cursor `ro`, `ro_m` of its readout and `sample`, the
+earliest cycle of its next read; the slot cursors `fetch`, `merge`, `act` (and their `_m`) of the
+server group whose index is the row's (docs/timing-model.md s12). A cursor is the server's last
+busy cycle (-1: never used) and `_m` the last slot it filled in that cycle (0 to rate - 1), that
+is the quotient and remainder of the slot count `end - 1` of the timing model.
 
 `IN_EDGE`, one row per input edge:
 - `kh`, `kw`, `sh`, `sw`, `ph`, `pw` [static]: receptive-field rule; `height`, `width` [static]: the
@@ -71,7 +73,8 @@ NODE = _fields("occupies", "replicas", "groups", "delta", "tail", "pre", "mid", 
                "write",
                "fetch_rate", "fetch_per", "ro_rate", "ro_per", "merge_rate", "merge_per",
                "act_rate", "act_per", "arrival", "rank_base", "issued")
-UNITS = _fields("free", "fetch", "ro", "merge", "act", "sample")
+UNITS = _fields("free", "fetch", "fetch_m", "ro", "ro_m", "merge", "merge_m", "act", "act_m",
+                "sample")
 IN_EDGE = _fields("kh", "kw", "sh", "sw", "ph", "pw", "height", "width", "capacity", "rank_base",
                   "avail")
 OUT_EDGE = _fields("local", "write", "bytes", "cap_bytes", "latency", "capacity", "allowed", "busy")
@@ -109,6 +112,19 @@ _NEW_STATS = [tuple(STATS_EMPTY.get(name, 0) for name in names(STATS))]
 def new_stats() -> np.ndarray:
     """A 1-element `STATS` array for one node and image before its first op."""
     return np.array(_NEW_STATS, STATS)  # faster than copying a structured array
+
+
+SERVER_CURSORS = ("fetch", "ro", "merge", "act")
+"""The `UNITS` fields holding a server's last busy cycle (-1 before its first request); each has a
+`<name>_m` field, the last filled slot in that cycle."""
+
+
+def new_units(replicas: int) -> np.ndarray:
+    """The `UNITS` rows of a node before its first op: replicas free, servers never used."""
+    units = np.zeros(replicas, UNITS)
+    for name in SERVER_CURSORS:
+        units[name] = -1
+    return units
 
 
 _NO_VIEWS = ((np.full((1, 1), -1, np.int64),), (np.zeros(1, np.int64),), (np.zeros(1, np.int64),))

@@ -50,14 +50,98 @@ def _rf_bounds(h, w, edge):
 
 
 @jit
-def _serve(busy, t, x, rate):
-    """Slot rule of a server (timing-model s12): a request of `x` slots in cycle `t` on a server
-    whose slot cursor is `busy`; returns the cycle it is complete (t if `x` is 0 or the server is
-    unlimited) and the new cursor."""
+def _split(x, rate):
+    """A request of `x` slots on a server of `rate` slots per cycle, as `_serve` adds it to a
+    cursor: (x // rate, x % rate), and where it ends on an idle server relative to its cycle:
+    ((x - 1) // rate, (x - 1) % rate)."""
     if x <= 0 or rate <= 0:
-        return t, busy
-    end = max(t * rate, busy) + x
-    return (end + rate - 1) // rate - 1, end
+        return 0, 0, 0, 0
+    return x // rate, x % rate, (x - 1) // rate, (x - 1) % rate
+
+
+@jit
+def _serve(c, m, t, req, rate):
+    """Slot rule of a server (timing-model s12) for a request in cycle `t` of the slots split by
+    `_split` into `req`, on a server whose last filled slot is slot `m` of cycle `c` (c = -1: never
+    used). Returns the cycle the request is complete and the new cursor (c, m).
+
+    This is `end = max(t * rate, end) + x`, complete in cycle `ceil(end / rate) - 1`, with the
+    cursor kept as the quotient and remainder of `end - 1`: the server is idle iff `t > c`, and a
+    request needs no division."""
+    xq, xm, iq, im = req
+    if t > c:
+        return t + iq, t + iq, im
+    c, m = _add(c, m, req, rate)
+    return c, c, m
+
+
+@jit
+def _add(c, m, req, rate):
+    """The cursor (c, m) after `req`'s slots are appended to a busy server."""
+    xq, xm = req[0], req[1]
+    m += xm
+    c += xq
+    if m >= rate:
+        m -= rate
+        c += 1
+    return c, m
+
+
+@jit
+def _reads(r, b, c, m, req, rate):
+    """`b` reads of one op on a readout server (timing-model s12) whose cursor is (c, m), the first
+    read sampled in cycle `r`: read j asks for the split slots `req` in cycle r_j + 1, and the next
+    read is sampled at r_(j+1) = max(r_j + 1, c_j - 1). Returns the last read's sample cycle and
+    the server's new cursor (its first element is the last conversion's cycle).
+
+    The same numbers as `_serve` per read, in O(1) after the first read. With x slots per read
+    and E_j = c_j * rate + m_j: if read 0 found the server idle and x <= rate, every read does
+    (one per cycle); if x >= rate, no read after the first finds it idle, so E_j = E_0 + j * x,
+    c_j - j never decreases and r_j = max(r_0 + j, c_(j-1) - 1). A server faster than a read
+    per cycle that starts busy (x < rate) is stepped until it is idle."""
+    xq, xm, iq, im = req
+    x = xq * rate + xm
+    idle = r + 1 > c
+    c, _, m = _serve(c, m, r + 1, req, rate)
+    last = b - 1
+    if last == 0:
+        return r, c, m
+    if idle and x <= rate:
+        r += last
+        return r, r + 1 + iq, im
+    if x >= rate:
+        m += (last - 1) * xm  # E_(last - 1) = E_0 + (last - 1) * x, as (c, m)
+        c += (last - 1) * xq
+        if m >= rate:
+            c, m = c + m // rate, m % rate
+        r = max(r + last, c - 1)
+        c, m = _add(c, m, req, rate)  # E_last = E_(last - 1) + x
+        return r, c, m
+    for j in range(1, b):
+        r = max(r + 1, c - 1)
+        if r + 1 > c:
+            r += last - j
+            return r, r + 1 + iq, im
+        c, _, m = _serve(c, m, r + 1, req, rate)
+    return r, c, m
+
+
+@jit
+def _merge(group, t, on, req, rate):
+    """Complete cycle of a request in cycle `t` on the merge server of a replica's group."""
+    if not on:
+        return t
+    done, group["merge"], group["merge_m"] = _serve(group["merge"], group["merge_m"], t, req, rate)
+    return done
+
+
+@jit
+def _act(group, t, on, req, rate):
+    """Complete cycle of a request in cycle `t` on the act server of a replica's group."""
+    if not on:
+        return t
+    done, group["act"], group["act_m"] = _serve(group["act"], group["act_m"], t, req, rate)
+    return done
 
 
 @jit
@@ -79,18 +163,32 @@ def advance_node(pos, node, image, inputs, outputs):
     occupies = p["occupies"] != 0
     arrival = p["arrival"]
     fetch_rate, fetch_per = p["fetch_rate"], p["fetch_per"]
-    ro_rate, ro_x = p["ro_rate"], p["ro_per"]
-    merge_rate, merge_x = p["merge_rate"], p["merge_per"]
-    act_rate, act_x = p["act_rate"], p["act_per"]
-    readout = ro_rate > 0 and ro_x > 0
+    fetch_on = fetch_rate > 0 and fetch_per > 0
+    ro_rate, merge_rate, act_rate = p["ro_rate"], p["merge_rate"], p["act_rate"]
+    readout = ro_rate > 0 and p["ro_per"] > 0
+    merge_on = merge_rate > 0 and p["merge_per"] > 0
+    act_on = act_rate > 0 and p["act_per"] > 0
+    ro_req = _split(p["ro_per"], ro_rate)
+    fetch_pixels, fetch_req = 0, _split(0, 0)
+    replicas, groups = p["replicas"], p["groups"]
+    replica = p["issued"] % replicas if occupies else 0
+    group = replica % groups
+    merge_req = _split(p["merge_per"], merge_rate)
+    act_req = _split(p["act_per"], act_rate)
     local_rank = act_before[pos]
     rf = np.empty((max(n_in, 1), 4), np.int64)  # this op's receptive field on each input edge
+    out_slot = np.zeros(max(n_out, 1), np.int64)  # slot of rank g in each bounded out-edge's ring
+    for e in range(n_out):
+        if out_rows[e]["capacity"] > 0:
+            out_slot[e] = (p["rank_base"] + local_rank) % out_rows[e]["capacity"]
+    h, w = pos // width, pos % width
     while pos < height * width:
-        h = pos // width
-        w = pos % width
         b = bits[h, w]
         if b <= 0:
             pos += 1
+            w += 1
+            if w == width:
+                h, w = h + 1, 0
             continue
         g = p["rank_base"] + local_rank
         # -- are the dependencies known? --------------------------------------------------
@@ -117,28 +215,31 @@ def advance_node(pos, node, image, inputs, outputs):
                         if v > a:
                             a = v
         s = max(a + p["delta"], arrival)
-        replica = p["issued"] % p["replicas"] if occupies else 0
         unit = units[replica]  # the replica's own: free, sample, ro
-        shared = units[replica % p["groups"]]  # its group's: fetch, merge, act
+        shared = units[group]  # its group's: fetch, merge, act
         if occupies:
             s = max(s, unit["free"])
         for e in range(n_out):
             cap = out_rows[e]["capacity"]
             if cap > 0:
-                rel = out_rings[e, g % cap]
+                rel = out_rings[e, out_slot[e]]
                 if rel > s:
                     s = rel
         # -- servers (timing-model s12) -------------------------------------------------------
         if occupies:
-            cf, shared["fetch"] = _serve(shared["fetch"], s, rf_pixels * fetch_per, fetch_rate)
+            cf = s
+            if fetch_on and rf_pixels > 0:
+                if rf_pixels != fetch_pixels:  # most ops read as many pixels as the one before
+                    fetch_pixels = rf_pixels
+                    fetch_req = _split(rf_pixels * fetch_per, fetch_rate)
+                cf, shared["fetch"], shared["fetch_m"] = _serve(
+                    shared["fetch"], shared["fetch_m"], s, fetch_req, fetch_rate)
             st["wait_fetch"] += cf - s
             r = max(cf + p["pre"], unit["sample"])
             if readout:
-                for j in range(b):
-                    if j > 0:
-                        r = unit["sample"]
-                    c, unit["ro"] = _serve(unit["ro"], r + 1, ro_x, ro_rate)
-                    unit["sample"] = max(r + 1, c - 1)
+                r, c, unit["ro_m"] = _reads(r, b, unit["ro"], unit["ro_m"], ro_req, ro_rate)
+                unit["ro"] = c
+                unit["sample"] = max(r + 1, c - 1)
             else:
                 r += b - 1
                 c = r + 1
@@ -146,19 +247,25 @@ def advance_node(pos, node, image, inputs, outputs):
             st["wait_ro"] += c - (cf + p["pre"] + b)  # last conversion, against reads from cf + pre
             unit["free"] = r + 1 - p["pre"]
             p["issued"] += 1
+            replica += 1  # = issued % replicas, group = replica % groups, without dividing
+            group += 1
+            if replica == replicas:
+                replica, group = 0, 0
+            elif group == groups:
+                group = 0
             st["bit_cycles"] += b
             t = c + p["mid"] + 1
-            cm, shared["merge"] = _serve(shared["merge"], t, merge_x, merge_rate)
+            cm = _merge(shared, t, merge_on, merge_req, merge_rate)
             st["wait_merge"] += cm - t
             t = cm + p["tile"] + p["span"]
-            ca, shared["act"] = _serve(shared["act"], t, act_x, act_rate)
+            ca = _act(shared, t, act_on, act_req, act_rate)
             st["wait_act"] += ca - t
             done = ca + p["act"] - 1
         else:
             t = s + p["tail"]
-            cm, shared["merge"] = _serve(shared["merge"], t, merge_x, merge_rate)
+            cm = _merge(shared, t, merge_on, merge_req, merge_rate)
             st["wait_merge"] += cm - t
-            done, shared["act"] = _serve(shared["act"], cm, act_x, act_rate)
+            done = _act(shared, cm, act_on, act_req, act_rate)
             st["wait_act"] += done - cm
         # -- release the input pixels this op reads ----------------------------------------
         for k in range(n_in):
@@ -197,7 +304,10 @@ def advance_node(pos, node, image, inputs, outputs):
             out_ready[e, h, w] = rdy
             cap = o["capacity"]
             if cap > 0:
-                out_rings[e, g % cap] = rdy
+                out_rings[e, out_slot[e]] = rdy
+                out_slot[e] += 1
+                if out_slot[e] == cap:
+                    out_slot[e] = 0
             if e == 0 or rdy > end:
                 end = rdy
         if st["ops"] == 0 or s < st["start"]:
@@ -208,4 +318,7 @@ def advance_node(pos, node, image, inputs, outputs):
         st["rf_pixels"] += rf_pixels
         local_rank += 1
         pos += 1
+        w += 1
+        if w == width:
+            h, w = h + 1, 0
     return pos
