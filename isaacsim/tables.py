@@ -109,6 +109,7 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[st
     counts = cropped.accounting.counts
     node_energy = sum(cropped.accounting.energy_pj.values())
     res = cropped.result
+    maps = {lm.name: lm for lm in lowered.mapping.layers}
     for n in range(1, len(plan.nodes)):
         layer = net.layers[n - 1]
         h, w = layer.out_shape[:2]
@@ -117,6 +118,7 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[st
                  "active_pixels": active, "skipped_pixels": h * w - active,
                  "ops": res.node_ops[:, n], "bit_cycles": res.node_bit_cycles[:, n]}
         block.update({k: counts[k][:, n] for k in lowered.events.counters})
+        block["shift_passes"] = maps[layer.name].shift_passes if layer.uses_crossbars else 0
         block.update({"start_cycle": res.node_start[:, n], "end_cycle": res.node_end[:, n],
                       "energy_pj": node_energy[:, n]})
         block.update(_server_columns(plan.nodes[n], res, n))

@@ -14,6 +14,7 @@ from isaacsim.functional import options_from_arch
 from isaacsim.functional.flexpoint import (
     AbsMax,
     Headroom,
+    auto_guard_bits,
     calibrate,
     dequantize,
     exponent_for,
@@ -21,7 +22,7 @@ from isaacsim.functional.flexpoint import (
     shift_of,
 )
 from isaacsim.functional.layers import nonnegative_input, sample_rows, weight_columns
-from isaacsim.functional.numerics import Sampling, auto_guard_bits, layer_numerics, rounding_steps
+from isaacsim.functional.numerics import Sampling, layer_numerics, rounding_steps
 from isaacsim.network import load_network
 from isaacsim.precision import Exponents, LayerPrecision
 from isaacsim.targets.isaac.arch import load_arch

@@ -91,3 +91,45 @@ def calibrate(weight_max: float, input_max: float, output_max: float, *, weight_
 def shift_of(exponents: Exponents) -> int:
     """The datapath shift d = e_w + e_x - e_y."""
     return exponents.weight + exponents.input - exponents.output
+
+
+def auto_guard_bits(terms: int, shift: int) -> int:
+    """Guard bits that keep the rounding of `terms` partials within half an output step in total:
+    ceil(log2(terms)), but no more than -shift (beyond that no partial is shifted right)."""
+    return min(max(terms - 1, 0).bit_length(), max(-shift, 0))
+
+
+@dataclass(frozen=True)
+class ShiftWindow:
+    """The shifts a layer's shift-and-add units apply (docs/functional-model.md section 6): each
+    partial of slice k in bit-cycle t is added with shift `k w + t v + d + g`, the offset
+    correction with `(weight_bits - 1) + d + g`, and the accumulator is rounded by `-g` at the end.
+    `lo` and `hi` bound all of them; a unit that shifts at most `max_shift` bits either way per
+    operation needs `passes` operations for the widest (docs/timing-model.md s12)."""
+
+    shift: int
+    """d = e_w + e_x - e_y."""
+    guard_bits: int
+    """g, fractional accumulator bits (`auto_guard_bits` of the layer's partials per output)."""
+    lo: int
+    hi: int
+    passes: int
+
+
+def shift_window(exponents: Exponents, *, weight_bits: int, input_bits: int, cell_bits: int,
+                 dac_bits: int, row_blocks: int, max_shift: int,
+                 guard_bits: int | None = None) -> ShiftWindow:
+    """The shift amounts of a layer with `exponents` on a datapath of S = ceil(weight_bits /
+    cell_bits) slices and T = ceil((input_bits - 1) / dac_bits) + 1 bit-cycles (1-bit DACs:
+    T = input_bits), whose outputs sum `row_blocks` row blocks; `guard_bits` None chooses them as
+    `numerics` does (`auto_guard_bits` of row_blocks x (S T + 1) partials)."""
+    if max_shift < 1:
+        raise ValueError(f"max_shift must be >= 1, got {max_shift}")
+    slices = -(-weight_bits // cell_bits)
+    cycles = -(-(input_bits - 1) // dac_bits) + 1
+    d = shift_of(exponents)
+    g = auto_guard_bits(row_blocks * (slices * cycles + 1), d) if guard_bits is None else guard_bits
+    lo = d + g if g == 0 else min(d + g, -g)  # the final rounding by 2^-g, when there is one
+    hi = d + g + max((slices - 1) * cell_bits + (cycles - 1) * dac_bits, weight_bits - 1)
+    passes = max(1, -(-max(abs(lo), abs(hi)) // max_shift))
+    return ShiftWindow(shift=d, guard_bits=g, lo=lo, hi=hi, passes=passes)

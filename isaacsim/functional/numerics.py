@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from isaacsim.functional.datapath import exact_matvec, matvec
-from isaacsim.functional.flexpoint import AbsMax, Headroom, calibrate, dequantize, quantize, shift_of
+from isaacsim.functional.flexpoint import AbsMax, Headroom, calibrate, dequantize, quantize, shift_window
 from isaacsim.functional.layers import WEIGHT_CHUNK, samples, weight_columns
 from isaacsim.functional.options import DatapathOptions
 from isaacsim.network import Layer, Network
@@ -39,7 +39,7 @@ class Sampling:
     calibration_images: int = 2
     seed: int = 0
     guard_bits: int | None = None
-    """Accumulator guard bits of the FlexPoint run; None: `auto_guard_bits`."""
+    """Accumulator guard bits of the FlexPoint run; None: `flexpoint.auto_guard_bits`."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,11 @@ class LayerNumerics:
     exponents: dict[str, int]
     shift: int
     guard_bits: int
+    shift_lo: int
+    shift_hi: int
+    """The smallest and largest shift the shift-and-add units apply (`flexpoint.ShiftWindow`)."""
+    shift_passes: int
+    """Operations per partial for a unit of `max_shift` bits (the same number `run` charges)."""
     output_lsb: float
     """2^e_y: the float value of one output mantissa step."""
     integer_max_abs_error: int
@@ -108,11 +113,14 @@ def layer_numerics(network: Network, layer: Layer, options: dict[str, Any], lp: 
             y_max.update(cal_x[:, g, :] @ w)
         exponents = calibrate(w_max.value, cal_in_max, y_max.value, weight_bits=wb,
                               input_bits=xb, output_bits=ob, headroom=headroom)
-    d = shift_of(exponents)
     opts = dict(options, weight_bits=wb, input_bits=xb)
     probe = DatapathOptions.from_kwargs(**opts)
-    terms = -(-layer.fan_in // probe.rows) * (probe.slices * probe.bit_cycles + 1)
-    guard = auto_guard_bits(terms, d) if s.guard_bits is None else s.guard_bits
+    row_blocks = -(-layer.fan_in // probe.rows)
+    terms = row_blocks * (probe.slices * probe.bit_cycles + 1)
+    window = shift_window(exponents, weight_bits=wb, input_bits=xb, cell_bits=probe.cell_bits,
+                          dac_bits=probe.dac_bits, row_blocks=row_blocks,
+                          max_shift=probe.max_shift, guard_bits=s.guard_bits)
+    d, guard = window.shift, window.guard_bits
     x_int, input_clips = quantize(test_x, exponents.input, xb)
     acc = _Errors()
     totals = dict(adc_saturations=0, output_saturations=0, array_reads=0, adc_conversions=0,
@@ -136,7 +144,8 @@ def layer_numerics(network: Network, layer: Layer, options: dict[str, Any], lp: 
         name=layer.name, kind=layer.kind, fan_in=layer.fan_in, outputs=layer.out_channels,
         samples=int(test_x.shape[0]), weights="file" if weights is not None else "random",
         weight_bits=wb, input_bits=xb, output_bits=ob, exponents=exponents.to_dict(), shift=d,
-        guard_bits=guard, output_lsb=lsb, integer_max_abs_error=acc.integer,
+        guard_bits=guard, shift_lo=window.lo, shift_hi=window.hi, shift_passes=window.passes,
+        output_lsb=lsb, integer_max_abs_error=acc.integer,
         float_max_abs_error=acc.max_abs,
         float_rms_error=acc.rms, float_relative_error=acc.relative,
         quantization_rms_error=acc.quantization_rms,
@@ -160,12 +169,6 @@ def network_numerics(network: Network, layers: list[Layer], options: dict[str, A
         results.append(layer_numerics(network, layer, options, precision_of(layer.name), sampling,
                                       weights.get(layer.name), fixed, headroom))
     return results
-
-
-def auto_guard_bits(terms: int, shift: int) -> int:
-    """Guard bits that keep the rounding of `terms` partials within half an output step in total:
-    ceil(log2(terms)), but no more than -shift (beyond that no partial is shifted right)."""
-    return min(max(terms - 1, 0).bit_length(), max(-shift, 0))
 
 
 def rounding_steps(terms: int, shift: int, guard: int) -> Fraction:

@@ -22,7 +22,7 @@ shift)."""
 DEFAULTS: dict[str, Any] = {
     "rows": 128, "cols": 128, "cell_bits": 2, "dac_bits": 1, "adc_bits": 8, "flip_encoding": True,
     "weight_bits": 16, "input_bits": 16, "shift": 0, "guard_bits": 0, "output_bits": 64,
-    "rounding": "half_even",
+    "rounding": "half_even", "max_shift": 31,
 }
 """ISAAC's settings (the ISAAC paper). `output_bits` 64 is the accumulator itself: with the int64
 bound checked by `matvec`, nothing saturates, so the default model is exact."""
@@ -61,6 +61,9 @@ class DatapathOptions:
     output_bits: int
     """Signed output mantissa width; outputs saturate to [-2^(b-1), 2^(b-1) - 1]."""
     rounding: str
+    max_shift: int
+    """Bits a shift-and-add unit shifts, either way, in one operation; a wider shift takes more
+    operations (time and energy, not numerics: `flexpoint.shift_window`)."""
 
     @classmethod
     def from_kwargs(cls, source: str = "matvec", **kwargs: Any) -> DatapathOptions:
@@ -73,7 +76,8 @@ class DatapathOptions:
                             ("cell_bits", 1, _MAX_CELL_BITS), ("dac_bits", 1, _MAX_DAC_BITS),
                             ("adc_bits", 1, _MAX_ADC_BITS), ("weight_bits", 1, _MAX_VALUE_BITS),
                             ("input_bits", 1, _MAX_VALUE_BITS), ("shift", -_MAX_SHIFT, _MAX_SHIFT),
-                            ("guard_bits", 0, _MAX_SHIFT), ("output_bits", 2, 64)):
+                            ("guard_bits", 0, _MAX_SHIFT), ("output_bits", 2, 64),
+                            ("max_shift", 1, _MAX_SHIFT)):
             get[key] = chk.integer(given, key, "options", minimum=lo, maximum=hi,
                                    default=DEFAULTS[key])
         get["flip_encoding"] = chk.boolean(given, "flip_encoding", "options",
@@ -132,14 +136,16 @@ class DatapathOptions:
 
 def options_from_arch(arch: Any) -> dict[str, Any]:
     """Keyword options of `matvec` taken from an `isaacsim.targets.isaac.arch.Architecture` (or any
-    object with xbar_rows, xbar_cols, cell_bits, dac_bits, adc_bits, flip_encoding, weight_bits, input_bits).
+    object with xbar_rows, xbar_cols, cell_bits, dac_bits, adc_bits, flip_encoding, weight_bits, input_bits,
+    ima_shift_add_max_shift).
 
     `shift`, `output_bits` and `rounding` are not architecture parameters and keep their defaults.
     """
     return {"rows": int(arch.xbar_rows), "cols": int(arch.xbar_cols),
             "cell_bits": int(arch.cell_bits), "dac_bits": int(arch.dac_bits),
             "adc_bits": int(arch.adc_bits), "flip_encoding": bool(arch.flip_encoding),
-            "weight_bits": int(arch.weight_bits), "input_bits": int(arch.input_bits)}
+            "weight_bits": int(arch.weight_bits), "input_bits": int(arch.input_bits),
+            "max_shift": int(arch.ima_shift_add_max_shift)}
 
 
 def _plain(value: Any) -> Any:

@@ -94,8 +94,11 @@ def _crossbar_terms(lm, arch: Architecture, in_c: int, out_c: int, skips: bool) 
         block_ops, block_reads, row_ops, row_reads = "ops", "read_cycles", "ops", "read_cycles"
         rb_per, rows = rb, lm.array_rows
         merges = [Term("tile_sa_ops", "ops", out_c * (rb - 1))]
-    conversions = [Term(c, block_reads, cols * rb_per)
-                   for c in ("adc_conversions", "sample_holds", "ima_sa_ops")]
+    # every conversion is held, converted and added; a shift wider than the shift-and-add unit's
+    # max_shift takes shift_passes operations (docs/timing-model.md s12)
+    conversions = [Term("adc_conversions", block_reads, cols * rb_per),
+                   Term("sample_holds", block_reads, cols * rb_per),
+                   Term("ima_sa_ops", block_reads, cols * rb_per * lm.shift_passes)]
     return [
         Term("array_vector_ops", block_ops, cb * rb_per),
         Term("array_reads", block_reads, cb * rb_per),

@@ -7,7 +7,8 @@ integer (rate, per) pairs, from the architecture's counts and clocks and the map
   tile clock), the slower of the two, on every tile holding the layer's arrays; `C_in x 2` bytes per
   active receptive-field pixel;
 - `readout`: per IMA, the ADCs (`units x gsamples_per_s x cycle_ns` conversions per cycle) and the
-  shift-and-add units (`units x gops_per_s x cycle_ns`), the slower; every array of the IMA gets an
+  shift-and-add units (`units x gops_per_s x cycle_ns` operations, `shift_passes` per conversion:
+  1 unless a FlexPoint shift is wider than `max_shift`), the slower; every array of the IMA gets an
   equal share, so a read of the replica's arrays needs `max columns converted x arrays per IMA`
   slots of one IMA's rate (the columns converted include the flip encoding's unit column);
 - `merge`: a crossbar layer's tile shift-and-adds, `C_out x (row blocks - 1)` per op; a digital
@@ -87,12 +88,14 @@ def server_groups(replicas: int, tiles: int) -> int:
     return max(d for d in range(1, min(replicas, max(tiles, 1)) + 1) if replicas % d == 0)
 
 
-def readout_rate(arch: Architecture) -> Fraction:
-    """Conversions (and IMA shift-and-adds) one IMA completes per ISAAC cycle."""
+def readout_rate(arch: Architecture, passes: int = 1) -> Fraction:
+    """Conversions one IMA completes per ISAAC cycle: its ADCs' rate, or its shift-and-adds' when
+    slower, each conversion taking `passes` shift-and-add operations (a shift wider than the
+    unit's `max_shift`, `LayerMapping.shift_passes`)."""
     adcs = arch.adcs_per_ima * exact(arch.adc_gsamples_per_s) * exact(arch.cycle_ns)
     adders = (arch.ima_shift_add_units * exact(arch.ima_shift_add_gops_per_s)
               * exact(arch.cycle_ns))
-    return min(adcs, adders)
+    return min(adcs, adders / passes)
 
 
 def fetch_rate(arch: Architecture) -> Fraction:
@@ -141,7 +144,7 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture) -> lis
             out.append(dict(
                 fetch=service(_shared_rate(where, users, "edram", fetch_rate(arch)) / r,
                               demand["edram"]),
-                readout=service(readout_rate(arch), columns * arch.arrays_per_ima),
+                readout=service(readout_rate(arch, lm.shift_passes), columns * arch.arrays_per_ima),
                 merge=service(rate["shift_add"] / r, demand["shift_add"]),
                 act=service(rate["sigmoid"] / r, demand["sigmoid"]), groups=r))
         else:

@@ -154,6 +154,7 @@ class Params:
     adc_gsamples_per_s: float
     ima_shift_add_units: int
     ima_shift_add_gops_per_s: float
+    ima_shift_add_max_shift: int
     ir_bytes: int
     ima_or_bytes: int
     # tile

@@ -85,7 +85,11 @@ SPEC: dict[str, Any] = {
         "shift_add": {"units": UNITS,
                       "gops_per_s": _num(1e-6, 1000, "giga-operations per second of one unit "
                                                      "(ISAAC: 2.56, derived: 4 units keep up "
-                                                     "with 8 ADCs at 1.28 GS/s)"), **COST},
+                                                     "with 8 ADCs at 1.28 GS/s)"),
+                      "max_shift": _int(1, 62, "bits one operation shifts either way (ISAAC: 31, "
+                                               "derived: a 5-bit amount holds its 0..29); 62 "
+                                               "keeps the functional model's shifts in int64"),
+                      **COST},
         "ir": {"bytes": REGISTER, **COST},
         "or": {"bytes": REGISTER, **COST},
     },

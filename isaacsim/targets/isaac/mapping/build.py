@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from isaacsim.crop.vectors import FLATTEN_ORDERS
 from isaacsim.errors import InputError, Problem
+from isaacsim.functional.flexpoint import shift_window
 from isaacsim.network import IMAGE, Network
 from isaacsim.precision import Precision, load_precision
 from isaacsim.targets.isaac.arch import Architecture
@@ -191,7 +192,7 @@ def _layer_mappings(network: Network, arch: Architecture, precision: Precision,
                 last_chip=p.tiles[-1] // arch.tiles_per_chip, buffer_bytes=need[layer.name],
                 buffer_capacity_bytes=capacity[layer.name],
                 buffer_home_bytes=share[layer.name], weight_bits=lp.weight_bits,
-                activation_bits=lp.activation_bits))
+                activation_bits=lp.activation_bits, **_shifts(layer, lp, arch)))
             continue
         tile = home[layer.inputs[0]]
         home[layer.name] = tile
@@ -204,6 +205,17 @@ def _layer_mappings(network: Network, arch: Architecture, precision: Precision,
             buffer_home_bytes=0,
             weight_bits=lp.weight_bits, activation_bits=lp.activation_bits))
     return tuple(out)
+
+
+def _shifts(layer, lp, arch: Architecture) -> dict[str, int]:
+    """The `LayerMapping` shift fields of a crossbar layer: the FlexPoint shift window of its
+    exponents on this datapath, for outputs that sum ceil(fan_in / rows) row blocks of partials
+    (the same call as `numerics`)."""
+    window = shift_window(lp.exponents, weight_bits=lp.weight_bits, input_bits=lp.activation_bits,
+                          cell_bits=arch.cell_bits, dac_bits=arch.dac_bits,
+                          row_blocks=-(-layer.fan_in // arch.xbar_rows),
+                          max_shift=arch.ima_shift_add_max_shift)
+    return {"shift_lo": window.lo, "shift_hi": window.hi, "shift_passes": window.passes}
 
 
 def _check_buffers(network: Network, xbar, need: dict[str, int], capacity: dict[str, int],

@@ -54,6 +54,13 @@ class LayerMapping:
     packing a share of it split with the other layers homed there (0 for digital layers)."""
     groups_per_array: int = 1
     """``diagonal`` grouping: groups side by side on each array (1: every group has its own)."""
+    shift_lo: int = 0
+    shift_hi: int = 0
+    """Crossbar layer: the smallest and largest shift its shift-and-add units apply, from its
+    FlexPoint exponents (`isaacsim.functional.flexpoint.shift_window`; 0 for digital layers)."""
+    shift_passes: int = 1
+    """Shift-and-add operations per partial: 1 unless a shift is wider than
+    `ima.shift_add.max_shift` (docs/timing-model.md s12)."""
 
     @property
     def uses_crossbars(self) -> bool:
@@ -81,7 +88,8 @@ class LayerMapping:
             "last_chip": self.last_chip, "buffer_bytes": self.buffer_bytes,
             "buffer_capacity_bytes": self.buffer_capacity_bytes,
             "buffer_home_bytes": self.buffer_home_bytes, "weight_bits": self.weight_bits,
-            "activation_bits": self.activation_bits,
+            "activation_bits": self.activation_bits, "shift_lo": self.shift_lo,
+            "shift_hi": self.shift_hi, "shift_passes": self.shift_passes,
             "rows_per_row_block": list(self.rows_per_row_block),
             "cols_per_col_block": list(self.cols_per_col_block),
         }
