@@ -14,7 +14,8 @@ under ``layers``, for single layers by name::
   layer without input; skipping pixels (bits 0) is what crop traces express, pixel by pixel
   (``docs/decisions.md``).
 * ``exponents``: FlexPoint shared exponents (weight, input, output), integers in -64..64, default 0.
-  They change numerics only (`isaacsim.functional`) and are validated and carried here.
+  They change numerics (`isaacsim.functional`), and time and energy only through the shift passes
+  of a shift wider than the shift-and-add unit (`isaacsim.functional.flexpoint.shift_window`).
 
 Layers without crossbars (pooling, add) carry the defaults; setting ``weight_bits`` or a weight
 exponent on one of them is an error, since it has no weights.
