@@ -17,6 +17,7 @@ isaacsim, an `InternalError`.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,7 @@ import simpy
 
 from isaacsim.errors import InputError, InternalError, Problem
 from isaacsim.kernels import layout as L
+from isaacsim.kernels.maps import active_before
 from isaacsim.kernels.timing import advance_node
 from isaacsim.plan import SERVICES, ImageWork, TimingPlan, TimingResult
 
@@ -81,20 +83,37 @@ def _out_edge(plan: TimingPlan, e: int) -> dict[str, int]:
                 latency=edge.latency_cycles, capacity=edge.capacity_pixels)
 
 
+_ROWS: dict[int, tuple[weakref.ref, list]] = {}
+
+
+def _initial_rows(plan: TimingPlan) -> list[tuple[np.ndarray, ...]]:
+    """Per node, its kernel rows before the first op (`NODE`, `UNITS`, `IN_EDGE` and `OUT_EDGE`
+    rows, release rings), built once per plan object and copied by every engine."""
+    key = id(plan)
+    cached = _ROWS.get(key)
+    if cached is not None and cached[0]() is plan:
+        return cached[1]
+    rows = []
+    for index, node in enumerate(plan.nodes):
+        caps = [plan.edges[e].capacity_pixels for e in node.outputs]
+        rows.append((_node_row(plan, index), L.new_units(max(node.replicas, 1)),
+                     L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in node.inputs]),
+                     L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in node.outputs]),
+                     np.zeros((max(len(caps), 1), max(caps + [1])), np.int64)))
+    _ROWS[key] = (weakref.ref(plan, lambda _, key=key: _ROWS.pop(key, None)), rows)
+    return rows
+
+
 class _NodeState:
     """One node across images: its kernel rows, and the replica, pipe and ring state carried over
     in stream mode."""
 
-    def __init__(self, plan: TimingPlan, index: int):
+    def __init__(self, plan: TimingPlan, index: int, rows: tuple[np.ndarray, ...]):
         node = plan.nodes[index]
         self.index = index
         self.node = node
-        self.params = _node_row(plan, index)
-        self.units = L.new_units(max(node.replicas, 1))
-        self.in_rows = L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in node.inputs])
-        self.out_rows = L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in node.outputs])
-        caps = [plan.edges[e].capacity_pixels for e in node.outputs]
-        self.out_rings = np.zeros((max(len(caps), 1), max(caps + [1])), np.int64)
+        self.params, self.units, self.in_rows, self.out_rows, self.out_rings = \
+            (a.copy() for a in rows)
         self.images: dict[int, _ImageState] = {}
         self.current = 0  # index of the image being processed
         self.finished = False
@@ -108,7 +127,7 @@ class Engine:
         self.images = images
         self.arrivals = arrivals
         self.env = simpy.Environment()
-        self.nodes = [_NodeState(plan, i) for i in range(len(plan.nodes))]
+        self.nodes = [_NodeState(plan, i, rows) for i, rows in enumerate(_initial_rows(plan))]
         self.changed = [self.env.event() for _ in plan.nodes]
         self.events = 0
         self._rank_bases = self._ranks()
@@ -126,8 +145,7 @@ class Engine:
         st = self.nodes[n].images.get(i)
         if st is None:
             bits = np.ascontiguousarray(self.images[i].bits[n], dtype=np.int64)
-            act_before = np.zeros(bits.size + 1, np.int64)
-            np.cumsum(bits.reshape(-1) > 0, out=act_before[1:])
+            act_before = active_before(bits)
             n_out = len(self.plan.nodes[n].outputs)
             ready = np.full((max(n_out, 1),) + bits.shape, -1, np.int64)
             st = _ImageState(bits, act_before, int(self._rank_bases[i, n]), ready,
