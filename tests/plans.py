@@ -197,7 +197,8 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
              max_cap: int = 700,
              max_latency: int = 3, unbounded_prob: float = 0.2, max_extra_slots: int = 8,
              vary_stages: bool = True, max_interval: int = 40, servers_prob: float = 0.6,
-             unlimited_prob: float = 0.3, max_rate: int = 4, max_per: int = 6):
+             unlimited_prob: float = 0.3, max_rate: int = 4, max_per: int = 6,
+             divisor_groups: bool = True):
     """Random small valid (plan, images).
 
     - 1..`max_layers` layers after the source, each conv, pool, fc or add (an add reads the previous
@@ -220,7 +221,8 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
       layer; merge and act of a digital layer; none of the source) is unlimited with probability
       `unlimited_prob`, else `Service(1..max_rate, 0..max_per)`; a crossbar layer's server groups
       are a divisor of its replicas (as the ISAAC lowering chooses them, so that `with_replicas`
-      keeps every op in its group).
+      keeps every op in its group), or with `divisor_groups=False` any of 1..replicas (the plan
+      contract allows them).
     """
     stages = StageCycles()
     if vary_stages:
@@ -268,7 +270,8 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
             ch, rep, span = (draw(st.integers(1, max_channels)),
                              draw(st.integers(1, max_replicas)), draw(st.integers(0, 2)))
             units = servers("fetch", "readout", "merge", "act")
-            groups = draw(st.sampled_from([g for g in range(1, rep + 1) if rep % g == 0]))
+            groups = draw(st.sampled_from([g for g in range(1, rep + 1)
+                                           if rep % g == 0 or not divisor_groups]))
             if kind == "fc":
                 prev = b.fc(prev, ch, rep, span, capacity(h * w), lk, groups=groups, **units)
                 continue

@@ -32,6 +32,16 @@ def test_engine_equals_reference_on_random_plans(case):
         assert_same(simulate(plan, images, mode), reference.simulate(plan, images, mode))
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st_plans(servers_prob=1.0, max_replicas=5, divisor_groups=False))
+def test_engine_equals_reference_with_any_server_groups(case):
+    """Server groups that do not divide the replicas (groups of unequal size; the plan contract
+    allows them, the ISAAC lowering never makes them)."""
+    plan, images = case
+    for mode in ("single", "stream"):
+        assert_same(simulate(plan, images, mode), reference.simulate(plan, images, mode))
+
+
 def _example(capacity: int):
     spec = dict(kind="conv", kernel=(1, 3), pad=(0, 1), capacity=capacity)
     return chain_plan((1, 4, 1), [spec, spec])
