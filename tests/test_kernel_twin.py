@@ -161,14 +161,15 @@ class Pair:
         self.stats = L.new_stats()
         self.edge_bytes = np.zeros(n_ready, np.int64)
         self.maps = image["maps"]
-        self.in_ready, in_before = [], []
+        self.in_ready, in_slots = [], []
         for k, (edge, (active, _, _)) in enumerate(zip(self.inputs, self.maps)):
             edge["active"] = active
-            edge["rank_base"] = self.in_rows[k]["rank_base"] = producer_bases[k]
+            edge["rank_base"] = producer_bases[k]
             flat = np.array(active, bool).reshape(-1)
-            in_before.append(np.concatenate([[0], np.cumsum(flat)]).astype(np.int64))
+            ranks = producer_bases[k] + np.concatenate([[0], np.cumsum(flat)]).astype(np.int64)
+            in_slots.append(ranks % edge["capacity"] if edge["capacity"] else ranks)
             self.in_ready.append(np.zeros((edge["height"], edge["width"]), np.int64))
-        self.kernel_inputs = L.pack_inputs(self.in_rows, self.in_ready, in_before, self.in_rings)
+        self.kernel_inputs = L.pack_inputs(self.in_rows, self.in_ready, in_slots, self.in_rings)
 
     def progress(self, avail: list[int], allowed: list[int], releases: list[list]):
         """Producers computed `avail` positions; consumers decided ranks up to `allowed` (offsets

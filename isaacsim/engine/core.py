@@ -25,7 +25,7 @@ import simpy
 
 from isaacsim.errors import InputError, InternalError, Problem
 from isaacsim.kernels import layout as L
-from isaacsim.kernels.maps import active_before
+from isaacsim.kernels.maps import active_before, ring_slots
 from isaacsim.kernels.timing import advance_node
 from isaacsim.plan import SERVICES, ImageWork, TimingPlan, TimingResult
 
@@ -241,16 +241,15 @@ class Engine:
     def _inputs(self, n: int, i: int) -> tuple:
         """The kernel's `inputs` argument for node n and image i (its `avail` fields are set per call)."""
         plan, ns = self.plan, self.nodes[n]
-        ready, before, rings = [], [], []
-        for k, e in enumerate(plan.nodes[n].inputs):
-            src = plan.edges[e].src
+        ready, slots, rings = [], [], []
+        for e in plan.nodes[n].inputs:
+            src, cap = plan.edges[e].src, plan.edges[e].capacity_pixels
             out_index = plan.nodes[src].outputs.index(e)
             pst = self._image_state(src, i)
             ready.append(pst.ready[out_index])
-            before.append(pst.act_before)
+            slots.append(ring_slots(pst.act_before, pst.rank_base, cap) if cap else pst.act_before)
             rings.append(self.nodes[src].out_rings[out_index])
-            ns.in_rows[k]["rank_base"] = pst.rank_base
-        return L.pack_inputs(ns.in_rows, ready, before, rings)
+        return L.pack_inputs(ns.in_rows, ready, slots, rings)
 
     def _record(self, n: int, i: int, st: _ImageState) -> None:
         r, stats = self.result, st.stats[0]

@@ -40,7 +40,6 @@ is the quotient and remainder of the slot count `end - 1` of the timing model.
 - `kh`, `kw`, `sh`, `sw`, `ph`, `pw` [static]: receptive-field rule; `height`, `width` [static]: the
   producer's map; `capacity` [static]: slots of the edge's rolling buffer (0 = unbounded: no
   release is recorded).
-- `rank_base` [image]: global rank of the producer's first active pixel of the image.
 - `avail` [call]: raster positions of the producer's map already computed for the image.
 
 `OUT_EDGE`, one row per output edge:
@@ -75,8 +74,7 @@ NODE = _fields("occupies", "replicas", "groups", "delta", "tail", "pre", "mid", 
                "act_rate", "act_per", "arrival", "rank_base", "issued")
 UNITS = _fields("free", "fetch", "fetch_m", "ro", "ro_m", "merge", "merge_m", "act", "act_m",
                 "sample")
-IN_EDGE = _fields("kh", "kw", "sh", "sw", "ph", "pw", "height", "width", "capacity", "rank_base",
-                  "avail")
+IN_EDGE = _fields("kh", "kw", "sh", "sw", "ph", "pw", "height", "width", "capacity", "avail")
 OUT_EDGE = _fields("local", "write", "bytes", "cap_bytes", "latency", "capacity", "allowed", "busy")
 STATS = _fields("start", "end", "ops", "bit_cycles", "rf_pixels", "wait_fetch", "wait_ro",
                 "wait_merge", "wait_act")
@@ -130,10 +128,10 @@ def new_units(replicas: int) -> np.ndarray:
 _NO_VIEWS = ((np.full((1, 1), -1, np.int64),), (np.zeros(1, np.int64),), (np.zeros(1, np.int64),))
 
 
-def pack_inputs(in_rows: np.ndarray, ready: list, act_before: list, rings: list) -> tuple:
+def pack_inputs(in_rows: np.ndarray, ready: list, slots: list, rings: list) -> tuple:
     """The kernel's `inputs` argument: the `IN_EDGE` rows and, per input edge, the producer's ready
-    map (int64 [H, W]), its `act_before` and its release ring (int64 1-D), as tuples. A node without
+    map (int64 [H, W]), its ring slots and its release ring (int64 1-D), as tuples. A node without
     inputs gets one placeholder per tuple (numba cannot index an empty tuple); it is never read."""
     if not len(in_rows):
         return (in_rows, *_NO_VIEWS)
-    return in_rows, tuple(ready), tuple(act_before), tuple(rings)
+    return in_rows, tuple(ready), tuple(slots), tuple(rings)

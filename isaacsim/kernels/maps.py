@@ -20,3 +20,20 @@ def active_before(bits):
             count += 1
         out[q + 1] = count
     return out
+
+
+@jit
+def ring_slots(act_before, base, capacity):
+    """`out[q]`: the release-ring slot, `(base + act_before[q]) mod capacity`, of the first active
+    pixel at or after raster position q of a producer's map whose first active pixel has global
+    rank `base` (`act_before` as `active_before` returns it). One division per map, none per op:
+    the kernel reads a receptive-field row's first slot here."""
+    out = np.empty(act_before.size, np.int64)
+    slot = (base + act_before[0]) % capacity
+    out[0] = slot
+    for q in range(1, act_before.size):
+        slot += act_before[q] - act_before[q - 1]
+        if slot >= capacity:
+            slot -= capacity
+        out[q] = slot
+    return out

@@ -16,10 +16,11 @@ there), addressed by field name.
   before raster position q (length H*W + 1); `ready[e, h, w]`, filled with the ready cycle of each
   active pixel on out-edge e (-1 stays for inactive ones); `stats`, a 1-element `STATS` array;
   `edge_bytes[e]`, bytes sent over out-edge e.
-- `inputs = (rows, ready, act_before, rings)`, per input edge k: `rows[k]` (`IN_EDGE`), and the
-  producer's `ready` map on that edge, its `act_before` and its release ring (`rings[k][r % cap]`
-  is the cycle the slot of rank r may be overwritten; an op raises it to s + 1 for every active
-  pixel it reads).
+- `inputs = (rows, ready, slots, rings)`, per input edge k: `rows[k]` (`IN_EDGE`), and the
+  producer's `ready` map on that edge, its ring slots (`slots[k][q]`, the slot of the first active
+  pixel at or after raster position q, `kernels.maps.ring_slots`; unread when the edge is
+  unbounded) and its release ring (`rings[k][r % cap]` is the cycle the slot of rank r may be
+  overwritten; an op raises it to s + 1 for every active pixel it reads).
 - `outputs = (rows, rings)`: `rows[e]` (`OUT_EDGE`) per output edge, and this node's release rings
   (`rings[e, r % cap]`, raised by the consumer, read here for back-pressure; a new pixel first
   sets its slot to its ready time, the release when no op reads it).
@@ -153,7 +154,7 @@ def advance_node(pos, node, image, inputs, outputs):
     """
     params, units = node
     bits, act_before, out_ready, stats, edge_bytes = image
-    in_rows, in_ready, in_act_before, in_rings = inputs
+    in_rows, in_ready, in_slots, in_rings = inputs
     out_rows, out_rings = outputs
     p = params[0]
     st = stats[0]
@@ -274,13 +275,12 @@ def advance_node(pos, node, image, inputs, outputs):
                 continue
             y0, y1, x0, x1 = rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3]
             ready = in_ready[k]
-            before = in_act_before[k]
+            slots = in_slots[k]
             ring = in_rings[k]
-            base = in_rows[k]["rank_base"]
             in_w = in_rows[k]["width"]
             for y in range(y0, y1 if x1 > x0 else y0):
                 # the active pixels of a row segment have consecutive ranks, hence slots
-                slot = (base + before[y * in_w + x0]) % cap
+                slot = slots[y * in_w + x0]
                 for x in range(x0, x1):
                     if ready[y, x] >= 0:
                         if ring[slot] <= s:
