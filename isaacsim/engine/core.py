@@ -88,18 +88,16 @@ _ROWS: dict[int, tuple[weakref.ref, list]] = {}
 
 def _initial_rows(plan: TimingPlan) -> list[tuple[np.ndarray, ...]]:
     """Per node, its kernel rows before the first op (`NODE`, `UNITS`, `IN_EDGE` and `OUT_EDGE`
-    rows, release rings), built once per plan object and copied by every engine."""
+    rows), built once per plan object and copied by every engine."""
     key = id(plan)
     cached = _ROWS.get(key)
     if cached is not None and cached[0]() is plan:
         return cached[1]
     rows = []
     for index, node in enumerate(plan.nodes):
-        caps = [plan.edges[e].capacity_pixels for e in node.outputs]
         rows.append((_node_row(plan, index), L.new_units(max(node.replicas, 1)),
                      L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in node.inputs]),
-                     L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in node.outputs]),
-                     np.zeros((max(len(caps), 1), max(caps + [1])), np.int64)))
+                     L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in node.outputs])))
     _ROWS[key] = (weakref.ref(plan, lambda _, key=key: _ROWS.pop(key, None)), rows)
     return rows
 
@@ -108,12 +106,18 @@ class _NodeState:
     """One node across images: its kernel rows, and the replica, pipe and ring state carried over
     in stream mode."""
 
-    def __init__(self, plan: TimingPlan, index: int, rows: tuple[np.ndarray, ...]):
+    def __init__(self, plan: TimingPlan, index: int, rows: tuple[np.ndarray, ...],
+                 caps: list[int]):
         node = plan.nodes[index]
         self.index = index
         self.node = node
-        self.params, self.units, self.in_rows, self.out_rows, self.out_rings = \
-            (a.copy() for a in rows)
+        self.params, self.units, self.in_rows, self.out_rows = (a.copy() for a in rows)
+        for k, e in enumerate(node.inputs):
+            self.in_rows[k]["capacity"] = caps[e]
+        out_caps = [caps[e] for e in node.outputs]
+        for j, cap in enumerate(out_caps):
+            self.out_rows[j]["capacity"] = cap
+        self.out_rings = np.zeros((max(len(out_caps), 1), max(out_caps + [1])), np.int64)
         self.images: dict[int, _ImageState] = {}
         self.current = 0  # index of the image being processed
         self.finished = False
@@ -127,20 +131,22 @@ class Engine:
         self.images = images
         self.arrivals = arrivals
         self.env = simpy.Environment()
-        self.nodes = [_NodeState(plan, i, rows) for i, rows in enumerate(_initial_rows(plan))]
+        counts = np.array([[int(np.count_nonzero(img.bits[n])) for n in range(len(plan.nodes))]
+                           for img in images], dtype=np.int64).reshape(len(images), -1)
+        self._rank_bases = np.zeros_like(counts)
+        self._rank_bases[1:] = np.cumsum(counts, axis=0)[:-1]
+        # a buffer that holds every pixel its producer makes in this run never reuses a slot:
+        # it cannot delay an op, so the kernels treat it as unbounded (no rings, no releases)
+        totals = counts.sum(axis=0)
+        self.caps = [e.capacity_pixels if e.capacity_pixels < totals[e.src] else 0
+                     for e in plan.edges]
+        self.nodes = [_NodeState(plan, i, rows, self.caps)
+                      for i, rows in enumerate(_initial_rows(plan))]
         self.changed = [self.env.event() for _ in plan.nodes]
         self.events = 0
-        self._rank_bases = self._ranks()
         self.result = TimingResult.empty(len(images), len(plan.nodes), len(plan.edges))
 
     # -- set-up ---------------------------------------------------------------------------------
-    def _ranks(self) -> np.ndarray:
-        counts = np.array([[int(np.count_nonzero(img.bits[n])) for n in range(len(self.plan.nodes))]
-                           for img in self.images], dtype=np.int64).reshape(len(self.images), -1)
-        bases = np.zeros_like(counts)
-        bases[1:] = np.cumsum(counts, axis=0)[:-1]
-        return bases
-
     def _image_state(self, n: int, i: int) -> _ImageState:
         st = self.nodes[n].images.get(i)
         if st is None:
@@ -208,7 +214,7 @@ class Engine:
         plan, ns = self.plan, self.nodes[n]
         node = plan.nodes[n]
         neighbours = [plan.edges[e].src for e in node.inputs] + [plan.edges[e].dst for e in node.outputs]
-        bounded = [(j, e) for j, e in enumerate(node.outputs) if plan.edges[e].capacity_pixels > 0]
+        bounded = [(j, e) for j, e in enumerate(node.outputs) if self.caps[e] > 0]
         total = node.shape[0] * node.shape[1]
         params, in_rows, out_rows = ns.params[0], ns.in_rows, ns.out_rows
         kernel_node, kernel_outputs = (ns.params, ns.units), (out_rows, ns.out_rings)
@@ -243,7 +249,7 @@ class Engine:
         plan, ns = self.plan, self.nodes[n]
         ready, slots, rings = [], [], []
         for e in plan.nodes[n].inputs:
-            src, cap = plan.edges[e].src, plan.edges[e].capacity_pixels
+            src, cap = plan.edges[e].src, self.caps[e]
             out_index = plan.nodes[src].outputs.index(e)
             pst = self._image_state(src, i)
             ready.append(pst.ready[out_index])
