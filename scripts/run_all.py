@@ -15,7 +15,7 @@ from pathlib import Path
 import _common as c
 
 SCRIPTS = ("crop_potential", "naive_crop", "overall_savings", "weight_precision",
-           "activation_precision", "combined")
+           "activation_precision", "combined", "design_space")
 
 
 def main() -> int:

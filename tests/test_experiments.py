@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from isaacsim.crop import ALL_VECTORS
+from isaacsim.runner import run_workload
 from isaacsim.traces import synth_text
 from isaacsim.workload import load_workload
 
@@ -86,6 +87,45 @@ def test_combined_quick(tmp_path):
     assert comp["share_w16a16"].sum() == pytest.approx(1)
 
 
+def test_design_space_quick(tmp_path):
+    run_script("design_space", tmp_path / "out")
+    df = read(tmp_path / "out", "design_space")
+    spec = json.loads((SCRIPTS / "specs" / "design_space.json").read_text())
+    assert len(df) == len(spec["points"]) and (df["status"] == "ok").all()
+    by = df.set_index("point")
+    ce = by.loc["ISAAC-CE"]
+    assert df["point"].iloc[0] == "ISAAC-CE" and pd.isna(ce["warnings"])
+    # the ISAAC-CE row is what a direct run of the same workload gives
+    trace = tmp_path / "uncropped.csv"
+    trace.write_text(synth_text(network="vgg16", images=int(ce["images"]), seed=0,
+                                fraction="0.25", policy="none"))
+    w = load_workload(ROOT / "workloads" / "vgg16.json",
+                      {"trace": str(trace), "run.mode": "stream", "run.baseline": False})
+    r = run_workload(w)
+    summary = r.tables["summary"].set_index("metric")["value"]
+    comp = r.tables["components"].set_index("component")["peak_utilisation"]
+    assert ce["throughput_images_per_s"] == pytest.approx(summary["throughput_images_per_s"],
+                                                          rel=1e-9)
+    assert ce["energy_uj"] == pytest.approx(r.tables["images"]["energy_pj"].mean() / 1e6, rel=1e-9)
+    assert ce["chips"] == r.meta["chips"] == 7
+    assert ce["top_component"] == comp.idxmax() and ce["top_utilisation"] == pytest.approx(comp.max())
+    peak = w.arch.peak
+    assert (ce["ce_gops_s_mm2"], ce["pe_gops_w"], ce["se_mb_mm2"]) == pytest.approx(
+        (peak.ce_gops_s_mm2, peak.pe_gops_w, peak.se_mb_mm2))
+    # half the ADC rate (or half the ADCs) halves the readout: throughput falls, with a warning
+    for point in ("ADC 0.64 GS/s", "4 ADCs per IMA"):
+        assert by.loc[point, "throughput_images_per_s"] < 0.6 * ce["throughput_images_per_s"]
+        assert "ADC rate" in by.loc[point, "warnings"]
+    # a 200 ns read: peak CE exactly halves (same hardware), throughput falls
+    slow = by.loc["200 ns read"]
+    assert slow["ce_gops_s_mm2"] == pytest.approx(ce["ce_gops_s_mm2"] / 2)
+    assert slow["throughput_images_per_s"] < 0.6 * ce["throughput_images_per_s"]
+    # the 9-bit ADC without the flip encoding costs CE, PE and energy
+    nine = by.loc["9-bit ADC, no flip encoding"]
+    assert nine["adc_bits"] == 9 and nine["ce_gops_s_mm2"] < ce["ce_gops_s_mm2"]
+    assert nine["pe_gops_w"] < ce["pe_gops_w"] and nine["energy_uj"] > ce["energy_uj"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["overall_savings", "weight_precision", "activation_precision"])
 def test_other_scripts_quick(tmp_path, name):
@@ -104,7 +144,7 @@ def test_run_all_quick(tmp_path):
                           timeout=600)
     assert done.returncode == 0, done.stderr
     assert "total" in done.stdout
-    assert len(list(tmp_path.glob("*.csv"))) == 8 and len(list(tmp_path.glob("*.md"))) == 6
+    assert len(list(tmp_path.glob("*.csv"))) == 9 and len(list(tmp_path.glob("*.md"))) == 7
 
 
 def test_overall_spec_points_match_workloads():
@@ -127,7 +167,7 @@ def test_experiments_doc_shows_the_written_tables():
     """docs/experiments.md holds every table row of the scripts' snippets in docs/experiments/."""
     doc = (ROOT / "docs" / "experiments.md").read_text()
     names = ["crop_potential", "naive_crop", "overall_savings", "weight_precision",
-             "activation_precision", "combined"]
+             "activation_precision", "combined", "design_space"]
     for name in names:
         snippet = (ROOT / "docs" / "experiments" / f"{name}.md").read_text()
         rows = [line for line in snippet.splitlines() if line.startswith("|")]
