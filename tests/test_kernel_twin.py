@@ -134,6 +134,21 @@ def _twin_units(units: np.ndarray, node: dict) -> list[dict]:
     return out
 
 
+def _kernel_out(out: dict) -> dict:
+    """A twin out-edge as the kernel's `OUT_EDGE` row: the pipe's byte-slot count `busy` as the
+    quotient and remainder of busy - 1 by the bytes per cycle."""
+    row = {k: out[k] for k in L.OUT_EDGE.names if k != "busy_m"}
+    row["busy"], row["busy_m"] = divmod(out["busy"] - 1, out["cap_bytes"])
+    return row
+
+
+def _twin_out(row) -> dict:
+    """The inverse of `_kernel_out`."""
+    out = {k: int(row[k]) for k in L.OUT_EDGE.names if k != "busy_m"}
+    out["busy"] = int(row["busy"]) * int(row["cap_bytes"]) + int(row["busy_m"]) + 1
+    return out
+
+
 class Pair:
     """The kernel's arrays and the twin's lists for one node, kept in step."""
 
@@ -143,7 +158,7 @@ class Pair:
         self.units = _kernel_units(node)
         self.in_rows = L.rows(L.IN_EDGE, [{k: e[k] for k in L.IN_EDGE.names} for e in inputs])
         self.in_rings = [np.array(e["ring"], np.int64) for e in inputs]
-        self.out_rows = L.rows(L.OUT_EDGE, [{k: o[k] for k in L.OUT_EDGE.names} for o in outputs])
+        self.out_rows = L.rows(L.OUT_EDGE, [_kernel_out(o) for o in outputs])
         self.out_rings = np.array([o["ring"] for o in outputs] or [[0]], np.int64)
 
     def start_image(self, image, rank_base: int, producer_bases: list[int]):
@@ -205,7 +220,8 @@ class Pair:
         for k, edge in enumerate(self.inputs):
             assert self.in_rings[k].tolist() == edge["ring"], k
         for j, out in enumerate(self.outputs):
-            assert _as_dict(self.out_rows[j]) == {k: out[k] for k in L.OUT_EDGE.names}, j
+            assert _twin_out(self.out_rows[j]) == {k: out[k] for k in L.OUT_EDGE.names
+                                                   if k != "busy_m"}, j
             assert self.out_rings[j].tolist() == out["ring"], j
 
 

@@ -80,7 +80,7 @@ def _out_edge(plan: TimingPlan, e: int) -> dict[str, int]:
     reads_in_place = edge.local and not plan.nodes[edge.dst].is_crossbar
     return dict(local=int(edge.local), write=0 if reads_in_place else plan.stages.write,
                 bytes=edge.bytes_per_pixel, cap_bytes=max(edge.cap_bytes_per_cycle, 1),
-                latency=edge.latency_cycles, capacity=edge.capacity_pixels)
+                latency=edge.latency_cycles, capacity=edge.capacity_pixels, busy=-1)
 
 
 _ROWS: dict[int, tuple[weakref.ref, list]] = {}

@@ -49,7 +49,8 @@ is the quotient and remainder of the slot count `end - 1` of the timing model.
   [static]: bandwidth share in bytes per cycle (remote edges); `latency` [static]: route latency;
   `capacity` [static]: slots of the consumer's buffer (0 = unbounded).
 - `allowed` [call]: the largest rank whose slot release is known (bounded edges).
-- `busy` [carried]: the pipe's byte-slot cursor (remote edges).
+- `busy`, `busy_m` [carried]: the pipe's byte-slot cursor (remote edges), kept as the servers'
+  cursors are (`UNITS`): the last busy cycle (-1: never used) and the last byte-slot filled in it.
 
 `STATS`, one row per node and image (a 1-element array from `new_stats`):
 - `start`: smallest issue cycle (-1 before the first op); `end`: largest ready time over the
@@ -75,7 +76,8 @@ NODE = _fields("occupies", "replicas", "groups", "delta", "tail", "pre", "mid", 
 UNITS = _fields("free", "fetch", "fetch_m", "ro", "ro_m", "merge", "merge_m", "act", "act_m",
                 "sample")
 IN_EDGE = _fields("kh", "kw", "sh", "sw", "ph", "pw", "height", "width", "capacity", "avail")
-OUT_EDGE = _fields("local", "write", "bytes", "cap_bytes", "latency", "capacity", "allowed", "busy")
+OUT_EDGE = _fields("local", "write", "bytes", "cap_bytes", "latency", "capacity", "allowed", "busy",
+                   "busy_m")
 STATS = _fields("start", "end", "ops", "bit_cycles", "rf_pixels", "wait_fetch", "wait_ro",
                 "wait_merge", "wait_act")
 STATS_EMPTY = {"start": -1, "end": -1}

@@ -146,6 +146,16 @@ def _act(group, t, on, req, rate):
 
 
 @jit
+def _store(st, start, end, ops, bit_cycles, rf_pixels, wait_fetch, wait_ro, wait_merge,
+           wait_act):
+    """Write the counters a call kept in locals back into its `STATS` row."""
+    st["start"], st["end"], st["ops"], st["rf_pixels"] = start, end, ops, rf_pixels
+    st["bit_cycles"] = bit_cycles
+    st["wait_fetch"], st["wait_ro"], st["wait_merge"], st["wait_act"] = (wait_fetch, wait_ro,
+                                                                         wait_merge, wait_act)
+
+
+@jit
 def advance_node(pos, node, image, inputs, outputs):
     """Advance one node of one image from raster position `pos`; return the new position.
 
@@ -179,9 +189,16 @@ def advance_node(pos, node, image, inputs, outputs):
     local_rank = act_before[pos]
     rf = np.empty((max(n_in, 1), 4), np.int64)  # this op's receptive field on each input edge
     out_slot = np.zeros(max(n_out, 1), np.int64)  # slot of rank g in each bounded out-edge's ring
+    pipe = np.zeros((max(n_out, 1), 4), np.int64)  # a remote out-edge's bytes, split (`_split`)
     for e in range(n_out):
         if out_rows[e]["capacity"] > 0:
             out_slot[e] = (p["rank_base"] + local_rank) % out_rows[e]["capacity"]
+        pipe[e, 0], pipe[e, 1], pipe[e, 2], pipe[e, 3] = _split(out_rows[e]["bytes"],
+                                                                out_rows[e]["cap_bytes"])
+    start, end, ops, rf_total = st["start"], st["end"], st["ops"], st["rf_pixels"]
+    bit_cycles = st["bit_cycles"]
+    wait_fetch, wait_ro, wait_merge, wait_act = (st["wait_fetch"], st["wait_ro"],
+                                                 st["wait_merge"], st["wait_act"])
     h, w = pos // width, pos % width
     while pos < height * width:
         b = bits[h, w]
@@ -198,9 +215,13 @@ def advance_node(pos, node, image, inputs, outputs):
             rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3] = y0, y1, x0, x1
             if y1 > y0 and x1 > x0:
                 if (y1 - 1) * in_rows[k]["width"] + (x1 - 1) >= in_rows[k]["avail"]:
+                    _store(st, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
+                           wait_merge, wait_act)
                     return pos
         for e in range(n_out):
             if out_rows[e]["capacity"] > 0 and g > out_rows[e]["allowed"]:
+                _store(st, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge,
+                       wait_act)
                 return pos
         # -- issue cycle --------------------------------------------------------------------
         a = arrival
@@ -235,7 +256,7 @@ def advance_node(pos, node, image, inputs, outputs):
                     fetch_req = _split(rf_pixels * fetch_per, fetch_rate)
                 cf, shared["fetch"], shared["fetch_m"] = _serve(
                     shared["fetch"], shared["fetch_m"], s, fetch_req, fetch_rate)
-            st["wait_fetch"] += cf - s
+            wait_fetch += cf - s
             r = max(cf + p["pre"], unit["sample"])
             if readout:
                 r, c, unit["ro_m"] = _reads(r, b, unit["ro"], unit["ro_m"], ro_req, ro_rate)
@@ -245,7 +266,7 @@ def advance_node(pos, node, image, inputs, outputs):
                 r += b - 1
                 c = r + 1
                 unit["sample"] = r + 1
-            st["wait_ro"] += c - (cf + p["pre"] + b)  # last conversion, against reads from cf + pre
+            wait_ro += c - (cf + p["pre"] + b)  # last conversion, against reads from cf + pre
             unit["free"] = r + 1 - p["pre"]
             p["issued"] += 1
             replica += 1  # = issued % replicas, group = replica % groups, without dividing
@@ -254,20 +275,20 @@ def advance_node(pos, node, image, inputs, outputs):
                 replica, group = 0, 0
             elif group == groups:
                 group = 0
-            st["bit_cycles"] += b
+            bit_cycles += b
             t = c + p["mid"] + 1
             cm = _merge(shared, t, merge_on, merge_req, merge_rate)
-            st["wait_merge"] += cm - t
+            wait_merge += cm - t
             t = cm + p["tile"] + p["span"]
             ca = _act(shared, t, act_on, act_req, act_rate)
-            st["wait_act"] += ca - t
+            wait_act += ca - t
             done = ca + p["act"] - 1
         else:
             t = s + p["tail"]
             cm = _merge(shared, t, merge_on, merge_req, merge_rate)
-            st["wait_merge"] += cm - t
+            wait_merge += cm - t
             done = _act(shared, cm, act_on, act_req, act_rate)
-            st["wait_act"] += done - cm
+            wait_act += done - cm
         # -- release the input pixels this op reads ----------------------------------------
         for k in range(n_in):
             cap = in_rows[k]["capacity"]
@@ -289,17 +310,16 @@ def advance_node(pos, node, image, inputs, outputs):
                         if slot == cap:
                             slot = 0
         # -- outputs -------------------------------------------------------------------------
-        end = done + p["write"] + 1  # a node without out-edges writes into its home tile
+        last = done + p["write"] + 1  # a node without out-edges writes into its home tile
         for e in range(n_out):
             o = out_rows[e]
             if o["local"]:
                 rdy = done + 1 + o["write"]
-            else:
-                cap_b = o["cap_bytes"]
-                start = max((done + 1) * cap_b, o["busy"])
-                stop = start + o["bytes"]
-                o["busy"] = stop
-                rdy = (stop + cap_b - 1) // cap_b + o["latency"] + o["write"]
+            else:  # byte-slots of the edge's pipe from cycle done + 1 (timing-model s6)
+                sent, o["busy"], o["busy_m"] = _serve(
+                    o["busy"], o["busy_m"], done + 1,
+                    (pipe[e, 0], pipe[e, 1], pipe[e, 2], pipe[e, 3]), o["cap_bytes"])
+                rdy = sent + 1 + o["latency"] + o["write"]
                 edge_bytes[e] += o["bytes"]
             out_ready[e, h, w] = rdy
             cap = o["capacity"]
@@ -308,17 +328,18 @@ def advance_node(pos, node, image, inputs, outputs):
                 out_slot[e] += 1
                 if out_slot[e] == cap:
                     out_slot[e] = 0
-            if e == 0 or rdy > end:
-                end = rdy
-        if st["ops"] == 0 or s < st["start"]:
-            st["start"] = s
-        if end > st["end"]:
-            st["end"] = end
-        st["ops"] += 1
-        st["rf_pixels"] += rf_pixels
+            if e == 0 or rdy > last:
+                last = rdy
+        if ops == 0 or s < start:
+            start = s
+        if last > end:
+            end = last
+        ops += 1
+        rf_total += rf_pixels
         local_rank += 1
         pos += 1
         w += 1
         if w == width:
             h, w = h + 1, 0
+    _store(st, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge, wait_act)
     return pos
