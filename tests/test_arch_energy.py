@@ -15,7 +15,8 @@ from isaacsim.targets.isaac.arch import full_activity, load_arch
 
 
 def busy_ima_events_per_s(a):
-    """Events per second of one IMA with every array reading every cycle."""
+    """Events per second of one IMA with every array reading every cycle, its ADCs converting and
+    its shift-and-add units adding at their own rates (units x samples or operations per second)."""
     cycles = 1e9 / a.cycle_ns
     columns = a.xbar_cols + (1 if a.flip_encoding else 0)   # + the flip encoding's unit column
     reads = a.arrays_per_ima
@@ -24,9 +25,12 @@ def busy_ima_events_per_s(a):
     outputs = reads * (a.xbar_cols / cells_per_weight) / bit_cycles
     ir_bytes = reads * a.xbar_rows * a.dac_bits / 8 + reads * a.xbar_rows * a.input_bits / 8 / bit_cycles
     e = a.energy
-    return cycles * (reads * e.xbar_read_pj + reads * a.xbar_rows * e.dac_row_drive_pj
-                     + reads * columns * (e.sample_hold_pj + e.adc_conversion_pj + e.ima_shift_add_pj)
-                     + ir_bytes * e.ir_byte_pj + outputs * 2 * (a.input_bits / 8) * e.ima_or_byte_pj)
+    conversions_per_s = a.adcs_per_ima * a.adc_gsamples_per_s * 1e9
+    additions_per_s = a.ima_shift_add_units * a.ima_shift_add_gops_per_s * 1e9
+    return (cycles * (reads * e.xbar_read_pj + reads * a.xbar_rows * e.dac_row_drive_pj
+                      + reads * columns * e.sample_hold_pj
+                      + ir_bytes * e.ir_byte_pj + outputs * 2 * (a.input_bits / 8) * e.ima_or_byte_pj)
+            + conversions_per_s * e.adc_conversion_pj + additions_per_s * e.ima_shift_add_pj)
 
 
 def busy_tile_own_pj_per_s(a):
@@ -73,9 +77,12 @@ def test_energies_agree_with_the_published_derivations():
     e = load_arch().energy
     assert e.dac_row_drive_pj == pytest.approx(4 * 100 / 1024)   # 0.39 pJ, isaac.md 1e
     assert e.xbar_read_pj == pytest.approx(0.3 * 100)             # 30 pJ per 128x128 read
-    # 1.5625 pJ over 128 columns; the unit column spreads it over 129 (within 1 %)
-    assert e.adc_conversion_pj == pytest.approx(16 * 100 / (8 * 129))
-    assert e.adc_conversion_pj == pytest.approx(1.5625, rel=0.01)
+    # an ADC's power over its sample rate: 2 mW / 1.28 GS/s, whatever the ADC count
+    assert e.adc_conversion_pj == pytest.approx(16 * 100 / (8 * 128)) == pytest.approx(1.5625)
+    assert e.ima_shift_add_pj == pytest.approx(0.05 / 2.56)
+    for units in (2, 4, 16):
+        assert load_arch(sets={"ima.adc.units": units}).energy.adc_conversion_pj == \
+            pytest.approx(1.5625)
     assert e.edram_read_pj == e.edram_write_pj == pytest.approx(20.7 / 1.2)
     assert e.router_flit_pj == pytest.approx(42 * 100 / (8 * 80))
     assert e.ht_byte_pj == 0 and e.ht_static_mw == pytest.approx(10400)
@@ -91,7 +98,8 @@ def test_static_fraction_splits_hyper_transport():
 def test_full_activity_is_per_cycle():
     a = load_arch()
     act = full_activity(a)
-    assert act["adc_conversion"] == 8 * 129
+    assert act["adc_conversion"] == pytest.approx(8 * 128)
+    assert act["ima_shift_add"] == pytest.approx(4 * 256) and act["sample_hold"] == 8 * 129
     assert act["dac_row_drive"] == 1024 and act["xbar_read"] == 8
     assert act["ir_byte"] == 256 and act["ima_or_byte"] == 32
     assert act["edram_access"] == 120 and act["bus_bit"] == 384 * 120

@@ -179,3 +179,17 @@ def test_text_report(capsys):
     # 168 x (329.81 - 12 x 16 x (1 - 1.42 / 1.67)) mW + 10.4 W
     chip_w = (168 * (329.81 - 12 * 16 * (1 - 1.42 / 1.67)) + 10400) / 1000
     assert f"chip: {chip_w:.3f} W" in out
+
+
+def test_sustained_peak_counts_what_the_readout_converts():
+    """An IMA's 8 ADCs convert 8 x 1.28 GS/s x 100 ns = 1,024 samples per cycle; every array
+    reading every cycle asks 8 x 129 (the flip encoding's unit column): 128/129 reads per array
+    per cycle. Half the ADCs: 512/1,032. 16 ADCs: the shift-and-add units (4 x 2.56 G ops/s =
+    1,024 per cycle) bound it the same as 8 ADCs."""
+    for sets, share in (({}, 1024 / 1032), ({"ima.adc.units": 4}, 512 / 1032),
+                        ({"ima.adc.units": 16}, 1024 / 1032),
+                        ({"ima.xbar.flip_encoding": False}, 1.0)):
+        pk = load_arch(sets=sets).peak
+        assert close(pk.readout_share, share, 1e-12), sets
+        assert close(pk.sustained_ce_gops_s_mm2, share * pk.ce_gops_s_mm2, 1e-12)
+        assert close(pk.sustained_pe_gops_w, share * pk.pe_gops_w, 1e-12)

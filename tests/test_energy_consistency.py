@@ -15,8 +15,10 @@ from isaacsim.targets.isaac.mapping import map_network
 IMA_COMPONENTS = ("xbar", "dac", "adc", "sample_hold", "ima_shift_add", "ir", "ima_or")
 
 
-@pytest.mark.parametrize("sets", [{}, {"ima.adc.bits": 9}, {"ima.arrays": 4}])
+@pytest.mark.parametrize("sets", [{}, {"ima.adc.bits": 9}, {"ima.arrays": 4, "ima.adc.units": 4}])
 def test_busy_ima_draws_the_ima_power(sets):
+    """(An IMA of 4 arrays keeps 4 ADCs busy, not 8: ADCs and shift-and-adds draw power only while
+    they convert and add, docs/energy-model.md.)"""
     arch = load_arch("isaac-ce", sets)
     # a 1x1 conv whose one replica fills exactly one IMA: 128 input rows, and as many 16-bit
     # outputs as the IMA's arrays hold (arrays x 128 columns / 8 slices)

@@ -105,6 +105,10 @@ def text(arch: Architecture) -> str:
         f"  SE          {pk.se_mb_mm2:.4f} MB/mm^2  ({pk.weights_per_chip:.0f} weights of "
         f"{arch.weight_bits} bits)",
         f"  energy/MAC  {pk.chip_pj_per_mac:.3f} pJ (whole chip at peak)",
+        f"sustained by the readout (ADCs and IMA shift-and-adds: {pk.readout_share:.4f} reads per "
+        f"array per cycle):",
+        f"  CE          {pk.sustained_ce_gops_s_mm2:.2f} GOPS/s/mm^2",
+        f"  PE          {pk.sustained_pe_gops_w:.2f} GOPS/W",
         "",
         "energy per event (pJ; docs/energy-model.md):",
     ]

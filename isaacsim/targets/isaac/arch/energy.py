@@ -48,9 +48,11 @@ def full_activity(p: Params) -> dict[str, float]:
     its router share included) or one chip (chip events, its tiles excluded) is fully busy.
 
     IMA: every array read every cycle, every DAC driving, every column (with the flip encoding, also
-    the unit column) sampled, converted and merged by the shift-and-add; the IR written with the
-    next vector while the DACs read one bit-slice of the current one; the OR written once and read
-    once per completed output.
+    the unit column) sampled; the ADCs converting and the shift-and-add units adding at their own
+    rates (`units x rate x cycle_ns`: a conversion or an addition costs its unit's power over its
+    rate, however many of them there are and whether or not they keep up with the reads); the IR
+    written with the next vector while the DACs read one bit-slice of the current one; the OR
+    written once and read once per completed output.
     Tile: one eDRAM access of the bus width, every bus wire, and one operation of every sigmoid,
     shift-and-add and max-pool unit per tile clock; one value read and one written in the tile OR per
     tile clock; every router port moving one flit per flit-time of its link.
@@ -61,11 +63,11 @@ def full_activity(p: Params) -> dict[str, float]:
     ir_read_bytes = arrays * p.xbar_rows * p.dac_bits / 8
     ir_write_bytes = arrays * p.xbar_rows * p.input_bits / 8 / p.cycles_per_input
     return {
-        "adc_conversion": conversions,
+        "adc_conversion": p.adcs_per_ima * p.adc_gsamples_per_s * p.cycle_ns,
         "dac_row_drive": arrays * p.xbar_rows,
         "xbar_read": arrays,
         "sample_hold": conversions,
-        "ima_shift_add": conversions,
+        "ima_shift_add": p.ima_shift_add_units * p.ima_shift_add_gops_per_s * p.cycle_ns,
         "ir_byte": ir_read_bytes + ir_write_bytes,
         "ima_or_byte": 2 * value_bytes(p) * ima_outputs_per_cycle(p),
         "edram_access": clocks,

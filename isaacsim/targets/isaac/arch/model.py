@@ -73,6 +73,13 @@ class Peak:
     weights_per_chip: float
     weight_bytes_per_chip: float
     chip_pj_per_mac: float
+    readout_share: float
+    """Reads per array per cycle the IMA's readout sustains: its ADCs' and shift-and-adds' rate over
+    the conversions of every array reading every cycle, at most 1 (ISAAC-CE: 128 / 129, the flip
+    encoding's unit column)."""
+    sustained_ce_gops_s_mm2: float
+    sustained_pe_gops_w: float
+    """CE and PE at the rate the readout sustains (`readout_share` x the peak)."""
 
 
 @dataclass(frozen=True)

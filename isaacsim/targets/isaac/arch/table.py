@@ -103,6 +103,9 @@ def peak(p: Params, t: Totals) -> Peak:
     macs = p.arrays_per_chip * macs_per_array_s
     gops = 2.0 * macs / 1e9
     weight_bytes = p.arrays_per_chip * weights * p.weight_bits / 8
+    readout = min(p.adcs_per_ima * p.adc_gsamples_per_s,
+                  p.ima_shift_add_units * p.ima_shift_add_gops_per_s) * p.cycle_ns
+    share = min(1.0, readout / (p.arrays_per_ima * p.adc_conversions_per_read))
     return Peak(
         macs_per_s=macs,
         gops_per_array=2.0 * macs_per_array_s / 1e9,
@@ -113,4 +116,7 @@ def peak(p: Params, t: Totals) -> Peak:
         weights_per_chip=p.arrays_per_chip * weights,
         weight_bytes_per_chip=weight_bytes,
         chip_pj_per_mac=t.chip_power_w / macs * 1e12,
+        readout_share=share,
+        sustained_ce_gops_s_mm2=share * gops / t.chip_area_mm2,
+        sustained_pe_gops_w=share * gops / t.chip_power_w,
     )
