@@ -300,15 +300,26 @@ def advance_node(pos, node, image, inputs, outputs):
             ring = in_rings[k]
             in_w = in_rows[k]["width"]
             for y in range(y0, y1 if x1 > x0 else y0):
-                # the active pixels of a row segment have consecutive ranks, hence slots
-                slot = slots[y * in_w + x0]
-                for x in range(x0, x1):
-                    if ready[y, x] >= 0:
-                        if ring[slot] <= s:
-                            ring[slot] = s + 1
-                        slot += 1
-                        if slot == cap:
-                            slot = 0
+                # the active pixels of a row segment have consecutive ranks, hence slots: as many
+                # as the slot table advances over the segment (when the segment is shorter than
+                # the ring; else counted pixel by pixel)
+                row = y * in_w
+                slot = slots[row + x0]
+                if x1 - x0 < cap:
+                    count = slots[row + x1] - slot
+                    if count < 0:
+                        count += cap
+                else:
+                    count = 0
+                    for x in range(x0, x1):
+                        if ready[y, x] >= 0:
+                            count += 1
+                for _ in range(count):
+                    if ring[slot] <= s:
+                        ring[slot] = s + 1
+                    slot += 1
+                    if slot == cap:
+                        slot = 0
         # -- outputs -------------------------------------------------------------------------
         last = done + p["write"] + 1  # a node without out-edges writes into its home tile
         for e in range(n_out):
