@@ -83,7 +83,7 @@ def _out_edge(plan: TimingPlan, e: int) -> dict[str, int]:
                 latency=edge.latency_cycles, capacity=edge.capacity_pixels, busy=-1)
 
 
-_ROWS: dict[int, tuple[weakref.ref, list]] = {}
+_ROWS: dict[int, tuple[weakref.ref, list[tuple[np.ndarray, ...]]]] = {}
 
 
 def _initial_rows(plan: TimingPlan) -> list[tuple[np.ndarray, ...]]:
@@ -93,12 +93,15 @@ def _initial_rows(plan: TimingPlan) -> list[tuple[np.ndarray, ...]]:
     cached = _ROWS.get(key)
     if cached is not None and cached[0]() is plan:
         return cached[1]
-    rows = []
+    rows: list[tuple[np.ndarray, ...]] = []
     for index, node in enumerate(plan.nodes):
         rows.append((_node_row(plan, index), L.new_units(max(node.replicas, 1)),
                      L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in node.inputs]),
                      L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in node.outputs])))
-    _ROWS[key] = (weakref.ref(plan, lambda _, key=key: _ROWS.pop(key, None)), rows)
+    def forget(_: weakref.ref, key: int = key) -> None:
+        _ROWS.pop(key, None)
+
+    _ROWS[key] = (weakref.ref(plan, forget), rows)
     return rows
 
 
