@@ -53,7 +53,12 @@ def node_bases(lowered: Any, images: list[ImageWork], result: TimingResult, n: i
     bases = {"ops": ops, "read_cycles": bits, "rf_pixels": result.node_rf_pixels[:, n]}
     spec = lowered.events.row_blocks[n]
     if spec is not None:
-        act = np.array([_active_row_blocks(spec, img) for img in images],
+        # the runner gives images with identical work the same map objects: count each map once
+        by_map: dict[int, tuple[int, int]] = {}
+        for img in images:
+            if id(img.bits[spec.source]) not in by_map:
+                by_map[id(img.bits[spec.source])] = _active_row_blocks(spec, img)
+        act = np.array([by_map[id(img.bits[spec.source])] for img in images],
                        np.int64).reshape(len(images), 2)
         blocks, rows = act[:, 0], act[:, 1]
         bases.update(block_ops=blocks * ops, block_read_cycles=blocks * bits, row_ops=rows * ops,

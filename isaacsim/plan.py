@@ -286,13 +286,31 @@ def _problems(plan: "TimingPlan") -> list[str]:
     return problems
 
 
+def compact_map(values) -> np.ndarray:
+    """A per-pixel map (bits or read cycles) stored compactly: C-contiguous uint8 when every value
+    fits in 0..255 (bits are 0..16, so always in practice), else int64.
+
+    A many-image run holds one map per node and image; uint8 keeps them at an eighth of int64's
+    memory. Whoever computes with a map casts it first (the engine converts each map to int64 as it
+    starts the image; sums cast to int64), so a narrow map never overflows."""
+    a = np.asarray(values)
+    if a.dtype == np.uint8:
+        return np.ascontiguousarray(a)
+    if a.dtype == np.bool_ or a.size == 0 or (np.issubdtype(a.dtype, np.integer)
+                                             and a.min() >= 0 and a.max() <= 255):
+        return np.ascontiguousarray(a, dtype=np.uint8)
+    return np.ascontiguousarray(a, dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class ImageWork:
     """One image: activation bits of every output pixel of every node (0 = skipped)."""
 
     image_id: str
     bits: tuple[np.ndarray, ...]
-    """Per node, an (H, W) int array of bits in 0..16; for the source node 1 marks an active pixel."""
+    """Per node, an (H, W) integer array of bits in 0..16 (read cycles for crossbar nodes); for the
+    source node 1 marks an active pixel. Any integer dtype: a lowering stores them as uint8
+    (`compact_map`), so a consumer must cast before arithmetic that can exceed 255."""
     arrival_cycle: int = 0
 
 

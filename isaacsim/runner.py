@@ -3,7 +3,10 @@
 `run_workload` is the one way to run a workload (the `run` command and sweeps call it). In single
 mode each image is simulated alone; images whose work is identical (same active pixels and bits in
 every map, e.g. the same crop vector at the same fraction) have identical results, so each distinct
-work is simulated once and its result shared (the count is reported as `distinct_works`).
+work is simulated once and its result shared (the count is reported as `distinct_works`). Works are
+told apart by their trace record where it determines them (`record_key`: a compact record's crop,
+fraction and bits), else by a digest of their maps; identical works share one copy of their maps,
+which are stored as bytes (`isaacsim.plan.compact_map`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from isaacsim import engine as fast_engine
 from isaacsim import reference as reference_engine
 from isaacsim.errors import InputError, Problem
 from isaacsim.network import IMAGE
-from isaacsim.plan import ImageWork, TimingResult
+from isaacsim.plan import ImageWork, TimingResult, compact_map
 from isaacsim.tables import build_tables
 from isaacsim.targets.isaac.lowering import Lowered, image_work, lower
 from isaacsim.traces import CompactImage, image_bits, load_trace
@@ -61,9 +64,9 @@ class RunOutput:
 def _layer_bits(lowered: Lowered, workload: Workload, image, uncropped: bool) -> ImageWork:
     net, prec, crop = lowered.network, workload.precision, workload.crop
     if uncropped:
-        mask = np.ones(net.input_shape[:2], bool)
+        mask = np.ones(net.input_shape[:2], np.uint8)
         bits = {layer.name: np.full(layer.out_shape[:2], prec.of(layer.name).activation_bits,
-                                    np.int64) for layer in net.layers}
+                                    np.uint8) for layer in net.layers}
         return image_work(lowered, image.image_id, mask, bits)
     mask = image_bits(image, net, IMAGE, 1, rounding=crop.rounding, default_fraction=crop.fraction)
     bits = {layer.name: image_bits(image, net, layer.name, prec.of(layer.name).activation_bits,
@@ -72,18 +75,80 @@ def _layer_bits(lowered: Lowered, workload: Workload, image, uncropped: bool) ->
     return image_work(lowered, image.image_id, mask, bits)
 
 
-def _key(work: ImageWork) -> bytes:
-    """Digest of a work's bit maps (bits fit in a byte, so hash them as bytes)."""
+def _digest(work: ImageWork) -> bytes:
+    """Digest of a work's bit maps (each in its compact form, `compact_map`)."""
     h = hashlib.blake2b(digest_size=16)
     for b in work.bits:
-        h.update(b.astype(np.uint8).tobytes())
+        a = compact_map(b)
+        h.update(a.dtype.str.encode())
+        h.update(a.tobytes())
         h.update(b"|")
     return h.digest()
 
 
+def record_key(image, uncropped: bool):
+    """What determines an image's work besides the workload: nothing for the uncropped baseline;
+    a compact record's crop, fraction and bits; None for an explicit (region) record, whose maps
+    must be compared themselves."""
+    if uncropped:
+        return ("uncropped",)
+    if isinstance(image, CompactImage):
+        return ("compact", image.crop, image.fraction, image.all_bits, image.layer_bits)
+    return None
+
+
+def work_keys(works: list[ImageWork], records: list | None = None) -> list[bytes]:
+    """Per work, a key that identical works share: the digest of its bit maps.
+
+    `records[i]`, when given and not None, is a hashable that determines work i (`record_key`):
+    the maps are then hashed once per distinct record instead of once per image (a 1,000-image
+    compact trace: about 16 digests, not 1,000). Records that differ but give the same maps still
+    share a key, so the distinct works are the same either way.
+    """
+    by_record: dict = {}
+    keys = []
+    for i, work in enumerate(works):
+        rk = records[i] if records is not None else None
+        if rk is None:
+            keys.append(_digest(work))
+            continue
+        k = by_record.get(rk)
+        if k is None:
+            k = by_record[rk] = _digest(work)
+        keys.append(k)
+    return keys
+
+
+def trace_works(lowered: Lowered, workload: Workload, images: list, arrivals: list[int],
+                uncropped: bool) -> tuple[list[ImageWork], list]:
+    """The works of trace `images` (or of the same images uncropped) and their record keys.
+
+    A compact record's work depends only on its `record_key` and the uncropped work is the same
+    for every image: each distinct one is built once and its maps shared. An explicit record's
+    maps are built and hashed, and identical ones share one copy too (its record key is then
+    ``("maps", digest)``)."""
+    cache: dict = {}
+    out, records = [], []
+    for img, a in zip(images, arrivals):
+        sig = record_key(img, uncropped)
+        w = cache.get(sig) if sig is not None else None
+        if w is None:
+            w = _layer_bits(lowered, workload, img, uncropped)
+            if sig is None:
+                sig = ("maps", _digest(w))
+                w = cache.setdefault(sig, w)
+            else:
+                cache[sig] = w
+        out.append(ImageWork(img.image_id, w.bits, a))
+        records.append(sig)
+    return out, records
+
+
 def simulate_works(lowered: Lowered, works: list[ImageWork], mode: str, engine: str,
-                   progress: Callable[[int], None] | None = None) -> tuple[TimingResult, int, int]:
-    """Simulate `works`; in single mode each distinct work once.
+                   progress: Callable[[int], None] | None = None,
+                   records: list | None = None) -> tuple[TimingResult, int, int]:
+    """Simulate `works`; in single mode each distinct work once (`work_keys`, with the works'
+    `record_key`s when known).
 
     Returns (result, distinct works simulated, images finished). A KeyboardInterrupt in single mode
     stops after the images finished so far; the result then holds only those.
@@ -99,8 +164,9 @@ def simulate_works(lowered: Lowered, works: list[ImageWork], mode: str, engine: 
     seen: dict[bytes, int] = {}
     finished = 0
     try:
+        keys = work_keys(works, records)
         for i, work in enumerate(works):
-            k = _key(work)
+            k = keys[i]
             j = seen.get(k)
             one = None if j is not None else simulate(plan, [work], mode="single")
             for name in vars(result):
@@ -118,9 +184,9 @@ def simulate_works(lowered: Lowered, works: list[ImageWork], mode: str, engine: 
     return result, len(seen), finished
 
 
-def _simulate(lowered, works, mode, engine, progress) -> Simulated:
+def _simulate(lowered, works, records, mode, engine, progress) -> Simulated:
     """Simulate and account one set of works (only the finished ones if interrupted)."""
-    result, distinct, finished = simulate_works(lowered, works, mode, engine, progress)
+    result, distinct, finished = simulate_works(lowered, works, mode, engine, progress, records)
     works = works[:finished]
     counts = acc.count_events(lowered, works, result)
     arrivals = np.array([w.arrival_cycle for w in works], np.int64)
@@ -184,26 +250,13 @@ def run_workload(workload: Workload, *, images: int | None = None, mode: str | N
     interval = opts.arrival_interval_cycles
     arrivals = [i * interval if mode == "stream" else 0 for i in range(len(chosen))]
 
-    def works_of(uncropped: bool) -> list[ImageWork]:
-        # a compact record's work depends only on its crop, fraction and bits; the uncropped work
-        # is the same for every image: build each distinct one once
-        cache: dict = {}
-        out = []
-        for img, a in zip(chosen, arrivals):
-            sig = ("uncropped",) if uncropped else (
-                (img.crop, img.fraction, img.all_bits, img.layer_bits)
-                if isinstance(img, CompactImage) else None)
-            w = cache.get(sig) if sig is not None else None
-            if w is None:
-                w = _layer_bits(lowered, workload, img, uncropped)
-                if sig is not None:
-                    cache[sig] = w
-            out.append(ImageWork(img.image_id, w.bits, a))
-        return out
+    def run_set(uncropped: bool, progress) -> Simulated:
+        works, records = trace_works(lowered, workload, chosen, arrivals, uncropped)
+        return _simulate(lowered, works, records, mode, engine, progress)
 
-    cropped = _simulate(lowered, works_of(False), mode, engine, progress)
+    cropped = run_set(False, progress)
     chosen, arrivals = chosen[:len(cropped.works)], arrivals[:len(cropped.works)]
-    base = _simulate(lowered, works_of(True), mode, engine, None) if baseline else None
+    base = run_set(True, None) if baseline else None
     if base is not None and len(base.works) < len(cropped.works):  # interrupted in the baseline
         cropped = cropped.head(len(base.works))
     interrupted = len(cropped.works) < len(trace_images)

@@ -16,7 +16,17 @@ import numpy as np
 from isaacsim.errors import InputError, Problem
 from isaacsim.events import EnergyTable, EventCoefficients
 from isaacsim.network import IMAGE, Network, Shape
-from isaacsim.plan import DIGITAL, SOURCE, XBAR, Edge, ImageWork, Node, StageCycles, TimingPlan
+from isaacsim.plan import (
+    DIGITAL,
+    SOURCE,
+    XBAR,
+    Edge,
+    ImageWork,
+    Node,
+    StageCycles,
+    TimingPlan,
+    compact_map,
+)
 from isaacsim.targets.isaac.arch import Architecture
 from isaacsim.targets.isaac.events import VALUE_BYTES, coefficients, energy_table
 from isaacsim.targets.isaac.mapping import Mapping
@@ -218,11 +228,12 @@ def read_cycles(bits: np.ndarray, dac_bits: int) -> np.ndarray:
 def image_work(lowered: Lowered, image_id: str, input_mask: np.ndarray, layer_bits: dict,
                arrival_cycle: int = 0) -> ImageWork:
     """Stack per-layer activation-bit maps (layer name -> (H, W) ints, 0 = skipped) in node order;
-    crossbar layers' bits become read cycles (`read_cycles`)."""
-    bits = [np.ascontiguousarray(input_mask, dtype=np.int64)]
+    crossbar layers' bits become read cycles (`read_cycles`). The maps are stored compactly
+    (`compact_map`: uint8, as bits and read cycles always fit)."""
+    bits = [compact_map(np.asarray(input_mask, dtype=np.int64))]
     for layer in lowered.network.layers:
         b = np.asarray(layer_bits[layer.name], dtype=np.int64)
         if layer.uses_crossbars:
             b = read_cycles(b, lowered.arch.dac_bits)
-        bits.append(np.ascontiguousarray(b))
+        bits.append(compact_map(b))
     return ImageWork(image_id, tuple(bits), arrival_cycle)

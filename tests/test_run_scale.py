@@ -1,0 +1,108 @@
+"""Runs over many images: compact bit maps, duplicate works found by their trace record."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from isaacsim import accounting as acc
+from isaacsim import engine, reference, runner
+from isaacsim.plan import ImageWork, compact_map
+from isaacsim.runner import record_key, run_workload, trace_works, work_keys
+from isaacsim.targets.isaac.lowering import image_work, lower, read_cycles
+from isaacsim.traces import expand, load_trace
+from isaacsim.workload import load_workload
+
+VGG = "workloads/vgg16_cropped.json"
+TINY = "workloads/tiny_cropped.json"
+
+
+def test_compact_map_narrows_what_fits_and_keeps_the_rest():
+    small = compact_map(np.array([[0, 16], [255, 3]], np.int64))
+    assert small.dtype == np.uint8 and small.tolist() == [[0, 16], [255, 3]]
+    assert compact_map(np.array([[True, False]])).tolist() == [[1, 0]]
+    for wide in (np.array([256, 0]), np.array([-1, 3])):
+        kept = compact_map(wide)
+        assert kept.dtype == np.int64 and kept.tolist() == wide.tolist()
+
+
+def _tiny_works():
+    wl = load_workload(TINY)
+    lowered = lower(wl.network, wl.map(), wl.arch)
+    trace = load_trace(wl.trace, wl.network)
+    works = [runner._layer_bits(lowered, wl, img, False) for img in trace.images[:6]]
+    return lowered, works
+
+
+def test_uint8_maps_simulate_and_count_like_int64_maps():
+    lowered, works = _tiny_works()
+    assert all(b.dtype == np.uint8 for w in works for b in w.bits)
+    wide = [ImageWork(w.image_id, tuple(b.astype(np.int64) for b in w.bits), 7 * i)
+            for i, w in enumerate(works)]
+    narrow = [dataclasses.replace(w, arrival_cycle=7 * i) for i, w in enumerate(works)]
+    for simulate in (engine.simulate, reference.simulate):
+        for mode in ("single", "stream"):
+            a, b = simulate(lowered.plan, narrow, mode=mode), simulate(lowered.plan, wide, mode=mode)
+            for name in vars(a):
+                assert np.array_equal(getattr(a, name), getattr(b, name)), (simulate, mode, name)
+    res = engine.simulate(lowered.plan, narrow, mode="single")
+    ca, cb = acc.count_events(lowered, narrow, res), acc.count_events(lowered, wide, res)
+    assert all(np.array_equal(ca[k], cb[k]) for k in ca)
+
+
+def test_maps_of_16_bits_are_stored_as_bytes_with_their_values():
+    for sets in ({}, {"arch.ima.dac.bits": 2, "arch.ima.adc.bits": 10}):
+        wl = load_workload(TINY, sets)
+        lowered = lower(wl.network, wl.map(), wl.arch)
+        bits = {layer.name: np.full(layer.out_shape[:2], 16) for layer in wl.network.layers}
+        work = image_work(lowered, "i", np.ones(wl.network.input_shape[:2], bool), bits)
+        assert all(b.dtype == np.uint8 for b in work.bits)
+        for layer, b in zip(wl.network.layers, work.bits[1:]):
+            want = read_cycles(np.array(16), wl.arch.dac_bits) if layer.uses_crossbars else 16
+            assert (b == want).all()
+
+
+def test_record_keys_hash_each_record_once_and_find_the_same_duplicates(monkeypatch):
+    wl = load_workload(VGG)
+    trace = load_trace(wl.trace, wl.network)
+    images = 60
+    calls = []
+    digest = runner._digest
+    monkeypatch.setattr(runner, "_digest", lambda w: calls.append(w.image_id) or digest(w))
+    out = run_workload(wl, images=images)
+    records = {record_key(img, False) for img in trace.images[:images]}
+    assert len(calls) == len(records) + 1  # once per distinct record, once for the baseline
+    # keyed by record or by hashing every image's maps: the same partition into distinct works
+    lowered = lower(wl.network, wl.map(), wl.arch)
+    works = [runner._layer_bits(lowered, wl, img, False) for img in trace.images[:images]]
+    by_maps = work_keys(works)
+    by_record = work_keys(works, [record_key(img, False) for img in trace.images[:images]])
+    pairs = {(a, b) for a, b in zip(by_maps, by_record)}
+    assert len(pairs) == len(set(by_maps)) == len(set(by_record)) == out.meta["distinct_works"]
+
+
+def test_explicit_trace_gives_the_reports_of_its_compact_trace():
+    wl = load_workload(TINY)
+    compact = load_trace(wl.trace, wl.network)
+    explicit = expand(compact, wl.network, default_fraction=wl.crop.fraction)
+    runs = [run_workload(dataclasses.replace(wl, trace_data=t)) for t in (compact, explicit)]
+    assert runs[0].meta["distinct_works"] == runs[1].meta["distinct_works"] < len(compact.images)
+    for name in ("images", "layers", "components", "summary"):
+        a, b = (r.tables[name].drop(columns=["crop"], errors="ignore") for r in runs)
+        assert a.equals(b), name
+
+
+def test_identical_explicit_works_share_one_copy_of_their_maps():
+    wl = load_workload(TINY)
+    explicit = expand(load_trace(wl.trace, wl.network), wl.network,
+                      default_fraction=wl.crop.fraction)
+    doubled = explicit.images + explicit.images
+    lowered = lower(wl.network, wl.map(), wl.arch)
+    works, records = trace_works(lowered, wl, list(doubled), [0] * len(doubled), False)
+    n = len(explicit.images)
+    assert all(works[i].bits is works[n + i].bits for i in range(n))
+    assert all(b.dtype == np.uint8 for w in works for b in w.bits)
+    assert records[:n] == records[n:] and all(r[0] == "maps" for r in records)
+    # and the records' keys find the duplicates the maps' digests find
+    assert work_keys(works, records) == work_keys(works)
