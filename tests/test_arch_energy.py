@@ -121,3 +121,14 @@ def test_consistency_under_scaled_configurations(arrays, imas, routers, adc_bits
         "ima.dac.bits": dac_bits, "ima.xbar.flip_encoding": flip, "cycle_ns": cycle_ns,
         "chip.ht.static_fraction": static, "datapath.input_bits": input_bits})
     assert_consistent(a, rel=1e-9)
+
+
+def test_adc_power_follows_its_sample_rate():
+    """Energy per conversion is set by the resolution: half the rate, half the power, the same
+    1.5625 pJ per conversion; the area does not change."""
+    base, half = load_arch(), load_arch(sets={"ima.adc.gsamples_per_s": 0.64})
+    rows = {a: {r.key: r for r in a.components} for a in (base, half)}
+    assert rows[half]["ima.adc"].power_mw == pytest.approx(rows[base]["ima.adc"].power_mw / 2)
+    assert rows[half]["ima.adc"].area_mm2 == rows[base]["ima.adc"].area_mm2
+    assert half.energy.adc_conversion_pj == pytest.approx(base.energy.adc_conversion_pj) \
+        == pytest.approx(1.5625)

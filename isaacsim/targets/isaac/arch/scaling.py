@@ -23,15 +23,20 @@ ADC_MIN_BITS = min(ADC_TABLE)
 ADC_MAX_BITS = max(ADC_TABLE)
 
 
-def adc_cost(power_mw: float, area_mm2: float, bits: int, reference_bits: int) -> tuple[float, float]:
-    """Power (mW) and area (mm^2) of one ADC of `bits` bits, given its cost at `reference_bits`.
+def adc_cost(power_mw: float, area_mm2: float, bits: int, reference_bits: int,
+             gsamples_per_s: float = 1.0, reference_gsamples_per_s: float = 1.0) -> tuple[float, float]:
+    """Power (mW) and area (mm^2) of one ADC of `bits` bits converting `gsamples_per_s`, given its
+    cost at `reference_bits` and `reference_gsamples_per_s`.
 
-    Power scales with the table's energy per conversion (same sample rate), area with its area.
-    Both resolutions must be in the table (4..10 bits); `KeyError` otherwise (the loader checks).
+    Power scales with the table's energy per conversion and with the sample rate (a converter's
+    energy per conversion is fixed by its resolution: power = energy x rate), area with the table's
+    area only. Both resolutions must be in the table (4..10 bits); `KeyError` otherwise (the loader
+    checks).
     """
     energy_pj, area_um2 = ADC_TABLE[bits]
     ref_energy_pj, ref_area_um2 = ADC_TABLE[reference_bits]
-    return power_mw * energy_pj / ref_energy_pj, area_mm2 * area_um2 / ref_area_um2
+    rate = gsamples_per_s / reference_gsamples_per_s
+    return power_mw * energy_pj / ref_energy_pj * rate, area_mm2 * area_um2 / ref_area_um2
 
 
 def xbar_cost(power_mw: float, area_mm2: float, rows: int, cols: int,

@@ -81,6 +81,8 @@ SPEC: dict[str, Any] = {
                                             "per column (ISAAC: 8, one per array)"),
                 "gsamples_per_s": _num(1e-6, 1000, "1 kS/s to 1 TS/s (ISAAC: 1.28 GS/s)"),
                 "reference_bits": _int(ADC_MIN_BITS, ADC_MAX_BITS, "the published ADC table"),
+                "reference_gsamples_per_s": _num(1e-6, 1000, "the rate the ADC's power is given "
+                                                             "for (ISAAC: 1.28 GS/s)"),
                 **COST},
         "shift_add": {"units": UNITS,
                       "gops_per_s": _num(1e-6, 1000, "giga-operations per second of one unit "

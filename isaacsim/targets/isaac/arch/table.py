@@ -25,10 +25,13 @@ def component_rows(p: Params, values: dict[str, Any]) -> tuple[Component, ...]:
     def cost(key: str) -> tuple[float, float]:
         return values[f"{key}.power_mw"], values[f"{key}.area_mm2"]
 
-    adc = adc_cost(*cost("ima.adc"), p.adc_bits, values["ima.adc.reference_bits"])
+    adc = adc_cost(*cost("ima.adc"), p.adc_bits, values["ima.adc.reference_bits"],
+                   p.adc_gsamples_per_s, values["ima.adc.reference_gsamples_per_s"])
     xbar = xbar_cost(*cost("ima.xbar"), p.xbar_rows, p.xbar_cols, values["ima.xbar.reference_cells"])
     arrays = p.arrays_per_ima
-    adc_source = "[D]" if p.adc_bits == values["ima.adc.reference_bits"] else "[D] table-scaled"
+    adc_source = ("[D]" if p.adc_bits == values["ima.adc.reference_bits"]
+                  and p.adc_gsamples_per_s == values["ima.adc.reference_gsamples_per_s"]
+                  else "[D] scaled")
     xbar_source = ("[D]" if p.xbar_rows * p.xbar_cols == values["ima.xbar.reference_cells"]
                    else "[U] cell-scaled")
     rows = [
