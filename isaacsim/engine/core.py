@@ -17,6 +17,7 @@ isaacsim, an `InternalError`.
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from dataclasses import dataclass, field
 
@@ -83,21 +84,43 @@ def _out_edge(plan: TimingPlan, e: int) -> dict[str, int]:
                 latency=edge.latency_cycles, capacity=edge.capacity_pixels, busy=-1)
 
 
-_ROWS: dict[int, tuple[weakref.ref, list[tuple[np.ndarray, ...]]]] = {}
+@dataclass(frozen=True)
+class _Rows:
+    """The kernel rows of every node of a plan before the first op: `NODE` (one per node), `UNITS`,
+    `IN_EDGE` and `OUT_EDGE` rows of all nodes in node order, and where each node's start
+    (`*_at[n]` to `*_at[n + 1]`); `in_edge`, `out_edge`: the plan edge of each edge row."""
+
+    params: np.ndarray
+    units: np.ndarray
+    in_rows: np.ndarray
+    out_rows: np.ndarray
+    units_at: list[int]
+    in_at: list[int]
+    out_at: list[int]
+    in_edge: np.ndarray
+    out_edge: np.ndarray
 
 
-def _initial_rows(plan: TimingPlan) -> list[tuple[np.ndarray, ...]]:
-    """Per node, its kernel rows before the first op (`NODE`, `UNITS`, `IN_EDGE` and `OUT_EDGE`
-    rows), built once per plan object and copied by every engine."""
+_ROWS: dict[int, tuple[weakref.ref, _Rows]] = {}
+
+
+def _initial_rows(plan: TimingPlan) -> _Rows:
+    """The plan's `_Rows`, built once per plan object; every engine copies them."""
     key = id(plan)
     cached = _ROWS.get(key)
     if cached is not None and cached[0]() is plan:
         return cached[1]
-    rows: list[tuple[np.ndarray, ...]] = []
-    for index, node in enumerate(plan.nodes):
-        rows.append((_node_row(plan, index), L.new_units(max(node.replicas, 1)),
-                     L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in node.inputs]),
-                     L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in node.outputs])))
+    params = np.concatenate([_node_row(plan, n) for n in range(len(plan.nodes))])
+    units = np.concatenate([L.new_units(max(node.replicas, 1)) for node in plan.nodes])
+    in_edge = [e for node in plan.nodes for e in node.inputs]
+    out_edge = [e for node in plan.nodes for e in node.outputs]
+    rows = _Rows(params, units, L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in in_edge]),
+                 L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in out_edge]),
+                 _offsets([max(node.replicas, 1) for node in plan.nodes]),
+                 _offsets([len(node.inputs) for node in plan.nodes]),
+                 _offsets([len(node.outputs) for node in plan.nodes]),
+                 np.array(in_edge, np.int64), np.array(out_edge, np.int64))
+
     def forget(_: weakref.ref, key: int = key) -> None:
         _ROWS.pop(key, None)
 
@@ -105,21 +128,27 @@ def _initial_rows(plan: TimingPlan) -> list[tuple[np.ndarray, ...]]:
     return rows
 
 
-class _NodeState:
-    """One node across images: its kernel rows, and the replica, pipe and ring state carried over
-    in stream mode."""
+def _offsets(counts: list[int]) -> list[int]:
+    out = [0]
+    for c in counts:
+        out.append(out[-1] + c)
+    return out
 
-    def __init__(self, plan: TimingPlan, index: int, rows: tuple[np.ndarray, ...],
-                 caps: list[int]):
+
+class _NodeState:
+    """One node across images: views of its kernel rows in the engine's copies, and the replica,
+    pipe and ring state carried over in stream mode."""
+
+    def __init__(self, plan: TimingPlan, index: int, rows: _Rows, caps: list[int]):
         node = plan.nodes[index]
         self.index = index
         self.node = node
-        self.params, self.units, self.in_rows, self.out_rows = (a.copy() for a in rows)
-        for k, e in enumerate(node.inputs):
-            self.in_rows[k]["capacity"] = caps[e]
+        n = index
+        self.params = rows.params[n:n + 1]
+        self.units = rows.units[rows.units_at[n]:rows.units_at[n + 1]]
+        self.in_rows = rows.in_rows[rows.in_at[n]:rows.in_at[n + 1]]
+        self.out_rows = rows.out_rows[rows.out_at[n]:rows.out_at[n + 1]]
         out_caps = [caps[e] for e in node.outputs]
-        for j, cap in enumerate(out_caps):
-            self.out_rows[j]["capacity"] = cap
         self.out_rings = np.zeros((max(len(out_caps), 1), max(out_caps + [1])), np.int64)
         self.images: dict[int, _ImageState] = {}
         self.current = 0  # index of the image being processed
@@ -143,8 +172,14 @@ class Engine:
         totals = counts.sum(axis=0)
         self.caps = [e.capacity_pixels if e.capacity_pixels < totals[e.src] else 0
                      for e in plan.edges]
-        self.nodes = [_NodeState(plan, i, rows, self.caps)
-                      for i, rows in enumerate(_initial_rows(plan))]
+        template = _initial_rows(plan)
+        caps = np.array(self.caps + [0], np.int64)  # (+ [0]: no edges, no rows)
+        rows = dataclasses.replace(template, params=template.params.copy(),
+                                   units=template.units.copy(), in_rows=template.in_rows.copy(),
+                                   out_rows=template.out_rows.copy())
+        rows.in_rows["capacity"] = caps[template.in_edge]
+        rows.out_rows["capacity"] = caps[template.out_edge]
+        self.nodes = [_NodeState(plan, i, rows, self.caps) for i in range(len(plan.nodes))]
         self.changed = [self.env.event() for _ in plan.nodes]
         self.events = 0
         self.result = TimingResult.empty(len(images), len(plan.nodes), len(plan.edges))
