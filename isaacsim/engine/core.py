@@ -41,7 +41,7 @@ class _ImageState:
     ready: np.ndarray  # [out edge, h, w]
     edge_bytes: np.ndarray
     pos: int = 0
-    stats: np.ndarray = field(default_factory=L.new_stats)
+    stats: np.ndarray = field(default_factory=L.new_stats)  # a view of the engine's `stats`
 
     @property
     def arrays(self) -> tuple:
@@ -183,6 +183,7 @@ class Engine:
         self.changed = [self.env.event() for _ in plan.nodes]
         self.events = 0
         self.result = TimingResult.empty(len(images), len(plan.nodes), len(plan.edges))
+        self.stats = np.tile(L.new_stats(), (len(images), len(plan.nodes)))  # STATS per image, node
 
     # -- set-up ---------------------------------------------------------------------------------
     def _image_state(self, n: int, i: int) -> _ImageState:
@@ -193,7 +194,8 @@ class Engine:
             n_out = len(self.plan.nodes[n].outputs)
             ready = np.full((max(n_out, 1),) + bits.shape, -1, np.int64)
             st = _ImageState(bits, act_before, int(self._rank_bases[i, n]), ready,
-                             edge_bytes=np.zeros(max(n_out, 1), np.int64))
+                             edge_bytes=np.zeros(max(n_out, 1), np.int64),
+                             stats=self.stats[i, n:n + 1])
             self.nodes[n].images[i] = st
         return st
 
@@ -296,16 +298,9 @@ class Engine:
         return L.pack_inputs(ns.in_rows, ready, slots, rings)
 
     def _record(self, n: int, i: int, st: _ImageState) -> None:
-        r, stats = self.result, st.stats[0]
-        r.node_start[i, n] = stats["start"]
-        r.node_end[i, n] = stats["end"]
-        r.node_ops[i, n] = stats["ops"]
-        r.node_bit_cycles[i, n] = stats["bit_cycles"]
-        r.node_rf_pixels[i, n] = stats["rf_pixels"]
-        for k, name in enumerate(("wait_fetch", "wait_ro", "wait_merge", "wait_act")):
-            r.node_wait[i, n, k] = stats[name]
+        """Node n's bytes per out-edge for image i (its other counters stay in `self.stats`)."""
         for j, e in enumerate(self.plan.nodes[n].outputs):
-            r.edge_bytes[i, e] = st.edge_bytes[j]
+            self.result.edge_bytes[i, e] = st.edge_bytes[j]
 
     def _forget(self, n: int, i: int) -> None:
         """Drop the per-image arrays of image i that no node needs any more."""
@@ -322,7 +317,11 @@ class Engine:
         stuck = [ns for ns in self.nodes if not ns.finished]
         if stuck:
             raise self._stall(stuck)
-        r = self.result
+        r, stats = self.result, self.stats
+        r.node_start[:], r.node_end[:], r.node_ops[:] = stats["start"], stats["end"], stats["ops"]
+        r.node_bit_cycles[:], r.node_rf_pixels[:] = stats["bit_cycles"], stats["rf_pixels"]
+        for k, name in enumerate(("wait_fetch", "wait_ro", "wait_merge", "wait_act")):
+            r.node_wait[:, :, k] = stats[name]
         sinks = list(self.plan.sinks)
         for i in range(len(self.images)):
             ends = r.node_end[i, sinks]
