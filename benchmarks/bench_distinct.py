@@ -17,7 +17,7 @@ on all images, then the floor, so both see the same state of a shared machine) g
 - the ratio engine / floor CPU (of the minima; of the medians in brackets): the cost of the
   engine's bookkeeping per unit of the arithmetic both must do;
 - peak RSS (`resource.getrusage(...).ru_maxrss`), with the peak after the imports and before the
-  first timed run (works built, JIT warm; the works' maps are int64, their size is shown): each
+  first timed run (works built, JIT warm; the works' maps are uint8, their size is shown): each
   (network, mode) runs in a fresh interpreter (unless `--in-process`) so the peak is its own. A
   first run after a kernel changed also holds numba's compiler: run twice for memory figures;
 - a check that the floor's completion is at most the engine's on every image (the floor ignores
@@ -195,8 +195,8 @@ def profile(network: str, images: int, seed: int, repeats: int) -> None:
     n_nodes, n = len(plan.nodes), len(works)
     engine_run(plan, works[:2], "single")  # warm-up
     kernel = core.advance_node
-    node_of = {id(b): k for w in works for k, b in enumerate(w.bits)}  # the engine's maps are
-    spent = np.zeros(n_nodes)  # the work's own arrays (int64, C order: no copy)
+    node_of: dict[int, int] = {}  # id of a node's NODE row (the kernel's node[0]) -> node index
+    spent = np.zeros(n_nodes)
     calls = np.zeros(n_nodes, np.int64)
     empty = [0.0, 0]
 
@@ -204,7 +204,7 @@ def profile(network: str, images: int, seed: int, repeats: int) -> None:
         t = time.process_time()
         r = kernel(pos, node, image, inputs, outputs)
         dt = time.process_time() - t
-        k = node_of.get(id(image[0]), 0)
+        k = node_of[id(node[0])]
         spent[k] += dt
         calls[k] += 1
         if r == image[0].size:  # the node's image is done: a call with nothing to do (no state
@@ -229,6 +229,8 @@ def profile(network: str, images: int, seed: int, repeats: int) -> None:
             c0 = time.process_time()
             for w in works:
                 eng = core.Engine(plan, [w], [0])
+                node_of.clear()
+                node_of.update({id(ns.params): k for k, ns in enumerate(eng.nodes)})
                 result = eng.run()
                 events += eng.events
                 simpy_events += next(eng.env._eid)  # events the environment scheduled (simpy 4)

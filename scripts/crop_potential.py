@@ -2,7 +2,7 @@
 
 Oracle traces of the calibrated synthetic object model (docs/crop-potential.md; 20,000 images,
 seed 1) are summarised as ``python -m isaacsim traces stats`` does, and compared with the seed's
-"75 % of images can tolerate some crop" and aqua.md's model figures. The sweep
+"75 % of images can tolerate some crop" and the object model's own figures (docs/crop-potential.md). The sweep
 `scripts/specs/crop_potential.json` then runs the first 1,000 images of each trace on VGG-16, each
 trace paired with its own crop fraction, to show what the potential is worth in energy and time.
 
@@ -24,7 +24,7 @@ IMAGES, SEED = 20_000, 1
 SEED_CROPPABLE = 0.75
 """The seed: "75 % of images can tolerate some type of crop" at unchanged Top-1."""
 AQUA_MODEL_CROPPABLE = {"0.25": 0.77, "0.125": 0.97}
-"""aqua.md section 3: the model's Monte-Carlo croppable share at f = 1/4 and f = 1/8."""
+"""The object model's Monte-Carlo croppable share at f = 1/4 and f = 1/8 (docs/crop-potential.md)."""
 
 
 def label(fraction: str) -> str:

@@ -314,7 +314,7 @@ def main() -> None:
          "SE in MB/mm^2 (docs/architecture.md section 7); most-utilised unit: the highest "
          "`peak_utilisation` of components.csv, with its layer; limit: the resource whose "
          "per-image work on the busiest layer matches the measured cycles per image:", first),
-        ("What the peak figures and the energy model leave out:",
+        ("What the peak figures leave out (and a check that each conversion costs 1.5625 pJ x E(b)/E(8)):",
          c.markdown(hidden, {"ADC pJ/conversion": ".3f", "energy uJ/image": ",.0f",
                              "energy, ADC at 1.5625 pJ x E(b)/E(8)": ",.0f",
                              "peak CE": ".1f", "peak CE at readout rate": ".1f",

@@ -3,7 +3,7 @@
 The seed's "crop everything" study. For each vector, a naive trace (every image gets that vector,
 f = 1/4) runs through the sweep `scripts/specs/naive_crop.json` with the uncropped baseline.
 Every image of a naive trace does the same work, so 4 images suffice. The table gives the area the
-crop removes (aqua.md section 1), the compute and total energy saving, the latency change and, as
+crop removes (docs/crop-model.md), the compute and total energy saving, the latency change and, as
 an accuracy-risk proxy, the share of synthetic images (object model, docs/crop-potential.md) whose
 object the crop does not cut into.
 

@@ -52,7 +52,8 @@ is the quotient and remainder of the slot count `end - 1` of the timing model.
 - `busy`, `busy_m` [carried]: the pipe's byte-slot cursor (remote edges), kept as the servers'
   cursors are (`UNITS`): the last busy cycle (-1: never used) and the last byte-slot filled in it.
 
-`STATS`, one row per node and image (a 1-element array from `new_stats`):
+`STATS`, one row per node and image: the engine's `STATS` array (images x nodes, rows from
+`new_stats`); each kernel call gets the 1-element view of its node and image:
 - `start`: smallest issue cycle (-1 before the first op); `end`: largest ready time over the
   out-edges, or done + write + 1 for a node without out-edges (-1 before the first op); `ops`;
   `bit_cycles`: sum of b over ops that occupy a replica; `rf_pixels`: sum over ops and input edges

@@ -95,7 +95,7 @@ class Energy:
     sample_hold_pj: float
     """One sample-and-hold capturing one column for one read."""
     ima_shift_add_pj: float
-    """One ADC result shifted and added in the IMA."""
+    """One shift-and-add operation (one pass) on an ADC result in the IMA."""
     ir_byte_pj: float
     """One byte read from or written to an IMA's input register."""
     ima_or_byte_pj: float

@@ -1,8 +1,8 @@
 """The component table (ISAAC Table I layout), its totals, and the peak metrics (Table IV).
 
-Costs in the architecture file are per instance; counts come from the structure (ADCs = arrays x ADCs
-per array, DACs = arrays x rows, S+Hs = arrays x columns, ...). The ADC is scaled to its resolution
-and the crossbar to its size (`isaacsim.targets.isaac.arch.scaling`).
+Costs in the architecture file are per instance; counts come from the structure (ADCs = `ima.adc.units`
+per IMA, DACs = arrays x rows, S+Hs = arrays x columns, ...). The ADC is scaled to its resolution and
+sample rate and the crossbar to its size (`isaacsim.targets.isaac.arch.scaling`).
 """
 
 from __future__ import annotations
