@@ -23,8 +23,9 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         "arch", parents=[*parents, arch_parent(), json_parent(), strict_parent()],
         help="show the architecture: component table, power, area, peak metrics, energies",
         description="Print the component table of an architecture (per component, per IMA, per tile "
-                    "and per chip power and area), its peak metrics (MACs/s, CE, PE, SE), the "
-                    "per-event energies the simulator charges, and any warnings.",
+                    "and per chip power and area), its peak metrics (MACs/s, CE, PE, SE) and the CE "
+                    "and PE its ADCs and shift-and-adds sustain, the per-event energies the "
+                    "simulator charges, and any warnings.",
         epilog="examples: python -m isaacsim arch --set ima.adc.bits=9 | "
                "python -m isaacsim arch --arch my-arch.json --json")
     p.set_defaults(func=run)
