@@ -116,13 +116,14 @@ class Result:
 
 def simulate(workload: Workload | str | Path, images: int | None = None,
              mode: str | None = None, engine: str | None = None,
-             baseline: bool | None = None) -> Result:
+             baseline: bool | None = None, jobs: int | None = None) -> Result:
     """Simulate a workload (a `Workload`, or a built-in name or file for `load_workload`) with
-    `run_workload`; `images`, `mode`, `engine`, `baseline` override its ``run`` section as the
-    options of `run` do."""
+    `run_workload`; `images`, `mode`, `engine`, `baseline`, `jobs` override its ``run`` section as
+    the options of `run` do."""
     if not isinstance(workload, Workload):
         workload = load_workload(workload)
-    out = run_workload(workload, images=images, mode=mode, engine=engine, baseline=baseline)
+    out = run_workload(workload, images=images, mode=mode, engine=engine, baseline=baseline,
+                       jobs=jobs)
     return Result(dict(out.tables), dict(out.meta, versions=versions()))
 
 

@@ -42,6 +42,10 @@ class InputError(Exception):
         self.problems: list[Problem] = list(problems)
         super().__init__(str(self))
 
+    def __reduce__(self):
+        """Pickled with its problems (a worker process's error reaches the parent whole)."""
+        return (type(self), (self.problems,))
+
     def __str__(self) -> str:
         if len(self.problems) == 1:
             return str(self.problems[0])

@@ -3,15 +3,13 @@
 `run_workload` is the one way to run a workload (the `run` command and sweeps call it). In single
 mode each image is simulated alone; images whose work is identical (same active pixels and bits in
 every map, e.g. the same crop vector at the same fraction) have identical results, so each distinct
-work is simulated once and its result shared (the count is reported as `distinct_works`). Works are
-told apart by their trace record where it determines them (`record_key`: a compact record's crop,
-fraction and bits), else by a digest of their maps; identical works share one copy of their maps,
-which are stored as bytes (`isaacsim.plan.compact_map`).
+work is simulated once and its result shared (the count is reported as `distinct_works`; how works
+are built and told apart: `isaacsim.works`). With ``jobs`` > 1 the simulations run in worker
+processes (`isaacsim.parallel`) and the results are the same.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,18 +17,19 @@ from typing import Any
 import numpy as np
 
 from isaacsim import accounting as acc
-from isaacsim import engine as fast_engine
-from isaacsim import reference as reference_engine
 from isaacsim.errors import InputError, Problem
-from isaacsim.network import IMAGE
-from isaacsim.plan import ImageWork, TimingResult, compact_map
+from isaacsim.parallel import ENGINES, Workers
+from isaacsim.plan import ImageWork, TimingResult
 from isaacsim.tables import build_tables
-from isaacsim.targets.isaac.lowering import Lowered, image_work, lower
-from isaacsim.traces import CompactImage, image_bits, load_trace
-from isaacsim.validate import IMAGES
+from isaacsim.targets.isaac.lowering import Lowered, lower
+from isaacsim.traces import load_trace
+from isaacsim.validate import IMAGES, JOBS
 from isaacsim.workload import MODES, Workload
+from isaacsim.works import layer_bits, record_key, trace_works, work_keys
 
-ENGINES = {"fast": fast_engine.simulate, "reference": reference_engine.simulate}
+_layer_bits = layer_bits  # the name the benchmarks import
+__all__ = ["ENGINES", "RunOutput", "Simulated", "check_image_count", "record_key",
+           "run_workload", "simulate_works", "trace_works", "work_keys"]
 
 
 @dataclass(frozen=True)
@@ -59,89 +58,6 @@ class RunOutput:
     tables: dict
     """name -> DataFrame: images, layers, components, summary."""
     meta: dict
-
-
-def _layer_bits(lowered: Lowered, workload: Workload, image, uncropped: bool) -> ImageWork:
-    net, prec, crop = lowered.network, workload.precision, workload.crop
-    if uncropped:
-        mask = np.ones(net.input_shape[:2], np.uint8)
-        bits = {layer.name: np.full(layer.out_shape[:2], prec.of(layer.name).activation_bits,
-                                    np.uint8) for layer in net.layers}
-        return image_work(lowered, image.image_id, mask, bits)
-    mask = image_bits(image, net, IMAGE, 1, rounding=crop.rounding, default_fraction=crop.fraction)
-    bits = {layer.name: image_bits(image, net, layer.name, prec.of(layer.name).activation_bits,
-                                   rounding=crop.rounding, default_fraction=crop.fraction)
-            for layer in net.layers}
-    return image_work(lowered, image.image_id, mask, bits)
-
-
-def _digest(work: ImageWork) -> bytes:
-    """Digest of a work's bit maps (each in its compact form, `compact_map`)."""
-    h = hashlib.blake2b(digest_size=16)
-    for b in work.bits:
-        a = compact_map(b)
-        h.update(a.dtype.str.encode())
-        h.update(a.tobytes())
-        h.update(b"|")
-    return h.digest()
-
-
-def record_key(image, uncropped: bool):
-    """What determines an image's work besides the workload: nothing for the uncropped baseline;
-    a compact record's crop, fraction and bits; None for an explicit (region) record, whose maps
-    must be compared themselves."""
-    if uncropped:
-        return ("uncropped",)
-    if isinstance(image, CompactImage):
-        return ("compact", image.crop, image.fraction, image.all_bits, image.layer_bits)
-    return None
-
-
-def work_keys(works: list[ImageWork], records: list | None = None) -> list[bytes]:
-    """Per work, a key that identical works share: the digest of its bit maps.
-
-    `records[i]`, when given and not None, is a hashable that determines work i (`record_key`):
-    the maps are then hashed once per distinct record instead of once per image (a 1,000-image
-    compact trace: about 16 digests, not 1,000). Records that differ but give the same maps still
-    share a key, so the distinct works are the same either way.
-    """
-    by_record: dict = {}
-    keys = []
-    for i, work in enumerate(works):
-        rk = records[i] if records is not None else None
-        if rk is None:
-            keys.append(_digest(work))
-            continue
-        k = by_record.get(rk)
-        if k is None:
-            k = by_record[rk] = _digest(work)
-        keys.append(k)
-    return keys
-
-
-def trace_works(lowered: Lowered, workload: Workload, images: list, arrivals: list[int],
-                uncropped: bool) -> tuple[list[ImageWork], list]:
-    """The works of trace `images` (or of the same images uncropped) and their record keys.
-
-    A compact record's work depends only on its `record_key` and the uncropped work is the same
-    for every image: each distinct one is built once and its maps shared. An explicit record's
-    maps are built and hashed, and identical ones share one copy too (its record key is then
-    ``("maps", digest)``)."""
-    cache: dict = {}
-    out, records = [], []
-    for img, a in zip(images, arrivals):
-        sig = record_key(img, uncropped)
-        w = cache.get(sig) if sig is not None else None
-        if w is None:
-            w = _layer_bits(lowered, workload, img, uncropped)
-            if sig is None:
-                sig = ("maps", _digest(w))
-                w = cache.setdefault(sig, w)
-            else:
-                cache[sig] = w
-        out.append(ImageWork(img.image_id, w.bits, a))
-        records.append(sig)
-    return out, records
 
 
 def simulate_works(lowered: Lowered, works: list[ImageWork], mode: str, engine: str,
@@ -184,14 +100,39 @@ def simulate_works(lowered: Lowered, works: list[ImageWork], mode: str, engine: 
     return result, len(seen), finished
 
 
-def _simulate(lowered, works, records, mode, engine, progress) -> Simulated:
-    """Simulate and account one set of works (only the finished ones if interrupted)."""
-    result, distinct, finished = simulate_works(lowered, works, mode, engine, progress, records)
-    works = works[:finished]
+def _account(lowered, works, result, distinct, mode) -> Simulated:
+    """Account the simulated `works` (the first ones, as many as `result` holds)."""
+    works = works[:len(result.latency_cycles)]
     counts = acc.count_events(lowered, works, result)
     arrivals = np.array([w.arrival_cycle for w in works], np.int64)
     charged = acc.static_cycles(result, arrivals, mode)
     return Simulated(works, result, acc.energy(lowered, counts, charged), distinct)
+
+
+def _simulate(lowered, works, records, mode, engine, progress) -> Simulated:
+    """Simulate and account one set of works (only the finished ones if interrupted)."""
+    result, distinct, _ = simulate_works(lowered, works, mode, engine, progress, records)
+    return _account(lowered, works, result, distinct, mode)
+
+
+def _run_split(lowered, workload, chosen, arrivals, mode, engine, baseline, jobs,
+               progress) -> tuple[Simulated, Simulated | None]:
+    """The cropped and baseline sets simulated on `jobs` worker processes (`isaacsim.parallel`).
+
+    The workers start first; in single mode each distinct work is handed to them as soon as it is
+    built (the baseline's first: one work for every image), so building overlaps simulating."""
+    n_sets = 1 + bool(baseline)
+    tasks = n_sets if mode == "stream" else len(chosen) * n_sets
+    with Workers(lowered.plan, engine, min(jobs, tasks), mode) as workers:
+        sets: list = [None] * n_sets
+        for s in reversed(range(n_sets)) if mode == "single" else range(n_sets):
+            feed = workers.feed(s)
+            works, _ = trace_works(lowered, workload, chosen, arrivals, s == 1, feed)
+            sets[s] = (works, feed.done(works))
+        outcomes = workers.collect(sets, progress)
+    sims = [_account(lowered, works, result, distinct, mode)
+            for (works, _), (result, distinct) in zip(sets, outcomes)]
+    return sims[0], (sims[1] if baseline else None)
 
 
 def check_image_count(trace, images: int | None) -> None:
@@ -206,11 +147,12 @@ def check_image_count(trace, images: int | None) -> None:
                                                    f"at most {n:,}"))
 
 
-def _check_options(images: Any, mode: Any, engine: Any, baseline: Any) -> None:
+def _check_options(images: Any, mode: Any, engine: Any, baseline: Any, jobs: Any = None) -> None:
     """The options of `run_workload` as the `run` command checks them (Python callers too)."""
     problems = []
-    if images is not None and (why := IMAGES.problem(images)) is not None:
-        problems.append(Problem("run_workload", "images", why))
+    for name, value, bound in (("images", images, IMAGES), ("jobs", jobs, JOBS)):
+        if value is not None and (why := bound.problem(value)) is not None:
+            problems.append(Problem("run_workload", name, why))
     for name, value, allowed in (("mode", mode, MODES), ("engine", engine, tuple(ENGINES))):
         if value is not None and value not in allowed:
             problems.append(Problem("run_workload", name, f"expected one of "
@@ -224,15 +166,19 @@ def _check_options(images: Any, mode: Any, engine: Any, baseline: Any) -> None:
 
 def run_workload(workload: Workload, *, images: int | None = None, mode: str | None = None,
                  engine: str | None = None, baseline: bool | None = None,
+                 jobs: int | None = None,
                  progress: Callable[[int], None] | None = None) -> RunOutput:
     """Simulate the workload's traced images (and, unless disabled, the same images uncropped).
-    The options override the workload's ``run`` section; a bad one is an `InputError`."""
-    _check_options(images, mode, engine, baseline)
+    The options override the workload's ``run`` section; a bad one is an `InputError`. With
+    `jobs` > 1 the run is split over worker processes (`isaacsim.parallel`); the tables are the
+    same."""
+    _check_options(images, mode, engine, baseline, jobs)
     opts = workload.run
     mode = mode or opts.mode
     engine = engine or opts.engine
     images = images if images is not None else opts.images
     baseline = opts.baseline if baseline is None else baseline
+    jobs = jobs if jobs is not None else opts.jobs
     if workload.trace is None and workload.trace_data is None:
         raise InputError(Problem(workload.source, "$.trace",
                                  "the workload names no trace; set \"trace\" to a trace file "
@@ -254,9 +200,13 @@ def run_workload(workload: Workload, *, images: int | None = None, mode: str | N
         works, records = trace_works(lowered, workload, chosen, arrivals, uncropped)
         return _simulate(lowered, works, records, mode, engine, progress)
 
-    cropped = run_set(False, progress)
-    chosen, arrivals = chosen[:len(cropped.works)], arrivals[:len(cropped.works)]
-    base = run_set(True, None) if baseline else None
+    if jobs > 1 and (mode == "single" or baseline):
+        cropped, base = _run_split(lowered, workload, chosen, arrivals, mode, engine, baseline,
+                                   jobs, progress)
+    else:
+        cropped = run_set(False, progress)
+        chosen, arrivals = chosen[:len(cropped.works)], arrivals[:len(cropped.works)]
+        base = run_set(True, None) if baseline else None
     if base is not None and len(base.works) < len(cropped.works):  # interrupted in the baseline
         cropped = cropped.head(len(base.works))
     interrupted = len(cropped.works) < len(trace_images)

@@ -156,6 +156,7 @@ class Bound:
 IMAGES = Bound("integer", 1, 10_000_000, "ImageNet's validation set has 50,000 images and its "
                                          "training set 1.28 million")
 SEED = Bound("integer", 0, 2 ** 63 - 1, "a non-negative int64, as numpy's generators take")
+JOBS = Bound("integer", 1, 1024, "worker processes; more than any one machine's cores")
 
 
 def is_version(value: Any, expected: int) -> bool:

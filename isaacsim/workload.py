@@ -28,7 +28,7 @@ from isaacsim.targets.isaac.arch import Architecture, load_arch
 from isaacsim.targets.isaac.arch.load import builtin_names
 from isaacsim.targets.isaac.mapping import GROUPINGS, PACKINGS, POLICIES, Mapping, map_network
 from isaacsim.targets.isaac.mapping.build import CHIPS
-from isaacsim.validate import IMAGES, SEED, Bound, Checker, describe, short_json
+from isaacsim.validate import IMAGES, JOBS, SEED, Bound, Checker, describe, short_json
 
 FORMAT_VERSION = 1
 WORKLOADS_SUBDIR = Path("workloads")
@@ -66,6 +66,8 @@ class RunOptions:
     engine: str = "fast"
     seed: int = 0
     arrival_interval_cycles: int = 0
+    jobs: int = 1
+    """Worker processes the run is split over (`isaacsim.parallel`); never changes a result."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,8 @@ class Workload:
             "run": {"mode": self.run.mode, "images": self.run.images,
                     "baseline": self.run.baseline, "engine": self.run.engine,
                     "seed": self.run.seed,
-                    "arrival_interval_cycles": self.run.arrival_interval_cycles},
+                    "arrival_interval_cycles": self.run.arrival_interval_cycles,
+                    "jobs": self.run.jobs},
         }
 
 
@@ -344,7 +347,7 @@ def _run(chk: Checker, raw: Any) -> RunOptions:
     if not chk.obj(raw, path):
         return d
     chk.keys(raw, path, {"mode", "images", "baseline", "engine", "seed",
-                         "arrival_interval_cycles"})
+                         "arrival_interval_cycles", "jobs"})
     mode = chk.choice(raw, "mode", path, MODES, default=d.mode)
     images = _optional_int(chk, raw, "images", path, IMAGES)
     baseline = chk.boolean(raw, "baseline", path, default=d.baseline)
@@ -352,8 +355,10 @@ def _run(chk: Checker, raw: Any) -> RunOptions:
     seed = chk.bounded_int(raw, "seed", path, SEED, default=d.seed)
     arrival = chk.bounded_int(raw, "arrival_interval_cycles", path, ARRIVAL,
                               default=d.arrival_interval_cycles)
-    if mode is None or baseline is None or engine is None or seed is None or arrival is None:
+    jobs = chk.bounded_int(raw, "jobs", path, JOBS, default=d.jobs)
+    if (mode is None or baseline is None or engine is None or seed is None or arrival is None
+            or jobs is None):
         return d  # a problem is recorded: the workload is refused
     return RunOptions(mode=mode, images=images, baseline=baseline, engine=engine, seed=seed,
-                      arrival_interval_cycles=arrival)
+                      arrival_interval_cycles=arrival, jobs=jobs)
 

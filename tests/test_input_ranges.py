@@ -269,6 +269,7 @@ WORKLOAD_CASES = [
     ("run.images", IMAGES),
     ("run.seed", Bound("integer", 0, 2 ** 63 - 1)),
     ("run.arrival_interval_cycles", Bound("integer", 0, 2 ** 36)),
+    ("run.jobs", Bound("integer", 1, 1024)),
 ]
 
 

@@ -21,9 +21,9 @@ RANK = {
     "workload": 4, "targets.isaac.lowering": 4, "targets.isaac.events": 4,
     "targets.isaac.servers": 4, "closed_form": 4,
     "engine": 4, "reference": 4,
-    "accounting": 5,
+    "accounting": 5, "works": 5,
     "report": 6, "tables": 6,
-    "runner": 7, "sweep": 7, "api": 7, "plots": 7,
+    "runner": 7, "parallel": 7, "sweep": 7, "api": 7, "plots": 7,
     "cli": 8, "__main__": 8,
 }
 

@@ -7,12 +7,14 @@ import dataclasses
 import numpy as np
 
 from isaacsim import accounting as acc
-from isaacsim import engine, reference, runner
+from isaacsim import engine, reference
+from isaacsim import works as works_module
 from isaacsim.plan import ImageWork, compact_map
-from isaacsim.runner import record_key, run_workload, trace_works, work_keys
+from isaacsim.runner import run_workload
 from isaacsim.targets.isaac.lowering import image_work, lower, read_cycles
 from isaacsim.traces import expand, load_trace
 from isaacsim.workload import load_workload
+from isaacsim.works import record_key, trace_works, work_keys
 
 VGG = "workloads/vgg16_cropped.json"
 TINY = "workloads/tiny_cropped.json"
@@ -31,7 +33,7 @@ def _tiny_works():
     wl = load_workload(TINY)
     lowered = lower(wl.network, wl.map(), wl.arch)
     trace = load_trace(wl.trace, wl.network)
-    works = [runner._layer_bits(lowered, wl, img, False) for img in trace.images[:6]]
+    works = [works_module.layer_bits(lowered, wl, img, False) for img in trace.images[:6]]
     return lowered, works
 
 
@@ -68,14 +70,14 @@ def test_record_keys_hash_each_record_once_and_find_the_same_duplicates(monkeypa
     trace = load_trace(wl.trace, wl.network)
     images = 60
     calls = []
-    digest = runner._digest
-    monkeypatch.setattr(runner, "_digest", lambda w: calls.append(w.image_id) or digest(w))
+    digest = works_module.digest
+    monkeypatch.setattr(works_module, "digest", lambda w: calls.append(w.image_id) or digest(w))
     out = run_workload(wl, images=images)
     records = {record_key(img, False) for img in trace.images[:images]}
     assert len(calls) == len(records) + 1  # once per distinct record, once for the baseline
     # keyed by record or by hashing every image's maps: the same partition into distinct works
     lowered = lower(wl.network, wl.map(), wl.arch)
-    works = [runner._layer_bits(lowered, wl, img, False) for img in trace.images[:images]]
+    works = [works_module.layer_bits(lowered, wl, img, False) for img in trace.images[:images]]
     by_maps = work_keys(works)
     by_record = work_keys(works, [record_key(img, False) for img in trace.images[:images]])
     pairs = {(a, b) for a, b in zip(by_maps, by_record)}

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 from isaacsim.targets.isaac.mapping.build import CHIPS
-from isaacsim.validate import IMAGES, Bound, short_json
+from isaacsim.validate import IMAGES, JOBS, Bound, short_json
 
 
 def arch_parent() -> argparse.ArgumentParser:
@@ -48,7 +48,6 @@ def workload_argument(p: argparse.ArgumentParser) -> None:
                         f"with a / or ending in .json is a file (docs/workload-format.md)")
 
 
-JOBS = Bound("integer", 1, 1024, "worker processes; more than any one machine's cores")
 OPTION_BOUNDS: dict[str, Bound] = {"images": IMAGES, "jobs": JOBS, "chips": CHIPS}
 """The range of a count option by what it counts, unless the option gives its own."""
 

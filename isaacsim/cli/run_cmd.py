@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from isaacsim.cli.common import (
@@ -19,6 +20,7 @@ from isaacsim.overrides import parse_sets
 from isaacsim.progress import Progress
 from isaacsim.report import RUN_KIND, versions, write_results
 from isaacsim.runner import ENGINES, run_workload
+from isaacsim.traces import load_trace
 from isaacsim.workload import load_workload
 
 HELP = "simulate a workload's traced images (and the same images uncropped) and write CSV reports"
@@ -40,6 +42,11 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
                         "for small networks")
     p.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
                    help="do not simulate the uncropped baseline")
+    p.add_argument("--jobs", type=at_least(1, "jobs"), default=None, metavar="N",
+                   help="worker processes (default: the workload's run.jobs, else 1); single mode "
+                        "splits the distinct images over them, stream mode runs the cropped and "
+                        "the baseline stream side by side; the reports are the same for any N "
+                        "(docs/reports.md)")
     p.add_argument("--out", default=None, metavar="DIR", type=path_text,
                    help="results folder (default: results/<workload name>/)")
     p.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
@@ -55,10 +62,12 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out is not None else Path("results") / workload.name
     option = "--out" if args.out is not None else "results folder"
     check_folder(out, RUN_KIND, option=option, create_parents=args.out is None)
-    total = n_images if n_images else _trace_length(workload)
+    if not n_images and workload.trace is not None:  # read once: for the bar's total and the run
+        workload = replace(workload, trace_data=load_trace(workload.trace, workload.network))
+    total = n_images or (len(workload.trace_data.images) if workload.trace_data else 0)
     with Progress(total, "images", enabled=enabled) as bar:
         result = run_workload(workload, images=args.images, mode=args.mode, engine=args.engine,
-                              baseline=args.baseline, progress=bar.advance)
+                              baseline=args.baseline, jobs=args.jobs, progress=bar.advance)
     meta = dict(result.meta, versions=versions(), command=["python", "-m", "isaacsim", "run"]
                 + sys.argv[2:] if sys.argv[1:2] == ["run"] else None)
     write_results(out, result.tables, meta, option=option, create_parents=args.out is None)
@@ -68,11 +77,6 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 130
     return 0
-
-
-def _trace_length(workload) -> int:
-    from isaacsim.traces import load_trace
-    return len(list(load_trace(workload.trace, workload.network).images))
 
 
 def summary_text(name: str, result, out: Path) -> str:

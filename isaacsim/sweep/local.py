@@ -7,17 +7,18 @@ a process that may hold threads. Workers ignore SIGINT: Ctrl-C reaches the sweep
 cancels the points not started, terminates the workers and keeps the points already stored; while it
 does so, further Ctrl-Cs are ignored, so a second quick one cannot leave workers or semaphores
 behind. Workers, and the fork server, end when the sweep's process ends, even by ``kill -9``
-(`lifeline`).
+(`lifeline`). `start_pool` and `stop_pool` give the same pool to `run --jobs` (`isaacsim.parallel`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from isaacsim.sweep import lifeline
@@ -43,8 +44,7 @@ def run_local(tasks: list[Task], jobs: int | None = None) -> Generator[tuple[Tas
         for task in tasks:
             yield task, run_point(task)
         return
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_context(),
-                               initializer=_init_worker, initargs=(os.getpid(),))
+    pool = start_pool(min(jobs, len(tasks)))
     pending: dict[Future, Task] = {}
     done_cleanly = False
     try:
@@ -59,8 +59,27 @@ def run_local(tasks: list[Task], jobs: int | None = None) -> Generator[tuple[Tas
         if done_cleanly:
             pool.shutdown(wait=True)
         else:
-            with _sigint_ignored():
-                _stop(pool)
+            stop_pool(pool)
+
+
+def start_pool(workers: int, initializer: Callable[..., None] | None = None,
+               initargs: tuple = ()) -> ProcessPoolExecutor:
+    """A pool of `workers` processes set up as the sweep's (context, SIGINT left to this process,
+    ended with it); `initializer(*initargs)` then runs in each worker (a top-level function)."""
+    ctx = _context()
+    if ctx.get_start_method() == "forkserver":
+        # started here, not by whichever thread first starts a worker: the fork server's
+        # parent-death signal (`lifeline`) fires when the thread that started it ends
+        multiprocessing.forkserver.ensure_running()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(os.getpid(), initializer, initargs))
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End `pool`'s workers now (tasks not started are cancelled, running ones abandoned), with
+    Ctrl-C ignored meanwhile so a second one cannot leave workers behind."""
+    with _sigint_ignored():
+        _stop(pool)
 
 
 def _in_order(finished, pending: dict[Future, Task]) -> list[Future]:
@@ -84,11 +103,15 @@ def _context():
     return ctx
 
 
-def _init_worker(sweep_pid: int) -> None:
-    """In each worker: leave Ctrl-C to the sweep's process; end with it (`lifeline`)."""
+def _init_worker(sweep_pid: int, then: Callable[..., None] | None = None,
+                 args: tuple = ()) -> None:
+    """In each worker: leave Ctrl-C to the sweep's process; end with it (`lifeline`); then the
+    caller's own set-up, `then(*args)`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     lifeline.die_with_parent()
     lifeline.watch_process(sweep_pid)
+    if then is not None:
+        then(*args)
 
 
 @contextlib.contextmanager

@@ -336,14 +336,16 @@ def _file_digest(path: str, cache: dict[str, str]) -> str:
 def fingerprint(workload: Workload, cache: dict[str, str] | None = None) -> str:
     """Digest of everything a point's result depends on, independent of paths and of names.
 
-    The resolved workload (every default filled in) without its name, description and source, with
-    the network, trace and architecture files replaced by digests of their contents, and the
-    isaacsim version (results of another version are not reused: the code may have changed them).
+    The resolved workload (every default filled in) without its name, description, source and
+    ``run.jobs`` (which never changes a result), with the network, trace and architecture files
+    replaced by digests of their contents, and the isaacsim version (results of another version are
+    not reused: the code may have changed them).
     """
     cache = {} if cache is None else cache
     d = workload.to_dict()
     for key in ("name", "description", "source"):
         d.pop(key, None)
+    d["run"].pop("jobs", None)  # how many processes a run uses never changes its results
     if d["network"] and Path(d["network"]).is_file():
         d["network"] = _file_digest(d["network"], cache)
     if d["trace"] and Path(d["trace"]).is_file():

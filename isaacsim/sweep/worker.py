@@ -69,7 +69,7 @@ def run_point(task: Task) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         workload = load_workload(task.workload_path, task.sets)
-        result = run_workload(workload)
+        result = run_workload(workload, jobs=1)  # the sweep splits over points, not inside one
         if result.meta["interrupted"]:
             # only in-process runs see Ctrl-C here (pool workers ignore SIGINT): a partial point
             # is not a result

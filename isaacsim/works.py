@@ -1,0 +1,117 @@
+"""The per-image works of a run and the keys that find identical ones (docs/decisions.md D36, D56).
+
+In single mode an image's result depends only on its work (the bits of every map), so images with
+identical works are simulated once. A work is told apart by its trace record where the record
+determines it (`record_key`: a compact record's crop, fraction and bits; the same uncropped work
+for every baseline image), else by a digest of its maps. Identical works share one copy of their
+maps, which are stored as bytes (`isaacsim.plan.compact_map`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import numpy as np
+
+from isaacsim.network import IMAGE
+from isaacsim.plan import ImageWork, compact_map
+from isaacsim.targets.isaac.lowering import Lowered, image_work
+from isaacsim.traces import CompactImage, image_bits
+from isaacsim.workload import Workload
+
+MAPS = "maps"
+"""The record key of an explicit record's work: ``(MAPS, digest of its maps)``."""
+
+
+def layer_bits(lowered: Lowered, workload: Workload, image, uncropped: bool) -> ImageWork:
+    """The work of one trace image (or of the same image uncropped) on `lowered`."""
+    net, prec, crop = lowered.network, workload.precision, workload.crop
+    if uncropped:
+        mask = np.ones(net.input_shape[:2], np.uint8)
+        bits = {layer.name: np.full(layer.out_shape[:2], prec.of(layer.name).activation_bits,
+                                    np.uint8) for layer in net.layers}
+        return image_work(lowered, image.image_id, mask, bits)
+    mask = image_bits(image, net, IMAGE, 1, rounding=crop.rounding, default_fraction=crop.fraction)
+    bits = {layer.name: image_bits(image, net, layer.name, prec.of(layer.name).activation_bits,
+                                   rounding=crop.rounding, default_fraction=crop.fraction)
+            for layer in net.layers}
+    return image_work(lowered, image.image_id, mask, bits)
+
+
+def digest(work: ImageWork) -> bytes:
+    """Digest of a work's bit maps (each in its compact form, `compact_map`)."""
+    h = hashlib.blake2b(digest_size=16)
+    for b in work.bits:
+        a = compact_map(b)
+        h.update(a.dtype.str.encode())
+        h.update(a.tobytes())
+        h.update(b"|")
+    return h.digest()
+
+
+def record_key(image, uncropped: bool) -> tuple | None:
+    """What determines an image's work besides the workload: nothing for the uncropped baseline;
+    a compact record's crop, fraction and bits; None for an explicit (region) record, whose maps
+    must be compared themselves."""
+    if uncropped:
+        return ("uncropped",)
+    if isinstance(image, CompactImage):
+        return ("compact", image.crop, image.fraction, image.all_bits, image.layer_bits)
+    return None
+
+
+class WorkKeys:
+    """``keys(work, record)``: a key that identical works share, the digest of the work's maps.
+
+    A `record` (`record_key`), when not None, determines the work: the maps are then hashed once
+    per distinct record instead of once per image (a 1,000-image compact trace: about 16 digests,
+    not 1,000), and a ``(MAPS, digest)`` record is its digest. Records that differ but give the
+    same maps still share a key, so the distinct works are the same either way."""
+
+    def __init__(self) -> None:
+        self.by_record: dict = {}
+
+    def __call__(self, work: ImageWork, record: tuple | None = None) -> bytes:
+        if record is None:
+            return digest(work)
+        k = self.by_record.get(record)
+        if k is None:
+            k = self.by_record[record] = record[1] if record[0] == MAPS else digest(work)
+        return k
+
+
+def work_keys(works: list[ImageWork], records: list | None = None) -> list[bytes]:
+    """`WorkKeys` of every work (`records[i]` the record key of work i, or None)."""
+    keys = WorkKeys()
+    return [keys(w, records[i] if records is not None else None) for i, w in enumerate(works)]
+
+
+def trace_works(lowered: Lowered, workload: Workload, images: list, arrivals: list[int],
+                uncropped: bool, each: Callable[[ImageWork, tuple], None] | None = None
+                ) -> tuple[list[ImageWork], list]:
+    """The works of trace `images` (or of the same images uncropped) and their record keys;
+    `each(work, record)` is called on every work as it is built.
+
+    A compact record's work depends only on its `record_key` and the uncropped work is the same
+    for every image: each distinct one is built once and its maps shared. An explicit record's
+    maps are built and hashed, and identical ones share one copy too (its record key is then
+    ``(MAPS, digest)``)."""
+    cache: dict[tuple, ImageWork] = {}
+    out, records = [], []
+    for img, a in zip(images, arrivals):
+        sig = record_key(img, uncropped)
+        if sig is None:
+            w = layer_bits(lowered, workload, img, uncropped)
+            sig = (MAPS, digest(w))
+            w = cache.setdefault(sig, w)
+        else:
+            found = cache.get(sig)
+            w = found if found is not None else cache.setdefault(
+                sig, layer_bits(lowered, workload, img, uncropped))
+        work = ImageWork(img.image_id, w.bits, a)
+        out.append(work)
+        records.append(sig)
+        if each is not None:
+            each(work, sig)
+    return out, records
