@@ -107,11 +107,13 @@ class Result:
         """Mean, median, p5, p95 of savings and latency (summary.csv)."""
         return self.tables["summary"]
 
-    def write(self, out_dir: str | Path, *, create_parents: bool = False) -> Path:
-        """Write the CSV files and run.json as `run --out` does (`write_results`: the folder is
-        replaced only when it is an earlier run's; its parent must exist unless
-        `create_parents`)."""
-        return write_results(out_dir, self.tables, self.meta, create_parents=create_parents)
+    def write(self, out_dir: str | Path, *, create_parents: bool = False,
+              fmt: str = "csv") -> Path:
+        """Write the tables (CSV, or Parquet with ``fmt="parquet"``) and run.json as `run --out`
+        does (`write_results`: the folder is replaced only when it is an earlier run's; its parent
+        must exist unless `create_parents`)."""
+        return write_results(out_dir, self.tables, self.meta, create_parents=create_parents,
+                             fmt=fmt)
 
 
 def simulate(workload: Workload | str | Path, images: int | None = None,

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from isaacsim import __version__
+from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import dumps
 from isaacsim.outputs import replace_folder
 
@@ -36,29 +37,73 @@ def percentile_summary(images: pd.DataFrame, columns: list[str]) -> list[dict]:
     return rows
 
 
-def versions() -> dict:
+def versions(fmt: str = "csv") -> dict:
+    """The versions of isaacsim, Python and the libraries a run's results depend on (and pyarrow's
+    when the tables are written as Parquet)."""
     import numba
     import simpy
-    return {"isaacsim": __version__, "python": platform.python_version(), "numpy": np.__version__,
-            "numba": numba.__version__, "simpy": simpy.__version__, "pandas": pd.__version__}
+    out = {"isaacsim": __version__, "python": platform.python_version(), "numpy": np.__version__,
+           "numba": numba.__version__, "simpy": simpy.__version__, "pandas": pd.__version__}
+    if fmt == "parquet":
+        import pyarrow
+        out["pyarrow"] = pyarrow.__version__
+    return out
 
 
 RUN_KIND = "run"
 """The kind of folder `write_results` writes (isaacsim.outputs)."""
+FORMATS = ("csv", "parquet")
+"""Table formats of `write_results`: CSV (the default), or Parquet with the ``parquet`` extra."""
+PARQUET_EXTRA = "pip install 'isaacsim[parquet]'"
+PARQUET_COMPRESSION = "snappy"
+"""Parquet's default codec, written out so that the bytes do not follow a library's default."""
+
+
+def require_format(fmt: str, option: str = "--format") -> None:
+    """`InputError` unless `fmt` is one of `FORMATS` and what it needs is installed (pyarrow for
+    Parquet), so a run is refused before it simulates anything."""
+    if fmt not in FORMATS:
+        raise InputError(Problem(option, "", f"expected one of {', '.join(FORMATS)}, got "
+                                             f"{fmt!r}"))
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+            import pyarrow.parquet  # noqa: F401
+        except ImportError as exc:
+            raise InputError(Problem(option, "parquet", f"writing Parquet needs pyarrow, which is "
+                                                        f"not installed ({exc}); install it with "
+                                                        f"{PARQUET_EXTRA}, or write CSV (the "
+                                                        f"default)")) from None
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    """One table as Parquet: the frame's own column types (float64 at full precision), pandas'
+    schema metadata (so `pandas.read_parquet` restores the types) and no timestamp anywhere, so
+    the same table gives the same bytes with the same pyarrow and pandas."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path,
+                   compression=PARQUET_COMPRESSION)
 
 
 def write_results(out_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dict, *,
-                  option: str = "--out", create_parents: bool = False) -> Path:
-    """Write `<name>.csv` for each table and `run.json`, all at once (the folder is replaced
-    atomically: an interrupted write leaves the previous folder, or none, never half a folder).
+                  option: str = "--out", create_parents: bool = False,
+                  fmt: str = "csv") -> Path:
+    """Write `<name>.csv` (or `<name>.parquet` with `fmt="parquet"`) for each table and
+    `run.json`, all at once (the folder is replaced atomically: an interrupted write leaves the
+    previous folder, or none, never half a folder).
 
     An existing `out_dir` is replaced only when it is an earlier run's folder holding nothing else
     (`isaacsim.outputs.replace_folder`); otherwise `InputError` and nothing is touched."""
+    require_format(fmt)
     out = Path(out_dir)
     with replace_folder(out, RUN_KIND, option=option, create_parents=create_parents) as tmp:
         for name, df in tables.items():
-            df.to_csv(tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT,
-                      lineterminator="\n")
+            if fmt == "parquet":
+                _write_parquet(df, tmp / f"{name}.parquet")
+            else:
+                df.to_csv(tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT,
+                          lineterminator="\n")
         (tmp / "run.json").write_text(dumps(meta), encoding="utf-8")
     return out
 

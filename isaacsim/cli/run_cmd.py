@@ -18,7 +18,14 @@ from isaacsim.cli.common import (
 from isaacsim.outputs import check_folder
 from isaacsim.overrides import parse_sets
 from isaacsim.progress import Progress
-from isaacsim.report import RUN_KIND, versions, write_results
+from isaacsim.report import (
+    FORMATS,
+    PARQUET_EXTRA,
+    RUN_KIND,
+    require_format,
+    versions,
+    write_results,
+)
 from isaacsim.runner import ENGINES, run_workload
 from isaacsim.traces import load_trace
 from isaacsim.workload import load_workload
@@ -49,6 +56,9 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
                         "(docs/reports.md)")
     p.add_argument("--out", default=None, metavar="DIR", type=path_text,
                    help="results folder (default: results/<workload name>/)")
+    p.add_argument("--format", choices=FORMATS, default="csv",
+                   help="table files: csv (default) or parquet (the same tables, full float "
+                        f"precision; needs pyarrow: {PARQUET_EXTRA})")
     p.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
                    help="progress bar on stderr (auto: when stderr is a terminal)")
     p.set_defaults(func=run)
@@ -62,15 +72,18 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out is not None else Path("results") / workload.name
     option = "--out" if args.out is not None else "results folder"
     check_folder(out, RUN_KIND, option=option, create_parents=args.out is None)
+    require_format(args.format)
     if not n_images and workload.trace is not None:  # read once: for the bar's total and the run
         workload = replace(workload, trace_data=load_trace(workload.trace, workload.network))
     total = n_images or (len(workload.trace_data.images) if workload.trace_data else 0)
     with Progress(total, "images", enabled=enabled) as bar:
         result = run_workload(workload, images=args.images, mode=args.mode, engine=args.engine,
                               baseline=args.baseline, jobs=args.jobs, progress=bar.advance)
-    meta = dict(result.meta, versions=versions(), command=["python", "-m", "isaacsim", "run"]
-                + sys.argv[2:] if sys.argv[1:2] == ["run"] else None)
-    write_results(out, result.tables, meta, option=option, create_parents=args.out is None)
+    meta = dict(result.meta, format=args.format, versions=versions(args.format),
+                command=["python", "-m", "isaacsim", "run"] + sys.argv[2:]
+                if sys.argv[1:2] == ["run"] else None)
+    write_results(out, result.tables, meta, option=option, create_parents=args.out is None,
+                  fmt=args.format)
     print(summary_text(workload.name, result, out))
     if result.meta["interrupted"]:
         print(f"interrupted: wrote the {result.meta['images']} images finished so far",
