@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -76,17 +77,41 @@ def require_format(fmt: str, option: str = "--format") -> None:
                                                         f"default)")) from None
 
 
-def _write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """One table as Parquet: the frame's own column types (float64 at full precision), pandas'
-    schema metadata (so `pandas.read_parquet` restores the types) and no timestamp anywhere, so
-    the same table gives the same bytes with the same pyarrow and pandas."""
+def _write_parquet(parts: Iterable[pd.DataFrame], path: Path) -> None:
+    """One table, given in runs of rows, as Parquet (a row group per run): the frames' own column
+    types (float64 at full precision), pandas' schema metadata (so `pandas.read_parquet` restores
+    the types) and no timestamp anywhere, so the same table gives the same bytes with the same
+    pyarrow and pandas."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path,
-                   compression=PARQUET_COMPRESSION)
+    writer = None
+    try:
+        for df in parts:
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema, compression=PARQUET_COMPRESSION)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
-def write_results(out_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dict, *,
+def _write_csv(parts: Iterable[pd.DataFrame], path: Path) -> None:
+    """One table, given in runs of rows, as CSV: the header once, then the rows of each run
+    appended, the same bytes as the whole table written at once."""
+    for i, df in enumerate(parts):
+        df.to_csv(path, mode="w" if i == 0 else "a", header=i == 0, index=False,
+                  float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def table_chunks(tables: Mapping[str, pd.DataFrame], name: str) -> Iterable[pd.DataFrame]:
+    """Table `name` of `tables` in runs of rows: its own `chunks` when it has them
+    (`isaacsim.tables.Tables` builds the layers table a run at a time), else the whole frame."""
+    chunks = getattr(tables, "chunks", None)
+    return chunks(name) if chunks is not None else [tables[name]]
+
+
+def write_results(out_dir: str | Path, tables: Mapping[str, pd.DataFrame], meta: dict, *,
                   option: str = "--out", create_parents: bool = False,
                   fmt: str = "csv") -> Path:
     """Write `<name>.csv` (or `<name>.parquet` with `fmt="parquet"`) for each table and
@@ -98,12 +123,11 @@ def write_results(out_dir: str | Path, tables: dict[str, pd.DataFrame], meta: di
     require_format(fmt)
     out = Path(out_dir)
     with replace_folder(out, RUN_KIND, option=option, create_parents=create_parents) as tmp:
-        for name, df in tables.items():
+        for name in tables:
             if fmt == "parquet":
-                _write_parquet(df, tmp / f"{name}.parquet")
+                _write_parquet(table_chunks(tables, name), tmp / f"{name}.parquet")
             else:
-                df.to_csv(tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT,
-                          lineterminator="\n")
+                _write_csv(table_chunks(tables, name), tmp / f"{name}.csv")
         (tmp / "run.json").write_text(dumps(meta), encoding="utf-8")
     return out
 

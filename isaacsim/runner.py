@@ -20,7 +20,7 @@ from isaacsim import accounting as acc
 from isaacsim.errors import InputError, Problem
 from isaacsim.parallel import ENGINES, Workers
 from isaacsim.plan import ImageWork, TimingResult
-from isaacsim.tables import build_tables
+from isaacsim.tables import Tables, build_tables
 from isaacsim.targets.isaac.lowering import Lowered, lower
 from isaacsim.traces import load_trace
 from isaacsim.validate import IMAGES, JOBS
@@ -32,31 +32,45 @@ __all__ = ["ENGINES", "RunOutput", "Simulated", "check_image_count", "record_key
            "run_workload", "simulate_works", "trace_works", "work_keys"]
 
 
+def _rows(result: TimingResult, start: int, stop: int | None) -> TimingResult:
+    """Images `start` to `stop` of `result` (views)."""
+    return TimingResult(**{k: v[start:stop] for k, v in vars(result).items()})
+
+
 @dataclass(frozen=True)
 class Simulated:
-    """One simulated set of images (cropped or baseline) with its accounting."""
+    """One simulated set of images (cropped or baseline). Its accounting is computed for any run of
+    images on demand (`accounting`), so the tables can be built a chunk of images at a time."""
 
     works: list
     result: TimingResult
-    accounting: acc.Accounting
+    charged_cycles: np.ndarray
+    """[image] cycles of static power charged to the image (`accounting.static_cycles`)."""
     distinct_works: int
+    lowered: Any
+
+    def __len__(self) -> int:
+        return len(self.works)
+
+    def accounting(self, start: int = 0, stop: int | None = None) -> acc.Accounting:
+        """Event counts and energy of images `start` to `stop`."""
+        works = self.works[start:stop]
+        counts = acc.count_events(self.lowered, works, _rows(self.result, start, stop))
+        return acc.energy(self.lowered, counts, self.charged_cycles[start:stop])
 
     def head(self, n: int) -> "Simulated":
         """The first `n` images only."""
         if n >= len(self.works):
             return self
-        result = TimingResult(**{k: v[:n] for k, v in vars(self.result).items()})
-        a = self.accounting
-        accounting = acc.Accounting({k: v[:n] for k, v in a.counts.items()},
-                                    {k: v[:n] for k, v in a.energy_pj.items()}, a.static_pj[:n],
-                                    a.table)
-        return Simulated(self.works[:n], result, accounting, self.distinct_works)
+        return Simulated(self.works[:n], _rows(self.result, 0, n), self.charged_cycles[:n],
+                         self.distinct_works, self.lowered)
 
 
 @dataclass(frozen=True)
 class RunOutput:
-    tables: dict
-    """name -> DataFrame: images, layers, components, summary."""
+    tables: Tables
+    """name -> DataFrame: images, layers, components, summary (`tables.Tables`: the layers table
+    is built when asked for, or written a chunk of images at a time)."""
     meta: dict
 
 
@@ -101,12 +115,12 @@ def simulate_works(lowered: Lowered, works: list[ImageWork], mode: str, engine: 
 
 
 def _account(lowered, works, result, distinct, mode) -> Simulated:
-    """Account the simulated `works` (the first ones, as many as `result` holds)."""
+    """The simulated `works` (the first ones, as many as `result` holds) with the static cycles
+    charged to each (`accounting.static_cycles`: in stream mode it needs the whole run)."""
     works = works[:len(result.latency_cycles)]
-    counts = acc.count_events(lowered, works, result)
     arrivals = np.array([w.arrival_cycle for w in works], np.int64)
     charged = acc.static_cycles(result, arrivals, mode)
-    return Simulated(works, result, acc.energy(lowered, counts, charged), distinct)
+    return Simulated(works, result, charged, distinct, lowered)
 
 
 def _simulate(lowered, works, records, mode, engine, progress) -> Simulated:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -17,11 +20,25 @@ def crop_label(image) -> str:
     return CROP_PREFIX + str(image.crop) if isinstance(image, CompactImage) else "explicit"
 
 
-def _energies(sim) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
-    """Per-image component totals, compute (tile dynamic) energy, static and total energy."""
-    comp = {k: v.sum(axis=1) for k, v in sim.accounting.energy_pj.items()}
-    compute = sum(comp[k] for k in sim.accounting.table.compute_names)
-    static = sim.accounting.static_pj
+def _spans(n: int, per_chunk: int) -> list[tuple[int, int]]:
+    """Runs of images [start, stop) of at most `per_chunk` images covering `n`."""
+    return [(a, min(a + per_chunk, n)) for a in range(0, n, per_chunk)] or [(0, 0)]
+
+
+def _energies(sim, per_chunk: int) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-image component totals, compute (tile dynamic) energy, static and total energy, from
+    the accounting of a chunk of images at a time."""
+    parts: dict[str, list] = {}
+    statics = []
+    for a, b in _spans(len(sim), per_chunk):
+        acc = sim.accounting(a, b)
+        for k, v in acc.energy_pj.items():
+            parts.setdefault(k, []).append(v.sum(axis=1))
+        statics.append(acc.static_pj)
+        table = acc.table
+    comp: dict[str, Any] = {k: np.concatenate(v) for k, v in parts.items()}
+    compute = sum(comp[k] for k in table.compute_names)
+    static = np.concatenate(statics)
     total = sum(comp.values()) + static
     return comp, compute, static, total
 
@@ -60,19 +77,22 @@ def _server_columns(node, res, n: int) -> dict[str, np.ndarray]:
     return out
 
 
-def _component_load(lowered, layers_df: pd.DataFrame) -> dict[str, dict[str, float]]:
+def _component_load(lowered, res) -> dict[str, dict[str, float]]:
     """Per energy component that a server models: busy cycles and waits summed over layers and
-    images, and the highest mean utilisation of a layer with the layer's name."""
+    images, and the highest mean utilisation of a layer with the layer's name. Computed a layer
+    at a time, with the same pandas reductions over the same rows as over the whole layers table
+    (so the numbers are those of the table)."""
     load: dict[str, dict] = {}
     names = [layer.name for layer in lowered.network.layers]
-    means = layers_df.groupby("layer", sort=False).mean(numeric_only=True)
     for n in range(1, len(lowered.plan.nodes)):
+        node = lowered.plan.nodes[n]
+        rows = pd.DataFrame({"layer": names[n - 1], **_server_columns(node, res, n)})
+        means = rows.groupby("layer", sort=False).mean(numeric_only=True)
         for name, component in zip(SERVICES, lowered.server_components[n]):
-            if component is None or not getattr(lowered.plan.nodes[n], name).active:
+            if component is None or not getattr(node, name).active:
                 continue
             row = load.setdefault(component, {"busy_cycles": 0.0, "wait_cycles": 0,
                                               "peak_utilisation": 0.0, "peak_layer": "-"})
-            rows = layers_df[layers_df.layer == names[n - 1]]
             row["busy_cycles"] += float(rows[f"{name}_busy_cycles"].sum())
             row["wait_cycles"] += int(rows[f"{name}_wait_cycles"].sum())
             u = float(means.loc[names[n - 1], f"{name}_utilisation"])
@@ -81,40 +101,32 @@ def _component_load(lowered, layers_df: pd.DataFrame) -> dict[str, dict[str, flo
     return load
 
 
-def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[str, pd.DataFrame]:
-    cycle_ns = lowered.arch.cycle_ns
-    ids = [img.image_id for img in images]
-    comp, compute, static, total = _energies(cropped)
-    lat = cropped.result.latency_cycles
-    df = {"image_id": ids, "crop": [crop_label(img) for img in images],
-          "latency_cycles": lat, "latency_us": lat * cycle_ns / 1000.0,
-          "completion_cycle": cropped.result.completion_cycle,
-          "energy_pj": total, "compute_energy_pj": compute, "static_energy_pj": static}
-    if base is not None:
-        bcomp, bcompute, bstatic, btotal = _energies(base)
-        blat = base.result.latency_cycles
-        df.update({"baseline_latency_cycles": blat, "baseline_energy_pj": btotal,
-                   "baseline_compute_energy_pj": bcompute,
-                   "energy_saving": _saving(btotal, total),
-                   "compute_energy_saving": _saving(bcompute, compute),
-                   "latency_saving": _saving(blat.astype(float), lat.astype(float))})
-    table = cropped.accounting.table
-    for k in table.names:
-        df[f"energy_{k}_pj"] = comp[k]
-    df[f"energy_{table.static_name}_pj"] = static
-    images_df = pd.DataFrame(df)
+LAYER_ROWS_PER_CHUNK = 2 ** 16
+"""Rows of the layers table built at a time when it is written (`Tables.chunks`): with about 50
+columns of 8 bytes, some 26 MB and their text, however many images a run has."""
 
+
+def _result_rows(res, start: int, stop: int):
+    """Images `start` to `stop` of a `TimingResult` (views)."""
+    return type(res)(**{k: v[start:stop] for k, v in vars(res).items()})
+
+
+def _layer_rows(lowered, ids: list, sim, start: int, stop: int) -> pd.DataFrame:
+    """The layers table's rows of images `start` to `stop` (docs/reports.md): image by image in
+    trace order, each image's layers in network order."""
     plan, net = lowered.plan, lowered.network
-    rows = []
-    counts = cropped.accounting.counts
-    node_energy = sum(cropped.accounting.energy_pj.values())
-    res = cropped.result
+    accounting = sim.accounting(start, stop)
+    counts = accounting.counts
+    node_energy = sum(accounting.energy_pj.values())
+    res = _result_rows(sim.result, start, stop)
+    works = sim.works[start:stop]
     maps = {lm.name: lm for lm in lowered.mapping.layers}
+    blocks = []
     for n in range(1, len(plan.nodes)):
         layer = net.layers[n - 1]
         h, w = layer.out_shape[:2]
-        active = np.array([int(np.count_nonzero(wk.bits[n])) for wk in cropped.works])
-        block = {"image_id": ids, "layer": layer.name, "kind": layer.kind,
+        active = np.array([int(np.count_nonzero(wk.bits[n])) for wk in works], np.int64)
+        block = {"image_id": ids[start:stop], "layer": layer.name, "kind": layer.kind,
                  "active_pixels": active, "skipped_pixels": h * w - active,
                  "ops": res.node_ops[:, n], "bit_cycles": res.node_bit_cycles[:, n]}
         block.update({k: counts[k][:, n] for k in lowered.events.counters})
@@ -122,14 +134,74 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[st
         block.update({"start_cycle": res.node_start[:, n], "end_cycle": res.node_end[:, n],
                       "energy_pj": node_energy[:, n]})
         block.update(_server_columns(plan.nodes[n], res, n))
-        rows.append(pd.DataFrame(block))
-    layers_df = pd.concat(rows, ignore_index=True)
-    order = {name: i for i, name in enumerate(ids)}
-    layers_df = layers_df.sort_values(["image_id"], key=lambda s: s.map(order), kind="stable")
-    layers_df = layers_df.reset_index(drop=True)
+        blocks.append(pd.DataFrame(block))
+    layer_major = pd.concat(blocks, ignore_index=True)
+    images, layers = stop - start, len(blocks)
+    image_major = (np.arange(layers)[None, :] * images + np.arange(images)[:, None]).ravel()
+    return layer_major.take(image_major).reset_index(drop=True)
 
+
+class Tables(Mapping):
+    """The tables of a run, name -> DataFrame: images, layers, components, summary.
+
+    The layers table (a row per image and layer, by far the largest) is built when it is asked
+    for; `chunks("layers")` builds it `LAYER_ROWS_PER_CHUNK` rows at a time, so that writing it
+    never holds all its rows (the images of a run add only their small per-image results)."""
+
+    NAMES = ("images", "layers", "components", "summary")
+
+    def __init__(self, frames: dict[str, pd.DataFrame], lowered, ids: list, sim):
+        self.frames, self.lowered, self.ids, self.sim = frames, lowered, ids, sim
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name != "layers":
+            return self.frames[name]
+        parts = list(self.chunks(name))
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.NAMES)
+
+    def __len__(self) -> int:
+        return len(self.NAMES)
+
+    def chunks(self, name: str) -> Iterator[pd.DataFrame]:
+        """The table `name` in runs of rows, in order (one for every table but layers)."""
+        if name != "layers":
+            yield self[name]
+            return
+        per_chunk = max(1, LAYER_ROWS_PER_CHUNK // max(1, len(self.lowered.plan.nodes) - 1))
+        for a, b in _spans(len(self.ids), per_chunk):
+            yield _layer_rows(self.lowered, self.ids, self.sim, a, b)
+
+
+def build_tables(workload, lowered, images, cropped, base, mode: str) -> Tables:
+    cycle_ns = lowered.arch.cycle_ns
+    ids = [img.image_id for img in images]
+    per_chunk = max(1, LAYER_ROWS_PER_CHUNK // max(1, len(lowered.plan.nodes) - 1))
+    comp, compute, static, total = _energies(cropped, per_chunk)
+    lat = cropped.result.latency_cycles
+    df = {"image_id": ids, "crop": [crop_label(img) for img in images],
+          "latency_cycles": lat, "latency_us": lat * cycle_ns / 1000.0,
+          "completion_cycle": cropped.result.completion_cycle,
+          "energy_pj": total, "compute_energy_pj": compute, "static_energy_pj": static}
+    if base is not None:
+        bcomp, bcompute, bstatic, btotal = _energies(base, per_chunk)
+        blat = base.result.latency_cycles
+        df.update({"baseline_latency_cycles": blat, "baseline_energy_pj": btotal,
+                   "baseline_compute_energy_pj": bcompute,
+                   "energy_saving": _saving(btotal, total),
+                   "compute_energy_saving": _saving(bcompute, compute),
+                   "latency_saving": _saving(blat.astype(float), lat.astype(float))})
+    table = lowered.energy
+    for k in table.names:
+        df[f"energy_{k}_pj"] = comp[k]
+    df[f"energy_{table.static_name}_pj"] = static
+    images_df = pd.DataFrame(df)
+
+    res = cropped.result
     comp_rows = []
-    load = _component_load(lowered, layers_df)
+    load = _component_load(lowered, res)
     for k in list(table.names) + [table.static_name]:
         static_row = k == table.static_name
         e = float(static.sum()) if static_row else float(comp[k].sum())
@@ -158,5 +230,5 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> dict[st
             summary.append({"metric": "baseline_throughput_images_per_s", "statistic": "value",
                             "value": len(ids) / (bspan * cycle_ns * 1e-9) if bspan > 0 else 0.0})
     summary_df = pd.DataFrame(summary)
-    return {"images": images_df, "layers": layers_df, "components": components_df,
-            "summary": summary_df}
+    return Tables({"images": images_df, "components": components_df, "summary": summary_df},
+                  lowered, ids, cropped)

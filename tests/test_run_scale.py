@@ -1,14 +1,18 @@
-"""Runs over many images: compact bit maps, duplicate works found by their trace record."""
+"""Runs over many images: compact bit maps, duplicate works found by their trace record, the layers
+table built and written a chunk of images at a time."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
+import pandas as pd
+import pytest
 
 from isaacsim import accounting as acc
-from isaacsim import engine, reference
+from isaacsim import engine, reference, tables
 from isaacsim import works as works_module
+from isaacsim.cli import main
 from isaacsim.plan import ImageWork, compact_map
 from isaacsim.runner import run_workload
 from isaacsim.targets.isaac.lowering import image_work, lower, read_cycles
@@ -108,3 +112,28 @@ def test_identical_explicit_works_share_one_copy_of_their_maps():
     assert records[:n] == records[n:] and all(r[0] == "maps" for r in records)
     # and the records' keys find the duplicates the maps' digests find
     assert work_keys(works, records) == work_keys(works)
+
+
+def _reports(tmp_path, name, *args) -> dict[str, bytes]:
+    out = tmp_path / name
+    assert main(["run", TINY, "--out", str(out), "--progress", "off", *args]) == 0
+    return {p.name: p.read_bytes() for p in out.iterdir() if p.suffix in (".csv", ".parquet")}
+
+
+@pytest.mark.parametrize("mode", ["single", "stream"])
+def test_layers_written_a_few_rows_at_a_time_are_the_same_bytes(tmp_path, monkeypatch, mode):
+    whole = _reports(tmp_path, "whole", "--mode", mode)
+    layers = len(load_workload(TINY).network.layers)
+    monkeypatch.setattr(tables, "LAYER_ROWS_PER_CHUNK", 3 * layers)  # three images a chunk
+    chunks = list(run_workload(load_workload(TINY), mode=mode).tables.chunks("layers"))
+    assert len(chunks) == 7 and sum(map(len, chunks)) == 20 * layers
+    assert _reports(tmp_path, "chunked", "--mode", mode) == whole
+
+
+def test_chunked_parquet_reads_back_as_the_whole_table(tmp_path, monkeypatch):
+    pytest.importorskip("pyarrow")
+    whole = run_workload(load_workload(TINY)).tables["layers"]
+    monkeypatch.setattr(tables, "LAYER_ROWS_PER_CHUNK", 1)  # one image a chunk
+    _reports(tmp_path, "pq", "--format", "parquet")
+    back = pd.read_parquet(tmp_path / "pq" / "layers.parquet")
+    pd.testing.assert_frame_equal(back, whole)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +47,7 @@ def summary_columns() -> list[str]:
     return cols + [f"{c}_mean" for c in MEANS_OF] + list(THROUGHPUTS)
 
 
-def _summary(tables: dict) -> dict[str, float | None]:
+def _summary(tables: Mapping) -> dict[str, float | None]:
     images = tables["images"]
     out: dict[str, float | None] = {}
     for col in STATISTICS_OF:
