@@ -115,7 +115,8 @@ def arch_values(path):
         return V.NONNEG
     if key.endswith("_cycles"):
         return V.INT0
-    if key in ("cycle_ns", "clock_ghz", "gsamples_per_s", "link_gbytes_per_s"):
+    if key in ("cycle_ns", "clock_ghz", "link_gbytes_per_s") or key.endswith(("gsamples_per_s",
+                                                                             "gops_per_s")):
         return V.POSITIVE
     if key == "static_fraction":
         return V.UNIT
