@@ -104,7 +104,13 @@ def stats(path: Path) -> dict:
 
 def run_spec(name: str, folder: Path, *, jobs: int, images: int | None = None
              ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run ``scripts/specs/<name>.json`` into ``folder/<name>/``; (points.csv, results.csv).
+    """Run ``scripts/specs/<name>.json`` into ``folder/<name>/``; (points.csv, results.csv). A
+    failed point ends the script (`run_plan`)."""
+    return run_plan(name, plan_spec(name, folder, images=images), jobs=jobs)
+
+
+def plan_spec(name: str, folder: Path, *, images: int | None = None):
+    """The sweep plan of ``scripts/specs/<name>.json``, to run into ``folder/<name>/``.
 
     The spec is copied into `folder` first, with the paths of files next to the spec (workload,
     traces, networks) rewritten relative to the copy, so that trace names of files not in
@@ -119,19 +125,26 @@ def run_spec(name: str, folder: Path, *, jobs: int, images: int | None = None
         spec["grid"][key] = [_rebase(v, folder) for v in spec["grid"][key]]
     copy = folder / f"{name}.json"
     write_file(copy, dumps(spec), owned=in_own_folder)
-    out = folder / name
-    plan = plan_sweep(load_sweep(copy, images=images), out)
+    return plan_sweep(load_sweep(copy, images=images), folder / name)
+
+
+def run_plan(name: str, plan, *, jobs: int, keep_failed: bool = False
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run a `plan_spec` plan; (points.csv, results.csv). A failed point ends the script, or with
+    `keep_failed` is reported on stderr and stays in points.csv with its error."""
     print(f"sweep {name}: {len(plan.todo)} of {len(plan.sweep.points)} points to run",
           file=sys.stderr)
     outcome = run_sweep(plan, jobs=jobs)
     if outcome.interrupted:
         raise KeyboardInterrupt
-    if outcome.failed:
-        lines = [f"  {pp.point.label}: {err}" for pp, err in outcome.failed]
+    lines = [f"  {pp.point.label}: {err}" for pp, err in outcome.failed]
+    if lines and not keep_failed:
         raise SystemExit(f"sweep {name}: {len(outcome.failed)} points failed\n" + "\n".join(lines))
+    if lines:
+        print(f"sweep {name}: {len(lines)} points failed\n" + "\n".join(lines), file=sys.stderr)
     text = {"image_id": str, "crop": str, "label": str}
-    return (pd.read_csv(out / "points.csv", dtype=text),
-            pd.read_csv(out / "results.csv", dtype=text))
+    return (pd.read_csv(plan.store.out / "points.csv", dtype=text),
+            pd.read_csv(plan.store.out / "results.csv", dtype=text))
 
 
 def _rebase(value, folder: Path):

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -29,11 +28,8 @@ import _common as c
 import numpy as np
 import pandas as pd
 
-from isaacsim.jsonio import dumps
 from isaacsim.network import load_network
-from isaacsim.outputs import in_own_folder, write_file
 from isaacsim.runner import run_workload
-from isaacsim.sweep import load_sweep, plan_sweep, run_sweep
 from isaacsim.targets.isaac.arch import load_arch
 from isaacsim.targets.isaac.arch.scaling import ADC_TABLE
 from isaacsim.workload import load_workload
@@ -100,22 +96,10 @@ def run_design_sweep(work: Path, *, jobs: int, images: int | None):
     Returns the plan's points (PlannedPoint, in spec order) and points.csv and results.csv.
     """
     spec = json.loads((c.SPECS / f"{NAME}.json").read_text(encoding="utf-8"))
-    spec["workload"] = c._rebase(spec["workload"], work)
     c.synth(work / TRACE, network=NETWORK, images=spec["images"], seed=0, policy="none")
-    copy = work / f"{NAME}.json"
-    write_file(copy, dumps(spec), owned=in_own_folder)
-    out = work / NAME
-    plan = plan_sweep(load_sweep(copy, images=images), out)
-    print(f"sweep {NAME}: {len(plan.todo)} of {len(plan.sweep.points)} points to run",
-          file=sys.stderr)
-    outcome = run_sweep(plan, jobs=jobs)
-    if outcome.interrupted:
-        raise KeyboardInterrupt
-    for pp, err in outcome.failed:
-        print(f"sweep {NAME}: point {pp.point.label} failed: {err}", file=sys.stderr)
-    text = {"image_id": str, "crop": str, "label": str}
-    return (plan.sweep.points, pd.read_csv(out / "points.csv", dtype=text),
-            pd.read_csv(out / "results.csv", dtype=text))
+    plan = c.plan_spec(NAME, work, images=images)
+    points, results = c.run_plan(NAME, plan, jobs=jobs, keep_failed=True)
+    return plan.sweep.points, points, results
 
 
 # --- the direct run of each point: components and layers ---------------------------------------

@@ -10,8 +10,9 @@
 - `st_plans`: a Hypothesis strategy of random small valid plans with images, for invariants and
   for comparing the engine with the reference model.
 - `rolling_need`, `with_replicas`, `crop_more`: helpers for the invariants.
-- `check_delivery`: the ready cycles of one op record on its out-edges (sections 6 and 8), shared
-  by the reference model's equation checks.
+- `TraceIndex`, `check_delivery`: a trace indexed by op and input pixel, and the ready cycles of
+  one op record on its out-edges (sections 6 and 8), shared by the reference model's equation
+  checks.
 """
 
 from __future__ import annotations
@@ -301,6 +302,35 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
             arrays.append(values.astype(np.int64))
         images.append(ImageWork(f"img{n}", tuple(arrays), n * interval))
     return plan, images
+
+
+class TraceIndex:
+    """A reference trace's records indexed for the equation checks: `machine(r)` (the image in
+    single mode, one machine in stream mode), `arrival[image]`, `ops[machine, node, rank]`, the
+    active input pixels `inputs[id(r)]` as (edge, producer record) pairs, and `release(x, e)`:
+    the cycle after the last issue of a reader of pixel record `x` on edge `e` (its ready time
+    when no op reads it), timing-model s5."""
+
+    def __init__(self, plan: TimingPlan, images: list[ImageWork], mode: str, records: list):
+        self.machine = (lambda r: r.image) if mode == "single" else (lambda r: 0)
+        self.arrival = [w.arrival_cycle if mode == "stream" else 0 for w in images]
+        self.ops = {(self.machine(r), r.node, r.rank): r for r in records}
+        at = {(r.image, r.node, r.h, r.w): r for r in records}
+        self.inputs: dict[int, list] = {}
+        self._readers: dict[tuple, list] = {}
+        for r in records:
+            self.inputs[id(r)] = []
+            for e in plan.nodes[r.node].inputs:
+                g, (hh, ww) = plan.edges[e].geometry, plan.nodes[plan.edges[e].src].shape[:2]
+                for p in (at.get((r.image, plan.edges[e].src, i, j)) for i in g.rows(r.h, hh)
+                          for j in g.cols(r.w, ww)):
+                    if p is not None:
+                        self.inputs[id(r)].append((e, p))
+                        self._readers.setdefault((id(p), e), []).append(r)
+
+    def release(self, x, e: int) -> int:
+        rs = self._readers.get((id(x), e))
+        return 1 + max(q.issue for q in rs) if rs else x.ready[e]
 
 
 def check_delivery(plan, r, pipes: dict, machine: int) -> None:

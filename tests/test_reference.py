@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plans import (
     PlanBuilder,
+    TraceIndex,
     chain_plan,
     check_delivery,
     crop_more,
@@ -246,25 +247,8 @@ def dataflow_bound(plan, work, arrival):
 def check_equations(plan, images, mode, records):
     """Assert that the trace is a solution of the equations of sections 4, 5, 6 and 8 (the cycle
     loop must reach exactly the fixed point the document writes down)."""
-    machine = (lambda r: r.image) if mode == "single" else (lambda r: 0)
-    arrival = [w.arrival_cycle if mode == "stream" else 0 for w in images]
-    ops = {(machine(r), r.node, r.rank): r for r in records}
-    at = {(r.image, r.node, r.h, r.w): r for r in records}
-    inputs, readers = {}, {}
-    for r in records:
-        node = plan.nodes[r.node]
-        inputs[id(r)] = []
-        for e in node.inputs:
-            g, (hh, ww) = plan.edges[e].geometry, plan.nodes[plan.edges[e].src].shape[:2]
-            for p in (at.get((r.image, plan.edges[e].src, i, j)) for i in g.rows(r.h, hh)
-                      for j in g.cols(r.w, ww)):
-                if p is not None:
-                    inputs[id(r)].append((e, p))
-                    readers.setdefault((id(p), e), []).append(r)
-
-    def release(x, e):
-        rs = readers.get((id(x), e))
-        return 1 + max(q.issue for q in rs) if rs else x.ready[e]
+    ix = TraceIndex(plan, images, mode, records)
+    machine, arrival, ops, inputs, release = ix.machine, ix.arrival, ix.ops, ix.inputs, ix.release
 
     st_, pipes = plan.stages, {}
     for r in sorted(records, key=lambda r: (machine(r), r.node, r.rank)):

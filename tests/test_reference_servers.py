@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from plans import PlanBuilder, chain_plan, check_delivery, image, remote, st_plans
+from plans import PlanBuilder, TraceIndex, chain_plan, check_delivery, image, remote, st_plans
 
 from isaacsim.plan import SERVICES, UNLIMITED, Service
 from isaacsim.reference import simulate, simulate_trace
@@ -318,24 +318,8 @@ def _slot(busy: int, service: Service, t: int, demand: int) -> tuple[int, int]:
 def check_section_12(plan, images, mode, result, records):
     """Assert that the trace solves the equations of sections 4-8 with section 12's servers, each
     server evaluated with the slot rule (the reference serves cycle by cycle)."""
-    machine = (lambda r: r.image) if mode == "single" else (lambda r: 0)
-    arrival = [w.arrival_cycle if mode == "stream" else 0 for w in images]
-    ops = {(machine(r), r.node, r.rank): r for r in records}
-    at = {(r.image, r.node, r.h, r.w): r for r in records}
-    inputs, readers = {}, {}
-    for r in records:
-        inputs[id(r)] = []
-        for e in plan.nodes[r.node].inputs:
-            g, (hh, ww) = plan.edges[e].geometry, plan.nodes[plan.edges[e].src].shape[:2]
-            for p in (at.get((r.image, plan.edges[e].src, i, j)) for i in g.rows(r.h, hh)
-                      for j in g.cols(r.w, ww)):
-                if p is not None:
-                    inputs[id(r)].append((e, p))
-                    readers.setdefault((id(p), e), []).append(r)
-
-    def release(x, e):
-        rs = readers.get((id(x), e))
-        return 1 + max(q.issue for q in rs) if rs else x.ready[e]
+    ix = TraceIndex(plan, images, mode, records)
+    machine, arrival, ops, inputs, release = ix.machine, ix.arrival, ix.ops, ix.inputs, ix.release
 
     st_ = plan.stages
     busy, sample, free, pipes = {}, {}, {}, {}

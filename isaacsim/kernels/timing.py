@@ -128,21 +128,12 @@ def _reads(r, b, c, m, req, rate):
 
 
 @jit
-def _merge(group, t, on, req, rate):
-    """Complete cycle of a request in cycle `t` on the merge server of a replica's group."""
+def _book(c, m, t, on, req, rate):
+    """`_serve` on a server that may be off (`on` false: unlimited or asked for nothing): then the
+    request is complete in cycle `t` and the cursor (c, m) stays."""
     if not on:
-        return t
-    done, group["merge"], group["merge_m"] = _serve(group["merge"], group["merge_m"], t, req, rate)
-    return done
-
-
-@jit
-def _act(group, t, on, req, rate):
-    """Complete cycle of a request in cycle `t` on the act server of a replica's group."""
-    if not on:
-        return t
-    done, group["act"], group["act_m"] = _serve(group["act"], group["act_m"], t, req, rate)
-    return done
+        return t, c, m
+    return _serve(c, m, t, req, rate)
 
 
 @jit
@@ -277,17 +268,21 @@ def advance_node(pos, node, image, inputs, outputs):
                 group = 0
             bit_cycles += b
             t = c + p["mid"] + 1
-            cm = _merge(shared, t, merge_on, merge_req, merge_rate)
+            cm, shared["merge"], shared["merge_m"] = _book(shared["merge"], shared["merge_m"], t,
+                                                           merge_on, merge_req, merge_rate)
             wait_merge += cm - t
             t = cm + p["tile"] + p["span"]
-            ca = _act(shared, t, act_on, act_req, act_rate)
+            ca, shared["act"], shared["act_m"] = _book(shared["act"], shared["act_m"], t, act_on,
+                                                       act_req, act_rate)
             wait_act += ca - t
             done = ca + p["act"] - 1
         else:
             t = s + p["tail"]
-            cm = _merge(shared, t, merge_on, merge_req, merge_rate)
+            cm, shared["merge"], shared["merge_m"] = _book(shared["merge"], shared["merge_m"], t,
+                                                           merge_on, merge_req, merge_rate)
             wait_merge += cm - t
-            done = _act(shared, cm, act_on, act_req, act_rate)
+            done, shared["act"], shared["act_m"] = _book(shared["act"], shared["act_m"], cm,
+                                                         act_on, act_req, act_rate)
             wait_act += done - cm
         # -- release the input pixels this op reads ----------------------------------------
         for k in range(n_in):
