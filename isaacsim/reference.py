@@ -37,7 +37,7 @@ ops in rank order, an op that asks before an op ranked earlier waiting for it. A
 slots, or to a server of rate 0, is complete in its own cycle, in any order, and changes nothing.
 No server takes requests from another node, so a request's completion depends only on the
 requests before it in its FIFO: the model serves it as soon as it and all of those have been made,
-running the server forward cycle by cycle (`_Server.serve`), and goes on with the op's next
+running the server forward cycle by cycle (`Server.serve`), and goes on with the op's next
 stages. Every cycle found this way lies at or after the cycle in which it is found (a request
 waiting for an earlier-ranked one completes after that one is made), which the model checks,
 so the global clock still jumps over idle cycles. It must find them ahead of time rather than
@@ -47,7 +47,7 @@ complete, and an op is done the cycle before its act request completes when `act
 a request is `complete - t`; the readout's is counted per op, `c_last - (cf + fetch_cycles + b)`.
 
 Bookkeeping is by counters: an op is examined only once every quantity it waits for is known
-(`_Op.blockers` counts the input pixels whose ready time and the out-slots whose release are still
+(`Op.blockers` counts the input pixels whose ready time and the out-slots whose release are still
 unknown). If nothing can ever happen again while ops remain, the plan deadlocks: `simulate` raises
 `InputError` naming the edges whose buffer is below its rolling need, `W_in x (K_h - 1) + K_w`
 pixels (the user's to fix); with no such edge the stall is a bug in isaacsim, an `InternalError`.
@@ -65,7 +65,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from isaacsim.errors import InputError, InternalError, Problem
-from isaacsim.plan import DIGITAL, SERVICES, SOURCE, XBAR, ImageWork, Node, Service, TimingPlan, TimingResult
+from isaacsim.plan import DIGITAL, SERVICES, SOURCE, XBAR, ImageWork, Node, TimingPlan, TimingResult
+from isaacsim.reference_units import ACT, FETCH, MERGE, READOUT, Group, Op, Pipe, Replica, demand
 
 MODES = ("single", "stream")
 
@@ -96,103 +97,6 @@ class OpRecord:
     """Crossbar ops: the cycle of each of its reads; () for the source and digital layers."""
 
 
-class _Op:
-    """Mutable state of one op while simulating."""
-
-    __slots__ = ("node", "image", "rank", "h", "w", "bits", "inputs", "readers", "unread",
-                 "last_read", "ready", "issue", "done", "blockers", "output_ready", "group",
-                 "asked", "wait", "reads")
-
-    def __init__(self, node: int, image: int, rank: int, h: int, w: int, bits: int):
-        self.node, self.image, self.rank, self.h, self.w, self.bits = node, image, rank, h, w, bits
-        self.inputs: list[tuple[int, _Op]] = []  # (in-edge, producer op) per active rf pixel
-        self.readers: dict[int, list[_Op]] = {}  # out-edge -> consumer ops reading this pixel
-        self.unread: dict[int, int] = {}  # out-edge -> readers that have not issued yet
-        self.last_read: dict[int, int] = {}  # out-edge -> largest issue cycle of a reader so far
-        self.ready: dict[int, int] = {}  # out-edge -> ready cycle, once known
-        self.issue: int | None = None
-        self.done: int | None = None
-        self.blockers = 0
-        self.output_ready = -1
-        self.group = 0  # its node's server group (section 12)
-        self.asked: list[int | None] = [None] * len(SERVICES)  # queued request cycle per server
-        self.wait = [0] * len(SERVICES)  # cycles waited per server
-        self.reads: list[int] = []  # crossbar ops: read cycles (kept only for a trace)
-
-
-FETCH, READOUT, MERGE, ACT = range(len(SERVICES))
-assert SERVICES == ("fetch", "readout", "merge", "act")
-
-
-class _Server:
-    """One server of section 12: a FIFO of requests, `rate` slots served per cycle.
-
-    Each cycle the server serves up to `rate` slots from its head; a request of x slots made in
-    cycle t is served from cycle t on, after the requests before it, and is complete in the cycle
-    its last slot is served. A request that ends mid-cycle leaves the rest of that cycle to the
-    next request if it is made by then. Requests are handed over in serving order (the caller
-    keeps the order, `_Group`), so `serve` runs the FIFO forward until the new one is complete.
-    """
-
-    def __init__(self, service: Service):
-        self.rate, self.per = service.rate, service.per
-        self.active = service.active  # it can delay a request
-        self.cycle = -1  # the last cycle in which the server served something
-        self.left = 0  # slots it can still serve in that cycle
-
-    def serve(self, t: int, demand: int) -> int:
-        """A request of `demand x per` slots made in cycle t: the cycle it is complete."""
-        slots = demand * self.per
-        if slots == 0 or self.rate == 0:
-            return t  # nothing to serve, or not modelled in time: complete at once, no state
-        if self.cycle < t:  # idle before t: the request is served from cycle t
-            self.cycle, self.left = t, self.rate
-        while slots > self.left:  # the rest of this cycle's budget, then the next cycle's
-            slots -= self.left
-            self.cycle, self.left = self.cycle + 1, self.rate
-        self.left -= slots
-        return self.cycle
-
-
-class _Replica:
-    """One replica of a crossbar layer (sections 3 and 12): its ops in round-robin order, the
-    next one to issue, its readout server and its cursors, carried from op to op."""
-
-    def __init__(self, ops: list[_Op], node: Node):
-        self.ops, self.next = ops, 0
-        self.free: int | None = 0  # F: earliest issue of its next op; None until the last is read
-        self.sample = 0  # the earliest cycle of its next read
-        self.readout = _Server(node.readout)
-
-
-def _demand(op: _Op, server: int) -> int:
-    """Units of an op's request of `server`: active receptive-field pixels (all in-edges) for
-    the fetch, one per op for merge and act (and per read for the readout)."""
-    return len(op.inputs) if server == FETCH else 1
-
-
-class _Group:
-    """A set of fetch, merge and act servers of a node (section 12) and the ops they serve, in
-    rank order: a crossbar layer's server group g (the ops of replicas r with r mod G = g), or a
-    digital layer's one set. Each active server has a queue: the group's ops that ask it for at
-    least one slot, in rank order (a request of 0 slots is complete at once and changes nothing,
-    so it is not queued); `next` is the position in it of the op whose request it serves next."""
-
-    def __init__(self, node: Node, ops: list[_Op]):
-        self.servers = {FETCH: _Server(node.fetch), MERGE: _Server(node.merge),
-                        ACT: _Server(node.act)}
-        self.queues = {server: [op for op in ops if _demand(op, server) * unit.per > 0]
-                       for server, unit in self.servers.items()}
-        self.next = {FETCH: 0, MERGE: 0, ACT: 0}
-
-
-class _Pipe:
-    """FIFO of one remote edge: transfers are the producer's ops, in op order."""
-
-    def __init__(self, ops: list[_Op], bytes_per_pixel: int):
-        self.ops, self.head, self.left = ops, 0, bytes_per_pixel
-
-
 class _Machine:
     """One ISAAC machine running a list of images (one image in single mode)."""
 
@@ -203,24 +107,24 @@ class _Machine:
         nodes, edges = plan.nodes, plan.edges
         # Edges with a rolling buffer: into a crossbar layer with a finite capacity (section 4).
         self.bound = [edge.capacity_pixels if nodes[edge.dst].is_crossbar else 0 for edge in edges]
-        self.ops: list[list[_Op]] = [[] for _ in nodes]
+        self.ops: list[list[Op]] = [[] for _ in nodes]
         for n, work in enumerate(images):
             self._add_image(n, work)
         self.times: list[int] = []  # heap of time values at which a condition may change
-        self.waiting: list[list[_Op]] = [[] for _ in nodes]  # armed source and digital ops
+        self.waiting: list[list[Op]] = [[] for _ in nodes]  # armed source and digital ops
         # crossbar layers: their replicas, each with its ops in order; every node: its server
         # groups (replica r uses group r mod G; a digital layer or the source has one)
-        self.replicas = [[_Replica(self.ops[v][k::node.replicas], node)
+        self.replicas = [[Replica(self.ops[v][k::node.replicas], node)
                           for k in range(node.replicas)] if node.is_crossbar else []
                          for v, node in enumerate(nodes)]
-        self.groups: list[list[_Group]] = []
+        self.groups: list[list[Group]] = []
         for v, node in enumerate(nodes):
-            members: list[list[_Op]] = [[] for _ in range(node.groups if node.is_crossbar else 1)]
+            members: list[list[Op]] = [[] for _ in range(node.groups if node.is_crossbar else 1)]
             for op in self.ops[v]:  # in rank order
                 op.group = op.rank % node.replicas % len(members) if node.is_crossbar else 0
                 members[op.group].append(op)
-            self.groups.append([_Group(node, ops) for ops in members])
-        self.pipes = {e: _Pipe(self.ops[edge.src], edge.bytes_per_pixel)
+            self.groups.append([Group(node, ops) for ops in members])
+        self.pipes = {e: Pipe(self.ops[edge.src], edge.bytes_per_pixel)
                       for e, edge in enumerate(edges) if not edge.local}
         self.unissued = self.undone = sum(len(ops) for ops in self.ops)
         self.now = 0  # the cycle being stepped
@@ -238,7 +142,7 @@ class _Machine:
 
     def _add_image(self, n: int, work: ImageWork) -> None:
         """Create the ops of one image (active pixels in raster order) and their read relations."""
-        grids: list[dict[tuple[int, int], _Op]] = []
+        grids: list[dict[tuple[int, int], Op]] = []
         for v, node in enumerate(self.plan.nodes):
             bits = np.asarray(work.bits[v])
             if bits.shape != node.shape[:2]:
@@ -250,7 +154,7 @@ class _Machine:
             for h in range(node.shape[0]):
                 for w in range(node.shape[1]):
                     if bits[h, w] > 0:
-                        op = _Op(v, n, len(self.ops[v]), h, w, int(bits[h, w]))
+                        op = Op(v, n, len(self.ops[v]), h, w, int(bits[h, w]))
                         self.ops[v].append(op)
                         grid[h, w] = op
                         for e in node.outputs:
@@ -259,7 +163,7 @@ class _Machine:
                             self._connect(op, e, grids)
             grids.append(grid)
 
-    def _connect(self, op: _Op, e: int, grids: list[dict[tuple[int, int], _Op]]) -> None:
+    def _connect(self, op: Op, e: int, grids: list[dict[tuple[int, int], Op]]) -> None:
         edge = self.plan.edges[e]
         height, width = self.plan.nodes[edge.src].shape[:2]
         for i in edge.geometry.rows(op.h, height):
@@ -275,28 +179,28 @@ class _Machine:
     def _at(self, time: int) -> None:
         heapq.heappush(self.times, time)
 
-    def _arm(self, op: _Op) -> None:
+    def _arm(self, op: Op) -> None:
         if not self.plan.nodes[op.node].is_crossbar:
             self.waiting[op.node].append(op)
 
-    def _unblock(self, op: _Op) -> None:
+    def _unblock(self, op: Op) -> None:
         op.blockers -= 1
         if op.blockers == 0:
             self._arm(op)
 
-    def _release(self, op: _Op, e: int) -> int | None:
+    def _release(self, op: Op, e: int) -> int | None:
         """Cycle from which the slot of `op`'s pixel on edge e may be reused, None if unknown."""
         if op.readers[e]:
             return None if op.unread[e] else op.last_read[e] + 1
         return op.ready.get(e)
 
-    def _release_known(self, op: _Op, e: int) -> None:
+    def _release_known(self, op: Op, e: int) -> None:
         """The release of op's slot on e became known: the op B ranks later waits for it."""
         b = self.bound[e]
         if b and op.rank + b < len(self.ops[op.node]):
             self._unblock(self.ops[op.node][op.rank + b])
 
-    def _set_ready(self, op: _Op, e: int, ready: int) -> None:
+    def _set_ready(self, op: Op, e: int, ready: int) -> None:
         op.ready[e] = ready
         self._at(ready)
         consumer = self.plan.nodes[self.plan.edges[e].dst]
@@ -307,7 +211,7 @@ class _Machine:
         if not op.readers[e]:
             self._release_known(op, e)
 
-    def _issued(self, op: _Op, issue: int) -> None:
+    def _issued(self, op: Op, issue: int) -> None:
         """Record an op's issue cycle: its reads of its input pixels, hence their releases."""
         op.issue = issue
         self.unissued -= 1
@@ -318,7 +222,7 @@ class _Machine:
                 self._at(producer.last_read[e] + 1)
                 self._release_known(producer, e)
 
-    def _done(self, op: _Op, done: int) -> None:
+    def _done(self, op: Op, done: int) -> None:
         """Record an op's done cycle and the ready times that follow from it."""
         self._not_before(done, self.now, "an op done")
         op.done = done
@@ -336,7 +240,7 @@ class _Machine:
 
     # ---- the rules ---------------------------------------------------------------------------
 
-    def _slots_free(self, op: _Op, t: int) -> bool:
+    def _slots_free(self, op: Op, t: int) -> bool:
         """Back-pressure: on every bounded out-edge the slot of rank r - B is released by t."""
         for e in self.plan.nodes[op.node].outputs:
             b = self.bound[e]
@@ -394,7 +298,7 @@ class _Machine:
                     else:
                         self.waiting[v].append(op)
 
-    def _ask(self, op: _Op, server: int, t: int) -> None:
+    def _ask(self, op: Op, server: int, t: int) -> None:
         """`op` asks its group's `server` (FETCH, MERGE or ACT) in cycle t (section 12).
 
         An active server serves the group's ops in rank order: this request is served once every
@@ -404,7 +308,7 @@ class _Machine:
         """
         group = self.groups[op.node][op.group]
         unit = group.servers[server]
-        if not unit.active or _demand(op, server) == 0:
+        if not unit.active or demand(op, server) == 0:
             self._served(op, server, t)
             return
         op.asked[server] = t
@@ -415,11 +319,11 @@ class _Machine:
             if asked is None:  # an earlier op of the queue has not asked yet: wait for it
                 return
             group.next[server] += 1
-            complete = unit.serve(asked, _demand(head, server))
+            complete = unit.serve(asked, demand(head, server))
             head.wait[server] += complete - asked
             self._served(head, server, complete)
 
-    def _served(self, op: _Op, server: int, complete: int) -> None:
+    def _served(self, op: Op, server: int, complete: int) -> None:
         """`op`'s request of `server` is complete in cycle `complete`: its next stages (section 12,
         steps 1-6 for a crossbar op, merge and act for a digital one)."""
         node, stages = self.plan.nodes[op.node], self.plan.stages
@@ -435,7 +339,7 @@ class _Machine:
         else:
             self._done(op, complete + stages.act - 1)
 
-    def _read(self, op: _Op, node: Node, fetched: int) -> None:
+    def _read(self, op: Op, node: Node, fetched: int) -> None:
         """A crossbar op's reads on its replica, its input fetched in cycle `fetched` (section 12,
         steps 2-4): each read asks the replica's readout in the next cycle; the replica is free
         for its next op and the op asks for its merge."""

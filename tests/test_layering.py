@@ -20,7 +20,7 @@ RANK = {
     "targets.isaac.mapping": 3, "traces": 3, "functional": 3, "importer": 3,
     "workload": 4, "targets.isaac.lowering": 4, "targets.isaac.events": 4,
     "targets.isaac.servers": 4, "closed_form": 4,
-    "engine": 4, "reference": 4,
+    "engine": 4, "reference": 4, "reference_units": 4,
     "accounting": 5, "works": 5,
     "report": 6, "tables": 6,
     "runner": 7, "parallel": 7, "sweep": 7, "api": 7, "plots": 7,
@@ -76,7 +76,7 @@ def test_kernels_import_only_numpy_and_numba():
 
 
 def test_reference_model_is_independent_of_engine_and_kernels():
-    for name in _imports(PKG / "reference.py"):
+    for name in _imports(PKG / "reference.py") + _imports(PKG / "reference_units.py"):
         assert not name.startswith(("isaacsim.engine", "isaacsim.kernels", "numba", "simpy"))
 
 
