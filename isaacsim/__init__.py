@@ -18,8 +18,9 @@ tests/test_layering.py enforces it): errors, validate, jsonio, outputs, override
 events, kernels, targets -> targets.isaac.arch, network, layers -> crop, precision ->
 targets.isaac.mapping, traces, functional, importer -> workload, targets.isaac.lowering,
 targets.isaac.events, closed_form, engine, reference, reference_units -> accounting, works ->
-report, tables -> runner, parallel, sweep, api, plots -> cli. Layer kinds live in `isaacsim.layers` (one module each, and a
-registry); what is specific to the ISAAC machine lives in `isaacsim.targets.isaac`.
+report, tables -> runner, parallel, sweep, api, plots -> cli. Layer kinds live in
+`isaacsim.layers` (one module each, and a registry); what is specific to the ISAAC machine lives in
+`isaacsim.targets.isaac`.
 """
 
 from __future__ import annotations
