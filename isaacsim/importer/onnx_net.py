@@ -70,6 +70,11 @@ class Imported:
     network: Network
     graph: Graph
     weights: dict[str, _Weights] = field(default_factory=dict)
+    tensors: dict[str, str] = field(default_factory=dict)
+    """Map name (``input`` or a layer) -> the ONNX tensor that holds that map as isaacsim
+    computes it: the image input, or a layer's output after the batch normalisation, bias and
+    activation folded into it. Every other node that reads the map reads this tensor (or a
+    layout copy of it)."""
 
     def text(self) -> str:
         """The description as a network file: one layer per line."""
@@ -144,6 +149,8 @@ class _Converter:
         self.g = graph
         self.name = name
         self.tensors: dict[str, _Tensor | None] = {graph.image: _Tensor(IMAGE)}
+        self.map_tensors: dict[str, str] = {IMAGE: graph.image}
+        """Map name -> the ONNX tensor holding it, after what is folded into the layer."""
         self.layers: list[dict[str, Any]] = []
         self.by_name: dict[str, dict[str, Any]] = {}
         self.weights: dict[str, _Weights] = {}
@@ -200,6 +207,7 @@ class _Converter:
         self.layers.append(layer)
         self.by_name[name] = layer
         self.tensors[node.outputs[0]] = _Tensor(name)
+        self.map_tensors[name] = node.outputs[0]
         self.out_shapes[name] = self.g.shapes.get(node.outputs[0])
         return name
 
@@ -368,6 +376,7 @@ class _Converter:
                 return self.problem(node, "adds a constant that is not the bias of the conv or "
                                           "fc before it")
             self.tensors[node.outputs[0]] = x
+            self.map_tensors[x.layer] = node.outputs[0]
             return
         if len(data) != 2:
             return self.problem(node, "expected two inputs")
@@ -407,6 +416,7 @@ class _Converter:
         scale, bias, mean, var = node.inputs[1:5]
         self.weights[x.layer].bn = (scale, bias, mean, var, float(node.attrs.get("epsilon", 1e-5)))
         self.tensors[node.outputs[0]] = x
+        self.map_tensors[x.layer] = node.outputs[0]
 
     def _clip(self, node: OpNode) -> None:
         lo, hi = node.attrs.get("min"), node.attrs.get("max")
@@ -478,6 +488,7 @@ class _Converter:
                                       f"activation or its output is also read without it")
         layer["activation"] = activation
         self.tensors[node.outputs[0]] = x
+        self.map_tensors[layer["name"]] = node.outputs[0]
 
     def layout(self, node: OpNode) -> None:
         x = self.source(node, node.inputs[0], flat_ok=True)
@@ -548,4 +559,4 @@ def import_onnx(path: str, *, name: str | None = None,
                                     f"{'x'.join(map(str, expected))}"))
     if mismatch:
         raise InputError(mismatch)
-    return Imported(description, network, graph, conv.weights)
+    return Imported(description, network, graph, conv.weights, conv.map_tensors)
