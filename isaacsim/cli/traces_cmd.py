@@ -72,6 +72,9 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     t.add_argument("file", metavar="FILE", type=path_text)
     t.set_defaults(func=run_stats)
 
+    from isaacsim.cli import predict_cmd
+    predict_cmd.register(sub, parents)
+
 
 def run_validate(args: argparse.Namespace) -> int:
     network = load_network(args.network) if args.network is not None else None
