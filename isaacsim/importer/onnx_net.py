@@ -275,19 +275,38 @@ class _Converter:
             shape = self.map_shape(node.inputs[0])
             if shape is None:
                 return self.problem(node, "auto_pad SAME with an unknown input shape")
-            pads = []
+            before, after = [], []
             for size, k, s in zip(shape[:2], kernel, strides):
                 out = -(-size // s)
                 total = max((out - 1) * s + k - size, 0)
-                if total % 2:
-                    return self.problem(node, "auto_pad SAME needs asymmetric padding here")
-                pads.append(total // 2)
-            return pads
-        p = list(a.get("pads", [0, 0, 0, 0]))
-        if len(p) != 4 or p[0] != p[2] or p[1] != p[3]:
-            return self.problem(node, f"asymmetric padding {p} (isaacsim pads both sides "
-                                      f"equally)")
-        return [p[0], p[1]]
+                before.append(total // 2 if auto == "SAME_UPPER" else total - total // 2)
+                after.append(total - before[-1])
+            p = before + after
+        else:
+            p = list(a.get("pads", [0, 0, 0, 0]))
+        if len(p) == 4 and p[0] == p[2] and p[1] == p[3]:
+            return [p[0], p[1]]
+        if len(p) == 4 and self.same_as_symmetric(node, kernel, strides, p):
+            self.notes.append(f"{node.name or node.op_type}: pads {p} (TensorFlow SAME) taken as "
+                              f"symmetric {p[2]}x{p[3]}")
+            return [p[2], p[3]]
+        return self.problem(node, f"asymmetric padding {p} (isaacsim pads both sides equally)")
+
+    def same_as_symmetric(self, node: OpNode, kernel: list[int], strides: list[int],
+                          p: list[int]) -> bool:
+        """Whether the asymmetric `p` (top, left, bottom, right) is TensorFlow SAME on a strided
+        window: at most one more row (column) after than before along a strided axis, so that
+        padding `after` on both sides gives the same output size and work; isaacsim's receptive
+        fields then start one row (column) earlier than the model's (docs/network-format.md)."""
+        shape = self.map_shape(node.inputs[0])
+        if shape is None:
+            return False
+        for size, k, s, lo, hi in zip(shape[:2], kernel, strides, p[:2], p[2:]):
+            if hi - lo not in (0, 1) or (hi != lo and s < 2):
+                return False
+            if (size + lo + hi - k) // s != (size + 2 * hi - k) // s:
+                return False
+        return True
 
     def _maxpool(self, node: OpNode, kind: str = "maxpool") -> None:
         x = self.source(node, node.inputs[0])
