@@ -75,6 +75,9 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     from isaacsim.cli import predict_cmd
     predict_cmd.register(sub, parents)
 
+    from isaacsim.cli import oracle_cmd
+    oracle_cmd.register(sub, parents)
+
 
 def run_validate(args: argparse.Namespace) -> int:
     network = load_network(args.network) if args.network is not None else None
