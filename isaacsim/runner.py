@@ -130,8 +130,9 @@ def _simulate(lowered, works, records, mode, engine, progress) -> Simulated:
 
 
 def _run_split(lowered, workload, chosen, arrivals, mode, engine, baseline, jobs,
-               progress) -> tuple[Simulated, Simulated | None]:
-    """The cropped and baseline sets simulated on `jobs` worker processes (`isaacsim.parallel`).
+               progress, uncropped: bool = False) -> tuple[Simulated, Simulated | None]:
+    """The cropped and baseline sets simulated on `jobs` worker processes (`isaacsim.parallel`);
+    with `uncropped`, the one set (no `baseline`) is the images uncropped.
 
     The workers start first; in single mode each distinct work is handed to them as soon as it is
     built (the baseline's first: one work for every image), so building overlaps simulating."""
@@ -141,7 +142,8 @@ def _run_split(lowered, workload, chosen, arrivals, mode, engine, baseline, jobs
         sets: list = [None] * n_sets
         for s in reversed(range(n_sets)) if mode == "single" else range(n_sets):
             feed = workers.feed(s)
-            works, _ = trace_works(lowered, workload, chosen, arrivals, s == 1, feed)
+            works, _ = trace_works(lowered, workload, chosen, arrivals, s == 1 or uncropped,
+                                   feed)
             sets[s] = (works, feed.done(works))
         outcomes = workers.collect(sets, progress)
     sims = [_account(lowered, works, result, distinct, mode)
@@ -206,15 +208,25 @@ def run_workload(workload: Workload, *, images: int | None = None, mode: str | N
     trace_images = list(trace.images)[: images if images is not None else None]
     chosen = trace_images
     mapping = workload.map()
-    lowered = lower(workload.network, mapping, workload.arch)
+    lowered = lower(workload.simulated_network(), mapping, workload.arch)
+    # with a crop predictor, the baseline is the network alone, uncropped (docs/predictor.md)
+    base_lowered = lowered if workload.predictor is None else lower(
+        workload.network, workload.map(predictor=False), workload.arch)
     interval = opts.arrival_interval_cycles
     arrivals = [i * interval if mode == "stream" else 0 for i in range(len(chosen))]
 
     def run_set(uncropped: bool, progress) -> Simulated:
-        works, records = trace_works(lowered, workload, chosen, arrivals, uncropped)
-        return _simulate(lowered, works, records, mode, engine, progress)
+        low = base_lowered if uncropped else lowered
+        works, records = trace_works(low, workload, chosen, arrivals, uncropped)
+        return _simulate(low, works, records, mode, engine, progress)
 
-    if jobs > 1 and (mode == "single" or baseline):
+    if jobs > 1 and base_lowered is not lowered:
+        cropped = _run_split(lowered, workload, chosen, arrivals, mode, engine, False, jobs,
+                             progress)[0]
+        chosen, arrivals = chosen[:len(cropped.works)], arrivals[:len(cropped.works)]
+        base = _run_split(base_lowered, workload, chosen, arrivals, mode, engine, False, jobs,
+                          None, uncropped=True)[0] if baseline else None
+    elif jobs > 1 and (mode == "single" or baseline):
         cropped, base = _run_split(lowered, workload, chosen, arrivals, mode, engine, baseline,
                                    jobs, progress)
     else:

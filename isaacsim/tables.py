@@ -193,6 +193,9 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> Tables:
                    "energy_saving": _saving(btotal, total),
                    "compute_energy_saving": _saving(bcompute, compute),
                    "latency_saving": _saving(blat.astype(float), lat.astype(float))})
+    if workload.predictor is not None:   # included in the totals above (docs/predictor.md)
+        from isaacsim.predictor.report import predictor_columns
+        df.update(predictor_columns(cropped, _spans(len(cropped), per_chunk)))
     table = lowered.energy
     for k in table.names:
         df[f"energy_{k}_pj"] = comp[k]
@@ -217,6 +220,7 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> Tables:
     cols = ["energy_saving", "compute_energy_saving", "latency_saving", "latency_cycles",
             "latency_us", "energy_pj", "compute_energy_pj", "baseline_latency_cycles",
             "baseline_energy_pj", "baseline_compute_energy_pj"]
+    cols += [c for c in ("predictor_energy_pj", "predictor_decision_cycles") if c in images_df]
     summary = percentile_summary(images_df, cols)
     summary.append({"metric": "images", "statistic": "count", "value": float(len(ids))})
     summary.append({"metric": "chips", "statistic": "count",

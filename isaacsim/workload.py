@@ -33,7 +33,7 @@ from isaacsim.validate import IMAGES, JOBS, SEED, Bound, Checker, describe, shor
 FORMAT_VERSION = 1
 WORKLOADS_SUBDIR = Path("workloads")
 TOP_KEYS = {"format_version", "name", "description", "source", "network", "arch", "precision",
-            "mapping", "crop", "trace", "run"}
+            "mapping", "crop", "trace", "run", "predictor"}
 MODES = ("single", "stream")
 ENGINES = ("fast", "reference")
 DEFAULT_ARCH = "isaac-ce"
@@ -54,6 +54,14 @@ class MappingOptions:
 class CropOptions:
     fraction: Fraction = DEFAULT_FRACTION
     rounding: str = "floor"
+
+
+@dataclass(frozen=True)
+class PredictorOptions:
+    """The crop predictor simulated ahead of the network (docs/predictor.md)."""
+
+    kernels: tuple[str, ...]
+    """Names of its 3x3 kernels (`isaacsim.predictor.kernels`)."""
 
 
 @dataclass(frozen=True)
@@ -93,14 +101,25 @@ class Workload:
     an in-memory trace, a label (``"<in memory: 3 images>"``)."""
     run: RunOptions = field(default_factory=RunOptions)
     description: str = ""
+    predictor: PredictorOptions | None = None
+    """The crop predictor ahead of the network, or ``None`` (the default: no predictor)."""
     trace_data: Any = field(default=None, compare=False, repr=False)
     """An in-memory `isaacsim.traces.Trace` (the Python API) that `run_workload` uses instead of
     reading `trace`; ``None`` for file traces."""
 
-    def map(self) -> Mapping:
-        """The network mapped with this workload's architecture, precision and mapping options."""
+    def simulated_network(self, predictor: bool = True) -> Network:
+        """The network `run` simulates: with the crop predictor's layers first when the workload
+        has a predictor (and `predictor` is true), else the network."""
+        if self.predictor is None or not predictor:
+            return self.network
+        from isaacsim.predictor.network import with_predictor
+        return with_predictor(self.network, self.predictor.kernels)
+
+    def map(self, predictor: bool = True) -> Mapping:
+        """The simulated network (`simulated_network`) mapped with this workload's architecture,
+        precision and mapping options."""
         m = self.mapping
-        return map_network(self.network, self.arch, self.precision, replication=m.replication,
+        return map_network(self.simulated_network(predictor), self.arch, self.precision, replication=m.replication,
                            chips=m.chips, packing=m.packing, flatten=m.flatten,
                            grouping=m.grouping)
 
@@ -123,7 +142,7 @@ class Workload:
                     "seed": self.run.seed,
                     "arrival_interval_cycles": self.run.arrival_interval_cycles,
                     "jobs": self.run.jobs},
-        }
+        } | ({"predictor": {"kernels": list(self.predictor.kernels)}} if self.predictor else {})
 
 
 def workload_dirs() -> tuple[Path, ...]:
@@ -192,6 +211,7 @@ def workload_from_dict(raw: Any, source: str = "<workload>", *, folder: str | Pa
     crop = _crop(chk, raw.get("crop", {}))
     trace = _trace(chk, raw.get("trace"), folder)
     run = _run(chk, raw.get("run", {}))
+    predictor = _predictor(chk, raw.get("predictor"))
     problems = [_attribute(p, own_sets) for p in chk.problems] + extra
     if problems:
         raise InputError(problems)
@@ -200,7 +220,8 @@ def workload_from_dict(raw: Any, source: str = "<workload>", *, folder: str | Pa
     assert arch is not None and precision is not None
     return Workload(name=name, source=source, network=network, network_path=network_path,
                     arch=arch, arch_base=base, arch_sets=arch_sets, precision=precision,
-                    mapping=mapping, crop=crop, trace=trace, run=run, description=description)
+                    mapping=mapping, crop=crop, trace=trace, run=run, description=description,
+                    predictor=predictor)
 
 
 def _attribute(problem: Problem, own_sets: dict[str, Any]) -> Problem:
@@ -315,6 +336,23 @@ def _crop(chk: Checker, raw: Any) -> CropOptions:
     if rounding is None:
         return d  # a problem is recorded: the workload is refused
     return CropOptions(fraction=fraction, rounding=rounding)
+
+
+def _predictor(chk: Checker, raw: Any) -> PredictorOptions | None:
+    """The ``predictor`` section: absent or null, no predictor."""
+    path = "$.predictor"
+    if raw is None or not chk.obj(raw, path):
+        return None
+    chk.keys(raw, path, {"kernels"}, required={"kernels"})
+    if "kernels" not in raw:
+        return None
+    from isaacsim.predictor.kernels import parse_kernels
+    try:
+        return PredictorOptions(parse_kernels(raw["kernels"], source=chk.source,
+                                              place=f"{path}.kernels"))
+    except InputError as exc:
+        chk.extend(exc.problems)
+        return None
 
 
 def _trace(chk: Checker, value: Any, folder: Path) -> str | None:

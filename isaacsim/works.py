@@ -16,6 +16,7 @@ import numpy as np
 
 from isaacsim.network import IMAGE
 from isaacsim.plan import ImageWork, compact_map
+from isaacsim.predictor.network import whole_image_layers
 from isaacsim.targets.isaac.lowering import Lowered, image_work
 from isaacsim.traces import CompactImage, image_bits
 from isaacsim.workload import Workload
@@ -32,9 +33,13 @@ def layer_bits(lowered: Lowered, workload: Workload, image, uncropped: bool) -> 
         bits = {layer.name: np.full(layer.out_shape[:2], prec.of(layer.name).activation_bits,
                                     np.uint8) for layer in net.layers}
         return image_work(lowered, image.image_id, mask, bits)
-    mask = image_bits(image, net, IMAGE, 1, rounding=crop.rounding, default_fraction=crop.fraction)
-    bits = {layer.name: image_bits(image, net, layer.name, prec.of(layer.name).activation_bits,
-                                   rounding=crop.rounding, default_fraction=crop.fraction)
+    whole = whole_image_layers(net)     # the crop predictor's: it scans the whole image
+    mask = np.ones(net.input_shape[:2], np.uint8) if whole else image_bits(
+        image, net, IMAGE, 1, rounding=crop.rounding, default_fraction=crop.fraction)
+    bits = {layer.name: np.full(layer.out_shape[:2], prec.of(layer.name).activation_bits, np.uint8)
+            if layer.name in whole else
+            image_bits(image, net, layer.name, prec.of(layer.name).activation_bits,
+                       rounding=crop.rounding, default_fraction=crop.fraction)
             for layer in net.layers}
     return image_work(lowered, image.image_id, mask, bits)
 

@@ -78,10 +78,11 @@ def _problems(*checks) -> list[Problem]:
 def run_predict(args: argparse.Namespace) -> int:
     from isaacsim.crop import parse_fraction
     from isaacsim.oracle.images import check_preprocessing, list_images
+    from isaacsim.oracle.labels import image_ids
     from isaacsim.outputs import check_file, write_file
     from isaacsim.predictor.kernels import parse_kernels
     from isaacsim.predictor.rule import parse_threshold
-    from isaacsim.predictor.trace import image_ids, predict_files, trace_text
+    from isaacsim.predictor.trace import predict_files, trace_text
     from isaacsim.progress import Progress
     from isaacsim.traces import written_by_isaacsim
     problems = _problems(lambda: parse_kernels(args.kernels),

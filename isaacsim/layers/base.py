@@ -57,6 +57,9 @@ class LayerKind:
     unit: str = ""
     """Digital kinds: the tile unit that does its work (ISAAC: ``pool``, ``add``, or ``none`` for a
     kind that only moves data, such as concat: no unit operations)."""
+    at_host: bool = False
+    """Digital kinds: its ops run at the host, with the image source, off chip (the crop
+    predictor's gate, which holds the image until the decision; isaacsim.predictor.kinds)."""
 
     # -- the network format -----------------------------------------------------------------------
     def parse(self, p: LayerParser) -> dict[str, Any]:

@@ -75,7 +75,14 @@ def _route(arch: Architecture, src_tile: int, dst_tile: int) -> Route:
     Besides the router-to-router mesh links and HyperTransport links, a route holds the source
     tile's injection port and the destination tile's ejection port on their routers, so transfers
     between tiles of one router (an empty mesh route) still share a link of the mesh's bandwidth.
+    A route to the host (`dst_tile == -1`, the crop predictor's decision) leaves through chip 0's
+    port.
     """
+    if dst_tile < 0:
+        src_chip = tile_position(src_tile, arch)[0]
+        mesh = list(mesh_route(src_tile, src_chip * arch.tiles_per_chip, arch))
+        ht = list(chip_route(src_chip, 0)) + [(0, HOST)]
+        return Route(tuple([("inject", src_tile)] + mesh + ht), len(mesh), len(ht))
     eject = ("eject", dst_tile)
     dst_chip = tile_position(dst_tile, arch)[0]
     if src_tile < 0:
@@ -160,7 +167,9 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
     layers = {lm.name: lm for lm in mapping.layers}
     names = [IMAGE] + [layer.name for layer in network.layers]
     node_of = {name: i for i, name in enumerate(names)}
-    home = [-1] + [layers[layer.name].home_tile for layer in network.layers]
+    # the image source, and digital layers run by the host (the crop predictor's gate), are off chip
+    home = [-1] + [-1 if layer.handler.at_host else layers[layer.name].home_tile
+                   for layer in network.layers]
 
     spread = _tile_counts(network, layers)
     raw_edges = []  # (src, dst, geometry, bytes, capacity, route); route None: a local edge
@@ -169,7 +178,7 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
         for src_name in layer.inputs:
             src = node_of[src_name]
             c_src = network.shape_of(src_name).channels
-            local = src > 0 and home[src] == home[dst]
+            local = home[src] == home[dst]
             capacity = 0
             if layer.uses_crossbars:
                 capacity = _buffer_slots(network, layer, layers[layer.name].buffer_capacity_bytes,
