@@ -188,3 +188,25 @@ def test_a_reshape_to_batch_one_runs_batched(tmp_path):
     np.testing.assert_allclose(scores, np.broadcast_to(scores[0], scores.shape), rtol=1e-6)
     _, out = _oracle(tmp_path, centre_model(reshape=True))
     assert {r["crop"] for r in _rows(out)} == {"c1111"}
+
+
+def test_the_uncropped_row_is_the_model_itself(tmp_path):
+    """Row 0000 of the rewritten model (masks of ones, batch 16) gives the scores of the model as
+    written (batch 1, onnxruntime directly), for a model with a fixed batch of 1."""
+    import onnxruntime as ort
+
+    from isaacsim.oracle.evaluate import Evaluator
+    from isaacsim.oracle.graph import import_model, masked_model
+    from isaacsim.oracle.images import load_image
+    from isaacsim.oracle.masks import map_masks
+    model = top_model()
+    model_path = tmp_path / "model.onnx"
+    model_path.write_bytes(model)
+    imported = import_model(str(model_path), 32)
+    evaluator = Evaluator(masked_model(str(model_path), imported),
+                          map_masks(imported.network, "1/4"), "model.onnx")
+    session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+    for path in write_images(tmp_path / "imgs", 3):
+        image = load_image(path, resize=32, size=32, mean=(0, 0, 0), std=(1, 1, 1))
+        direct = session.run(None, {"x": image[None]})[0][0]
+        np.testing.assert_allclose(evaluator.scores(image)[0], direct, rtol=1e-5, atol=1e-6)
