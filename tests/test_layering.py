@@ -24,6 +24,7 @@ RANK = {
     "accounting": 5, "works": 5,
     "report": 6, "tables": 6,
     "runner": 7, "parallel": 7, "sweep": 7, "api": 7, "plots": 7,
+    "oracle": 7,
     "cli": 8, "__main__": 8,
 }
 

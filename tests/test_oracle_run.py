@@ -188,6 +188,8 @@ def test_missing_files_and_bad_options(setup, capsys):
     _error(capsys, [*base, *SMALL, "--fraction", "0.6"], "--fraction")
     _error(capsys, [*base, "--resize", "16", "--size", "32"], "--size", "larger than")
     _error(capsys, [*base, *SMALL, "--reference", "label"], "--reference", "--labels")
+    _error(capsys, [*base, *SMALL, "--jobs", "0"], "--jobs")
+    _error(capsys, [*base, "--resize", "16385", "--size", "32"], "--resize", "1..16384")
     assert not out.exists()
 
 

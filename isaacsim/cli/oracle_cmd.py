@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from isaacsim.cli.common import at_least, path_text
+from isaacsim.cli.common import path_text
 from isaacsim.errors import InputError, Problem
 
 HELP = "per image, the crop vector with the most skipped MACs that keeps an ONNX model's answer"
@@ -53,19 +53,20 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--reference", choices=("label", "uncropped"), default=None,
                    help="the reference class: the image's label, or the model's top-1 on the "
                         "uncropped image (default: label with --labels, else uncropped)")
-    p.add_argument("--resize", type=at_least(1, "pixels", _SIDE), default=256, metavar="N",
-                   help="short side after the bilinear resize (default 256, ImageNet evaluation)")
-    p.add_argument("--size", type=at_least(1, "pixels", _SIDE), default=224, metavar="N",
-                   help="side of the centre crop, the model's input (default 224)")
+    p.add_argument("--resize", type=int, default=256, metavar="N",
+                   help="short side after the bilinear resize, 1..16384 (default 256, ImageNet "
+                        "evaluation)")
+    p.add_argument("--size", type=int, default=224, metavar="N",
+                   help="side of the centre crop, the model's input, 1..--resize (default 224)")
     p.add_argument("--mean", type=_numbers, default="0.485,0.456,0.406", metavar="R,G,B",
                    help="per-channel mean subtracted after scaling to [0, 1] (default ImageNet's "
                         "0.485,0.456,0.406)")
     p.add_argument("--std", type=_numbers, default="0.229,0.224,0.225", metavar="R,G,B",
                    help="per-channel standard deviation divided by (default ImageNet's "
                         "0.229,0.224,0.225)")
-    p.add_argument("--jobs", type=at_least(1, "jobs"), default=1, metavar="N",
-                   help="worker processes over images, each running onnxruntime on one thread; "
-                        "the trace is byte-identical to --jobs 1 (default 1)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="worker processes over images, 1..1024, each running onnxruntime on one "
+                        "thread; the trace is byte-identical to --jobs 1 (default 1)")
     p.add_argument("--out", required=True, metavar="TRACE.csv", type=path_text,
                    help="the compact trace; an existing file is replaced only if isaacsim wrote it")
     p.add_argument("--table", metavar="VECTORS.csv", type=path_text,
@@ -73,15 +74,6 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
                    help="progress bar on stderr (auto: when stderr is a terminal)")
     p.set_defaults(func=run)
-
-
-def _side_bound():
-    from isaacsim.oracle.images import MAX_SIDE
-    from isaacsim.validate import Bound
-    return Bound("integer", 1, MAX_SIDE, "a 16,384 x 16,384 RGB float32 image is 3 GiB")
-
-
-_SIDE = _side_bound()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
         fraction = parse_fraction(args.fraction, source="--fraction")
     except InputError as exc:
         problems += exc.problems
+    from isaacsim.validate import JOBS
+    why = JOBS.problem(args.jobs)
+    if why:
+        problems.append(Problem("--jobs", "", why))
     for option, value in (("--mean", args.mean), ("--std", args.std)):
         if isinstance(value, str):
             problems.append(Problem(option, "", f"expected three comma-separated numbers R,G,B, "
