@@ -108,9 +108,15 @@ def run(args: argparse.Namespace) -> int:
     check_targets(out, table)
     prepared = prepare(options)
     enabled = {"auto": None, "on": True, "off": False}[args.progress]
-    with Progress(len(prepared.files), "images", enabled=enabled) as bar:
-        outcome = run_oracle(prepared, out, table, jobs=args.jobs, progress=bar.advance,
-                             resumed=bar.advance)
+    try:
+        with Progress(len(prepared.files), "images", enabled=enabled) as bar:
+            outcome = run_oracle(prepared, out, table, jobs=args.jobs, progress=bar.advance,
+                                 resumed=bar.advance)
+    except KeyboardInterrupt:
+        from isaacsim.oracle.partial import partial_path
+        print(f"isaacsim traces oracle: the images finished so far are kept in "
+              f"{partial_path(out)}; rerun the same command to continue", file=sys.stderr)
+        raise
     rows = outcome.rows
     cropped = sum(1 for r in rows if r[1] != "c0000")
     resumed = f" ({outcome.resumed} from an earlier interrupted run)" if outcome.resumed else ""
