@@ -210,3 +210,16 @@ def test_the_uncropped_row_is_the_model_itself(tmp_path):
         image = load_image(path, resize=32, size=32, mean=(0, 0, 0), std=(1, 1, 1))
         direct = session.run(None, {"x": image[None]})[0][0]
         np.testing.assert_allclose(evaluator.scores(image)[0], direct, rtol=1e-5, atol=1e-6)
+
+
+def test_class_names_without_labels(tmp_path):
+    names = ["zero", "one"] + [f"class{i}" for i in range(2, TOP_CLASSES)]
+    (tmp_path / "classes.txt").write_text("\n".join(names) + "\n")
+    _, out = _oracle(tmp_path, top_model(), "--classes", str(tmp_path / "classes.txt"))
+    for row in _rows(out):
+        assert row["prediction"] == row["x_reference"] == "zero" and row["label"] == ""
+    (tmp_path / "classes.txt").write_text("zero\none\n")
+    model_path = tmp_path / "model.onnx"
+    assert main(["traces", "oracle", "--model", str(model_path), "--images", str(tmp_path / "imgs"),
+                 *SMALL, "--out", str(tmp_path / "x.csv"), "--classes",
+                 str(tmp_path / "classes.txt")]) == 2

@@ -43,8 +43,8 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
                    help="CSV with the header image,label: an image's file name and its class "
                         "(index 0..C-1, or a name from --classes)")
     p.add_argument("--classes", metavar="FILE.txt", type=path_text,
-                   help="class names, one per line (line 1 is class 0), for names in --labels; "
-                        "the trace then shows names")
+                   help="class names, one per line (line 1 is class 0): labels may name them, and "
+                        "the trace shows names instead of indices")
     p.add_argument("--fraction", default="0.25", metavar="F",
                    help="crop fraction per side, 2**-20 <= F < 1/2 (default 0.25, the crop model's)")
     p.add_argument("--criterion", choices=("top1", "top5"), default="top1",

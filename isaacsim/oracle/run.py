@@ -141,9 +141,6 @@ def prepare(options: Options) -> Prepared:
     if o.reference == "label" and o.labels is None:
         problems.append(Problem("--reference", "", "'label' needs --labels FILE (a CSV "
                                                    "image,label); or use --reference uncropped"))
-    if o.classes is not None and o.labels is None:
-        problems.append(Problem("--classes", "", "class names are used by --labels; give "
-                                                 "--labels too, or leave --classes out"))
     try:
         check_preprocessing(o.resize, o.size, o.mean, o.std)
     except InputError as exc:
