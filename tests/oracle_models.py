@@ -29,9 +29,13 @@ def _weights(shape) -> np.ndarray:
     return (RNG.random(shape) * 0.9 + 0.1).astype(np.float32)
 
 
-def classifier(fc_weights: np.ndarray, fc_bias: np.ndarray, *, reshape: bool = False) -> bytes:
+def classifier(fc_weights: np.ndarray, fc_bias: np.ndarray, *, reshape: bool = False,
+               folded: bool = False, batch: int | str = 1) -> bytes:
     """The network above with Gemm weights `fc_weights` [classes, 2, 16, 16] (channel-major as
-    ONNX flattens) and `fc_bias`; `reshape` writes the flatten as Reshape to [1, 512]."""
+    ONNX flattens) and `fc_bias`; `reshape` writes the flatten as Reshape to [1, 512]; `folded`
+    puts a BatchNormalization (shift +0.5) between conv1 and its ReLU and makes conv2's
+    activation a Sigmoid, both of which turn a 0 into 0.5, so a mask placed before them would
+    show; `batch` is the image input's batch dimension (a number or a symbol)."""
     classes = fc_weights.shape[0]
     inits = [numpy_helper.from_array(_weights((4, 3, 3, 3)), "w1"),
              numpy_helper.from_array(np.full(4, 0.1, np.float32), "b1"),
@@ -50,26 +54,34 @@ def classifier(fc_weights: np.ndarray, fc_bias: np.ndarray, *, reshape: bool = F
                               strides=[2, 2]),
              helper.make_node("Conv", ["p1", "w2", "b2"], ["c2"], name="conv2", kernel_shape=[3, 3],
                               pads=[1, 1, 1, 1]),
-             helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+             helper.make_node("Sigmoid" if folded else "Relu", ["c2"], ["r2"], name="act2"),
              flatten,
              helper.make_node("Gemm", ["f", "wf", "bf"], ["y"], name="fc", transB=1)]
+    if folded:
+        nodes[0].output[0] = "c1_raw"
+        nodes.insert(1, helper.make_node("BatchNormalization", ["c1_raw", "g", "beta", "mu", "var"],
+                                         ["c1"], name="bn1"))
+        inits += [numpy_helper.from_array(np.ones(4, np.float32), "g"),
+                  numpy_helper.from_array(np.full(4, 0.5, np.float32), "beta"),
+                  numpy_helper.from_array(np.zeros(4, np.float32), "mu"),
+                  numpy_helper.from_array(np.ones(4, np.float32), "var")]
     graph = helper.make_graph(nodes, "oracle-test",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, *INPUT])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, classes])],
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, *INPUT])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, classes])],
                               initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
                               producer_name="isaacsim-tests")
     return model.SerializeToString()
 
 
-def centre_model(*, reshape: bool = False) -> bytes:
+def centre_model(**options) -> bytes:
     """Three classes reading conv2 rows and columns [6, 10) only. Under f = 1/4 every vector keeps
     conv2's [4, 12), pool1's [4, 12), conv1's and the input's [8, 24) on each cropped side; the
     read positions need conv2 [6, 10), pool1 [5, 11), conv1 [10, 22), input [9, 23): all inside,
     so every vector gives the uncropped scores and passes."""
     w = np.zeros((3, *MAP), np.float32)
     w[:, :, 6:10, 6:10] = RNG.random((3, 2, 4, 4)) + 0.1
-    return classifier(w, np.zeros(3), reshape=reshape)
+    return classifier(w, np.zeros(3), **options)
 
 
 TOP_CLASSES = 7

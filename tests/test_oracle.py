@@ -110,21 +110,38 @@ def test_labels_are_the_reference(tmp_path):
     assert all(r["crop"] == "c0000" and r["x_passing"] == "" for r in _rows(out))
 
 
-def test_masks_inside_the_network_are_the_crop_windows(tmp_path, capsys):
-    """Every map of an all-positive network, read back from the masked model, is non-zero exactly
-    on the window `python -m isaacsim crop --json` prints, for each of the 16 vectors."""
-    from isaacsim.oracle.evaluate import Evaluator
+READERS = {"input": "conv1", "conv1": "pool1", "pool1": "conv2", "conv2": "flat"}
+"""Each masked map of the test models -> the node that reads it."""
+
+
+@pytest.mark.parametrize("folded", [False, True], ids=["relu", "batchnorm-sigmoid"])
+def test_masks_inside_the_network_are_the_crop_windows(tmp_path, capsys, folded):
+    """What the next layer reads of every map of an all-positive network, taken from the rewritten
+    model, is non-zero exactly on the window `python -m isaacsim crop --json` prints, for each of
+    the 16 vectors; with a batch normalisation and a sigmoid (which turn 0 into 0.5) folded into
+    the layers, the mask must follow them for this to hold."""
+    import onnx
+    import onnxruntime as ort
+
     from isaacsim.oracle.graph import import_model, masked_model
     from isaacsim.oracle.masks import map_masks
     model_path = tmp_path / "model.onnx"
-    model_path.write_bytes(centre_model())
+    model_path.write_bytes(centre_model(folded=folded))
     net = _import(tmp_path, model_path)
     imported = import_model(str(model_path), 32)
-    probed = masked_model(str(model_path), imported, probe=True)
-    evaluator = Evaluator(probed, map_masks(imported.network, "1/4"), str(model_path))
-    outputs = evaluator.run(np.ones((3, 32, 32), np.float32))
-    maps = dict(zip(probed.probes, outputs[1:]))
-    assert set(maps) == {"input", "conv1", "pool1", "conv2"}
+    masked = masked_model(str(model_path), imported)
+    assert set(masked.masks) == set(READERS)
+    model = onnx.load_from_string(masked.model)
+    nodes = {n.name: n for n in model.graph.node}
+    read = {name: nodes[reader].input[0] for name, reader in READERS.items()}
+    for tensor in read.values():
+        model.graph.output.append(onnx.helper.make_tensor_value_info(tensor, onnx.TensorProto.FLOAT,
+                                                                     None))
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    masks = map_masks(imported.network, "1/4")
+    feeds = {masked.image: np.ones((16, 3, 32, 32), np.float32),
+             **{masked.masks[name]: masks[name] for name in masked.masks}}
+    maps = dict(zip(read, session.run(list(read.values()), feeds)))
     capsys.readouterr()
     for v, vector in enumerate(VECTORS):
         assert main(["crop", "--network", str(net), "--crop", vector, "--json"]) == 0
@@ -223,3 +240,12 @@ def test_class_names_without_labels(tmp_path):
     assert main(["traces", "oracle", "--model", str(model_path), "--images", str(tmp_path / "imgs"),
                  *SMALL, "--out", str(tmp_path / "x.csv"), "--classes",
                  str(tmp_path / "classes.txt")]) == 2
+
+
+def test_a_symbolic_batch_and_folded_layers(tmp_path):
+    """A model whose batch is a symbol (N), with a batch normalisation and a sigmoid folded into
+    its layers, gives the centre model's known answer."""
+    _, out = _oracle(tmp_path, centre_model(folded=True, batch="N"))
+    rows = _rows(out)
+    assert len(rows) == 4 and {r["crop"] for r in rows} == {"c1111"}
+    assert all(r["x_passing"].count("c") == 16 for r in rows)

@@ -53,7 +53,6 @@ class Evaluator:
         self.feeds: dict[str, np.ndarray] = {}
         for name, mask_input in masked.masks.items():
             self.feeds[mask_input] = np.ascontiguousarray(masks[name], dtype=np.float32)
-        self.outputs = [masked.output, *masked.probes.values()]
         self.batched = self._batch_works()
 
     def _batch_works(self) -> bool:
@@ -71,26 +70,21 @@ class Evaluator:
                 shape = inp.shape
         return int(shape[2]), int(shape[3])
 
-    def run(self, image: np.ndarray) -> list[np.ndarray]:
-        """The model's outputs for `image` ``[3, H, W]`` under the 16 vectors: the scores
-        ``[16, classes]``, then the probes (masked maps ``[16, C, H, W]``) if any."""
+    def scores(self, image: np.ndarray) -> np.ndarray:
+        """Class scores ``[16, classes]`` (float64) of `image` ``[3, H, W]``, row v under vector
+        v."""
         batch = np.ascontiguousarray(np.broadcast_to(image, (VECTORS, *image.shape)),
                                      dtype=np.float32)
+        output = [self.masked.output]
         try:
             if self.batched:
-                outs = self.session.run(self.outputs, {self.masked.image: batch, **self.feeds})
+                scores = self.session.run(output, {self.masked.image: batch, **self.feeds})[0]
             else:
-                rows = [self.session.run(self.outputs,
-                                         {self.masked.image: batch[v:v + 1],
-                                          **{k: a[v:v + 1] for k, a in self.feeds.items()}})
-                        for v in range(VECTORS)]
-                outs = [np.concatenate([r[i] for r in rows]) for i in range(len(self.outputs))]
+                scores = np.concatenate([
+                    self.session.run(output, {self.masked.image: batch[v:v + 1],
+                                              **{k: a[v:v + 1] for k, a in self.feeds.items()}})[0]
+                    for v in range(VECTORS)])
         except Exception as exc:  # onnxruntime's own exception types
             raise InputError(Problem(self.source, "", f"onnxruntime failed to run the model: "
                                                       f"{exc}")) from None
-        outs[0] = np.asarray(outs[0], dtype=np.float64).reshape(VECTORS, self.masked.classes)
-        return outs
-
-    def scores(self, image: np.ndarray) -> np.ndarray:
-        """Class scores ``[16, classes]`` (float64) of `image` under each vector."""
-        return self.run(image)[0]
+        return np.asarray(scores, dtype=np.float64).reshape(VECTORS, self.masked.classes)

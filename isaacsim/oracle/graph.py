@@ -44,8 +44,6 @@ class MaskedModel:
     """Map name -> the mask input that multiplies it (maps of one size share an input)."""
     mask_sizes: dict[str, tuple[int, int]]
     """Mask input -> (H, W)."""
-    probes: dict[str, str]
-    """Map name -> a graph output holding the masked map (only when built with ``probe=True``)."""
 
 
 def _onnx() -> Any:
@@ -100,10 +98,8 @@ def import_model(path: str, size: int) -> Imported:
     return import_onnx(path, input_shape=(3, size, size))
 
 
-def masked_model(path: str, imported: Imported, *, probe: bool = False) -> MaskedModel:
-    """Rewrite the model at `path` (with its weights) as described in the module docstring.
-
-    With `probe`, every masked map is also a graph output (for tests and inspection)."""
+def masked_model(path: str, imported: Imported) -> MaskedModel:
+    """Rewrite the model at `path` (with its weights) as described in the module docstring."""
     onnx = _onnx()
     try:
         model = onnx.load(path)
@@ -146,12 +142,8 @@ def masked_model(path: str, imported: Imported, *, probe: bool = False) -> Maske
     for mask, (h, w) in sizes.items():
         graph.input.append(onnx.helper.make_tensor_value_info(
             mask, onnx.TensorProto.FLOAT, [BATCH, 1, h, w]))
-    probes = _insert_masks(onnx, graph, image, targets)
-    probe_outputs = {name: probes[imported.tensors[name]] for name in masks} if probe else {}
-    for tensor in probe_outputs.values():
-        graph.output.append(onnx.helper.make_tensor_value_info(tensor, onnx.TensorProto.FLOAT, None))
-    return MaskedModel(model.SerializeToString(), image, output, int(out_shape[1]), masks, sizes,
-                       probe_outputs)
+    _insert_masks(onnx, graph, image, targets)
+    return MaskedModel(model.SerializeToString(), image, output, int(out_shape[1]), masks, sizes)
 
 
 def _batch_dims(onnx: Any, graph: Any, image: str, shape: Any) -> None:
@@ -206,8 +198,8 @@ def _reshapes(onnx: Any, graph: Any, shapes: dict, imported: Imported) -> None:
         node.input[1] = name
 
 
-def _insert_masks(onnx: Any, graph: Any, image: str, targets: dict[str, str]) -> dict[str, str]:
-    """Multiply each target tensor by its mask input; returns tensor -> the masked tensor's name.
+def _insert_masks(onnx: Any, graph: Any, image: str, targets: dict[str, str]) -> None:
+    """Multiply each target tensor by its mask input.
 
     A node output is renamed (``SUFFIX``) and the product takes its name, so every reader and a
     graph output see the masked map; the image input keeps its name and its readers are rewired."""
@@ -237,4 +229,3 @@ def _insert_masks(onnx: Any, graph: Any, image: str, targets: dict[str, str]) ->
                                                 f"which holds a map isaacsim imported"))
     del graph.node[:]
     graph.node.extend(new)
-    return masked
