@@ -249,3 +249,21 @@ def test_a_symbolic_batch_and_folded_layers(tmp_path):
     rows = _rows(out)
     assert len(rows) == 4 and {r["crop"] for r in rows} == {"c1111"}
     assert all(r["x_passing"].count("c") == 16 for r in rows)
+
+
+def test_row_by_row_gives_the_batched_scores(tmp_path):
+    """The way a model that cannot run a batch of 16 is evaluated (16 runs of one row, each with
+    its vector's masks) gives the scores of the batched run."""
+    from isaacsim.oracle.evaluate import Evaluator
+    from isaacsim.oracle.graph import import_model, masked_model
+    from isaacsim.oracle.masks import map_masks
+    model_path = tmp_path / "model.onnx"
+    model_path.write_bytes(top_model())
+    imported = import_model(str(model_path), 32)
+    evaluator = Evaluator(masked_model(str(model_path), imported),
+                          map_masks(imported.network, "1/4"), "model.onnx")
+    image = np.random.default_rng(3).random((3, 32, 32)).astype(np.float32)
+    batched = evaluator.scores(image)
+    evaluator.batched = False
+    np.testing.assert_allclose(evaluator.scores(image), batched, rtol=1e-5, atol=1e-6)
+    assert (batched[[int(v, 2) for v in VECTORS if v[0] == "1"], 0] == 0).all()   # TOP: class 0 reads 0
