@@ -62,6 +62,8 @@ class PredictorOptions:
 
     kernels: tuple[str, ...]
     """Names of its 3x3 kernels (`isaacsim.predictor.kernels`)."""
+    speedup: int = 1
+    """Its replication over the network's first layer's (`isaacsim.predictor.kinds.SPEEDUP`)."""
 
 
 @dataclass(frozen=True)
@@ -113,15 +115,15 @@ class Workload:
         if self.predictor is None or not predictor:
             return self.network
         from isaacsim.predictor.network import with_predictor
-        return with_predictor(self.network, self.predictor.kernels)
+        return with_predictor(self.network, self.predictor.kernels, self.predictor.speedup)
 
     def map(self, predictor: bool = True) -> Mapping:
         """The simulated network (`simulated_network`) mapped with this workload's architecture,
         precision and mapping options."""
         m = self.mapping
-        return map_network(self.simulated_network(predictor), self.arch, self.precision, replication=m.replication,
-                           chips=m.chips, packing=m.packing, flatten=m.flatten,
-                           grouping=m.grouping)
+        return map_network(self.simulated_network(predictor), self.arch, self.precision,
+                           replication=m.replication, chips=m.chips, packing=m.packing,
+                           flatten=m.flatten, grouping=m.grouping)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved workload (every default filled in); it loads back to an equal workload."""
@@ -142,7 +144,8 @@ class Workload:
                     "seed": self.run.seed,
                     "arrival_interval_cycles": self.run.arrival_interval_cycles,
                     "jobs": self.run.jobs},
-        } | ({"predictor": {"kernels": list(self.predictor.kernels)}} if self.predictor else {})
+        } | ({"predictor": {"kernels": list(self.predictor.kernels),
+                            "speedup": self.predictor.speedup}} if self.predictor else {})
 
 
 def workload_dirs() -> tuple[Path, ...]:
@@ -343,13 +346,15 @@ def _predictor(chk: Checker, raw: Any) -> PredictorOptions | None:
     path = "$.predictor"
     if raw is None or not chk.obj(raw, path):
         return None
-    chk.keys(raw, path, {"kernels"}, required={"kernels"})
-    if "kernels" not in raw:
+    chk.keys(raw, path, {"kernels", "speedup"}, required={"kernels"})
+    from isaacsim.predictor.kinds import SPEEDUP
+    speedup = chk.bounded_int(raw, "speedup", path, SPEEDUP, default=1)
+    if "kernels" not in raw or speedup is None:
         return None
     from isaacsim.predictor.kernels import parse_kernels
     try:
         return PredictorOptions(parse_kernels(raw["kernels"], source=chk.source,
-                                              place=f"{path}.kernels"))
+                                              place=f"{path}.kernels"), speedup)
     except InputError as exc:
         chk.extend(exc.problems)
         return None

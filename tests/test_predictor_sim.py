@@ -166,7 +166,7 @@ def test_layers_and_names():
 def test_workload_section(tmp_path):
     w = load_workload("tiny_cropped", {"predictor.kernels": "sobel,laplace"})
     assert w.predictor.kernels == ("sobel", "laplace")
-    assert w.to_dict()["predictor"] == {"kernels": ["sobel", "laplace"]}
+    assert w.to_dict()["predictor"] == {"kernels": ["sobel", "laplace"], "speedup": 1}
     assert "predictor" not in load_workload("tiny_cropped").to_dict()
     assert w.map().layers[0].name == "predictor_conv"
     assert w.map(predictor=False).layers[0].name == "conv1"
@@ -176,3 +176,18 @@ def test_workload_section(tmp_path):
         assert "$.predictor.kernels" in str(exc.value)
     with pytest.raises(InputError, match="kernels"):
         load_workload("tiny_cropped", {"predictor": {"kernel": ["sobel"]}})
+    with pytest.raises(InputError, match=r"\$.predictor.speedup"):
+        load_workload("tiny_cropped", {"predictor.kernels": "sobel", "predictor.speedup": 0})
+
+
+def test_speedup_multiplies_the_replication():
+    first = load_workload("vgg16_cropped").map().layer("conv1_1").replication
+    for speedup in (1, 2, 4):
+        w = load_workload("vgg16_cropped", {"predictor.kernels": "sobel",
+                                            "predictor.speedup": speedup})
+        assert w.map().layer("predictor_conv").replication == speedup * first
+        assert w.map().layer("conv1_1").replication == first
+        assert w.to_dict()["predictor"]["speedup"] == speedup
+    none = load_workload("vgg16_cropped", {"predictor.kernels": "sobel", "predictor.speedup": 4,
+                                           "mapping.replication": "none"})
+    assert none.map().layer("predictor_conv").replication == 1

@@ -16,24 +16,32 @@ imported; `isaacsim.predictor.network` builds the layers).
   concat). It runs at the host (`LayerKind.at_host`), which holds the image: the network's
   input pixels leave the host only after the decision, and only the active ones.
 
-The predictor must keep the network's pace, image for image, so every input of these kinds has
-stride factor 1: the ISAAC replication gives the gradient convolution the replication of the
-network's first layer (docs/predictor.md, "Mapping").
+The predictor must keep the network's pace, image for image: the gate asks its decision input
+for ``speedup`` times the pace of the network's first layer (its stride factor, default 1), the
+other inputs have stride factor 1, so the ISAAC replication gives the gradient convolution
+``speedup`` times the replication of the network's first layer (docs/predictor.md, "Mapping").
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 from isaacsim.layers import LayerKind, LayerParser, get_kind, register
 from isaacsim.layers.base import Problems
 from isaacsim.network.model import Layer, Shape
 from isaacsim.plan import Geometry
+from isaacsim.validate import Bound
 
 ACCUMULATIONS = 3
 """Running sums a pixel's energy is added to, at most (a corner pixel: two side bands; the
 centre's pixels: the centre)."""
+SPEEDUP = Bound("integer", 1, 4096, "times the pace of the network's first layer; at 4,096 VGG-16's "
+                                   "predictor would need 3 million crossbar arrays, 30 times "
+                                   "ISAAC-CE's network")
+"""Range of the predictor's speedup (the gate's ``speedup``, the workload's
+``predictor.speedup``)."""
 DECISION_OPS = 8
 """Operations of the decision: 4 products (threshold x centre sum x band size ratio) and 4
 comparisons."""
@@ -70,14 +78,15 @@ class CropDecision(LayerKind):
 
 class CropGate(LayerKind):
     name = "crop_gate"
-    keys = frozenset({"decision"})
+    keys = frozenset({"decision", "speedup"})
     keeps_sign = True
     digital_stage = "pool"
     unit = "none"
     at_host = True
 
     def parse(self, p: LayerParser) -> dict[str, Any]:
-        return {"inputs": (p.reference("decision", required=True),)}
+        return {"inputs": (p.reference("decision", required=True),),
+                "speedup": p.bounded("speedup", SPEEDUP, default=1)}
 
     def infer(self, fields: Mapping[str, Any], in_shapes: tuple[Shape, ...]) -> tuple[dict[str, Any],
                                                                                      Problems]:
@@ -90,6 +99,11 @@ class CropGate(LayerKind):
         if src_shape.pixels == 1 and layer.in_shape.pixels > 1:
             return Geometry(1, 1, 0, 0)  # the decision: every pixel reads its only pixel
         return Geometry(1, 1)
+
+    def stride_factor(self, layer: Layer, source: int = 0) -> Fraction:
+        """The decision must come `speedup` times faster than the image is read (1 for the
+        image)."""
+        return Fraction(layer.params.get("speedup", 1)) if source == 1 else Fraction(1)
 
 
 KINDS = (GradEnergy(), CropDecision(), CropGate())

@@ -29,8 +29,9 @@ CONV, ENERGY, DECISION, GATE = ("predictor_conv", "predictor_energy", "predictor
 NAMES = (CONV, ENERGY, DECISION, GATE)
 
 
-def with_predictor(network: Network, kernels: tuple[str, ...]) -> Network:
-    """`network` with the predictor's layers first (module docstring)."""
+def with_predictor(network: Network, kernels: tuple[str, ...], speedup: int = 1) -> Network:
+    """`network` with the predictor's layers first (module docstring); `speedup`: the gate's
+    (the predictor's replication over the first layer's, `isaacsim.predictor.kinds`)."""
     taken = [n for n in NAMES if n in network]
     shape = network.input_shape
     problems = []
@@ -53,7 +54,8 @@ def with_predictor(network: Network, kernels: tuple[str, ...]) -> Network:
              "groups": shape.channels, "out_channels": columns, "activation": "relu"},
             {"name": ENERGY, "kind": kinds.GradEnergy.name},
             {"name": DECISION, "kind": kinds.CropDecision.name},
-            {"name": GATE, "kind": kinds.CropGate.name, "input": IMAGE, "decision": DECISION}]},
+            {"name": GATE, "kind": kinds.CropGate.name, "input": IMAGE, "decision": DECISION,
+             "speedup": speedup}]},
         source=f"the crop predictor of {network.origin or network.name}")
     offset = len(head.layers)
     body = tuple(replace(layer, index=layer.index + offset,
