@@ -14,10 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from isaacsim.crop import row_block_mask
-from isaacsim.crop.fc import flat_mask
-from isaacsim.events import EnergyTable, RowBlocks, Term
-from isaacsim.plan import ImageWork, TimingResult
+from isaacsim.events import EnergyTable, Term
+from isaacsim.plan import TimingResult, WorkFacts
 
 
 @dataclass(frozen=True)
@@ -32,14 +30,6 @@ class Accounting:
     """The target's components (names, which are "compute" energy, the static one's name)."""
 
 
-def _active_row_blocks(spec: RowBlocks, work: ImageWork) -> tuple[int, int]:
-    """(active row blocks, rows in them) of a matrix whose rows are `spec`'s input map flattened."""
-    flat = flat_mask(work.bits[spec.source] > 0, spec.channels, spec.flatten)
-    blocks = row_block_mask(flat, spec.rows)
-    sizes = np.minimum(spec.rows, flat.size - spec.rows * np.arange(blocks.size))
-    return int(blocks.sum()), int(sizes[blocks].sum())
-
-
 def _apply(term: Term, basis: np.ndarray) -> np.ndarray:
     x = basis * term.per
     if term.divisor != 1:
@@ -47,34 +37,27 @@ def _apply(term: Term, basis: np.ndarray) -> np.ndarray:
     return x * term.times if term.times != 1 else x
 
 
-def node_bases(lowered: Any, images: list[ImageWork], result: TimingResult, n: int) -> dict:
+def node_bases(lowered: Any, facts: WorkFacts, result: TimingResult, n: int) -> dict:
     """Basis name -> int64 [image] array of node `n` (`isaacsim.events.NODE_BASES`)."""
     ops, bits = result.node_ops[:, n], result.node_bit_cycles[:, n]
     bases = {"ops": ops, "read_cycles": bits, "rf_pixels": result.node_rf_pixels[:, n]}
-    spec = lowered.events.row_blocks[n]
-    if spec is not None:
-        # the runner gives images with identical work the same map objects: count each map once
-        by_map: dict[int, tuple[int, int]] = {}
-        for img in images:
-            if id(img.bits[spec.source]) not in by_map:
-                by_map[id(img.bits[spec.source])] = _active_row_blocks(spec, img)
-        act = np.array([by_map[id(img.bits[spec.source])] for img in images],
-                       np.int64).reshape(len(images), 2)
-        blocks, rows = act[:, 0], act[:, 1]
+    if lowered.events.row_blocks[n] is not None:
+        blocks, rows = facts.row_blocks[:, n, 0], facts.row_blocks[:, n, 1]
         bases.update(block_ops=blocks * ops, block_read_cycles=blocks * bits, row_ops=rows * ops,
                      row_read_cycles=rows * bits, merges=np.maximum(blocks * ops - ops, 0))
     return bases
 
 
-def count_events(lowered: Any, images: list[ImageWork], result: TimingResult) -> dict:
+def count_events(lowered: Any, facts: WorkFacts, result: TimingResult) -> dict:
     """Counter name -> int64 [image, node] array: every term of every node and edge of
-    `lowered.events` times its basis (an edge's events are its producer's)."""
+    `lowered.events` times its basis (an edge's events are its producer's); `facts`: the images'
+    `isaacsim.works.WorkFacts`."""
     ev, plan = lowered.events, lowered.plan
-    c = {name: np.zeros((len(images), len(plan.nodes)), np.int64) for name in ev.counters}
+    c = {name: np.zeros((len(facts), len(plan.nodes)), np.int64) for name in ev.counters}
     for n, terms in enumerate(ev.nodes):
         if not terms:
             continue
-        bases = node_bases(lowered, images, result, n)
+        bases = node_bases(lowered, facts, result, n)
         for term in terms:
             c[term.counter][:, n] += _apply(term, bases[term.basis])
     for e, terms in enumerate(ev.edges):

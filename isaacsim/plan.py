@@ -314,6 +314,36 @@ class ImageWork:
     arrival_cycle: int = 0
 
 
+@dataclass(frozen=True)
+class WorkFacts:
+    """What the reports need of the images' works once they are simulated (so that their maps
+    can be freed): per image and node, the active pixels and, for a node whose matrix rows are
+    its input map flattened (`EventCoefficients.row_blocks`), its active row blocks and the rows
+    in them; and the images' arrival cycles."""
+
+    active: np.ndarray
+    """int64 [image, node]: output pixels computed."""
+    row_blocks: np.ndarray
+    """int64 [image, node, 2]: (active row blocks, rows in them); 0 where the node has none."""
+    arrival: np.ndarray
+    """int64 [image]."""
+
+    def __len__(self) -> int:
+        return len(self.arrival)
+
+    def rows(self, start: int = 0, stop: int | None = None) -> "WorkFacts":
+        return WorkFacts(self.active[start:stop], self.row_blocks[start:stop],
+                         self.arrival[start:stop])
+
+    def take(self, index: np.ndarray) -> "WorkFacts":
+        return WorkFacts(self.active[index], self.row_blocks[index], self.arrival[index])
+
+    @staticmethod
+    def empty(images: int, nodes: int) -> "WorkFacts":
+        return WorkFacts(np.zeros((images, nodes), np.int64), np.zeros((images, nodes, 2), np.int64),
+                         np.zeros(images, np.int64))
+
+
 @dataclass
 class TimingResult:
     """What a simulator returns for a list of images; arrays are indexed [image, node] or [image, edge].

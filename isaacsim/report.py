@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 
 from isaacsim import __version__
+from isaacsim.csv_text import csv_text
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import dumps
 from isaacsim.outputs import replace_folder
-
-FLOAT_FORMAT = "%.10g"
 
 
 def percentile_summary(images: pd.DataFrame, columns: list[str]) -> list[dict]:
@@ -98,10 +97,11 @@ def _write_parquet(parts: Iterable[pd.DataFrame], path: Path) -> None:
 
 def _write_csv(parts: Iterable[pd.DataFrame], path: Path) -> None:
     """One table, given in runs of rows, as CSV: the header once, then the rows of each run
-    appended, the same bytes as the whole table written at once."""
-    for i, df in enumerate(parts):
-        df.to_csv(path, mode="w" if i == 0 else "a", header=i == 0, index=False,
-                  float_format=FLOAT_FORMAT, lineterminator="\n")
+    appended, the same bytes as the whole table written at once (`isaacsim.csv_text`: pandas'
+    `to_csv` bytes)."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        for i, df in enumerate(parts):
+            f.write(csv_text(df, header=i == 0))
 
 
 def table_chunks(tables: Mapping[str, pd.DataFrame], name: str) -> Iterable[pd.DataFrame]:

@@ -18,18 +18,18 @@ import numpy as np
 
 from isaacsim import accounting as acc
 from isaacsim.errors import InputError, Problem
-from isaacsim.parallel import ENGINES, Workers
-from isaacsim.plan import ImageWork, TimingResult
+from isaacsim.plan import TimingResult, WorkFacts
+from isaacsim.single_run import ENGINES, context, run_single
 from isaacsim.tables import Tables, build_tables
 from isaacsim.targets.isaac.lowering import Lowered, lower
 from isaacsim.traces import load_trace
 from isaacsim.validate import IMAGES, JOBS
 from isaacsim.workload import MODES, Workload
-from isaacsim.works import layer_bits, record_key, trace_works, work_keys
+from isaacsim.works import layer_bits, record_key, trace_works, work_facts, work_keys
 
 _layer_bits = layer_bits  # the name the benchmarks import
 __all__ = ["ENGINES", "RunOutput", "Simulated", "check_image_count", "record_key",
-           "run_workload", "simulate_works", "trace_works", "work_keys"]
+           "run_workload", "trace_works", "work_keys"]
 
 
 def _rows(result: TimingResult, start: int, stop: int | None) -> TimingResult:
@@ -39,10 +39,11 @@ def _rows(result: TimingResult, start: int, stop: int | None) -> TimingResult:
 
 @dataclass(frozen=True)
 class Simulated:
-    """One simulated set of images (cropped or baseline). Its accounting is computed for any run of
-    images on demand (`accounting`), so the tables can be built a chunk of images at a time."""
+    """One simulated set of images (cropped or baseline): the results and the `WorkFacts` of its
+    images (their maps are gone). Its accounting is computed for any run of images on demand
+    (`accounting`), so the tables can be built a chunk of images at a time."""
 
-    works: list
+    facts: WorkFacts
     result: TimingResult
     charged_cycles: np.ndarray
     """[image] cycles of static power charged to the image (`accounting.static_cycles`)."""
@@ -50,19 +51,19 @@ class Simulated:
     lowered: Any
 
     def __len__(self) -> int:
-        return len(self.works)
+        return len(self.facts)
 
     def accounting(self, start: int = 0, stop: int | None = None) -> acc.Accounting:
         """Event counts and energy of images `start` to `stop`."""
-        works = self.works[start:stop]
-        counts = acc.count_events(self.lowered, works, _rows(self.result, start, stop))
+        counts = acc.count_events(self.lowered, self.facts.rows(start, stop),
+                                  _rows(self.result, start, stop))
         return acc.energy(self.lowered, counts, self.charged_cycles[start:stop])
 
     def head(self, n: int) -> "Simulated":
         """The first `n` images only."""
-        if n >= len(self.works):
+        if n >= len(self):
             return self
-        return Simulated(self.works[:n], _rows(self.result, 0, n), self.charged_cycles[:n],
+        return Simulated(self.facts.rows(0, n), _rows(self.result, 0, n), self.charged_cycles[:n],
                          self.distinct_works, self.lowered)
 
 
@@ -72,83 +73,33 @@ class RunOutput:
     """name -> DataFrame: images, layers, components, summary (`tables.Tables`: the layers table
     is built when asked for, or written a chunk of images at a time)."""
     meta: dict
+    work_digests: frozenset[bytes] = frozenset()
+    """Single mode: the digests of the cropped images' distinct works (`isaacsim.works.digest`),
+    so that runs of parts of a trace can count the distinct works of the whole
+    (`meta["distinct_works"]` is their number)."""
 
 
-def simulate_works(lowered: Lowered, works: list[ImageWork], mode: str, engine: str,
-                   progress: Callable[[int], None] | None = None,
-                   records: list | None = None) -> tuple[TimingResult, int, int]:
-    """Simulate `works`; in single mode each distinct work once (`work_keys`, with the works'
-    `record_key`s when known).
-
-    Returns (result, distinct works simulated, images finished). A KeyboardInterrupt in single mode
-    stops after the images finished so far; the result then holds only those.
-    """
-    simulate = ENGINES[engine]
-    plan = lowered.plan
-    if mode == "stream":
-        result = simulate(plan, works, mode="stream")
-        if progress:
-            progress(len(works))
-        return result, len(works), len(works)
-    result = TimingResult.empty(len(works), len(plan.nodes), len(plan.edges))
-    seen: dict[bytes, int] = {}
-    finished = 0
-    try:
-        keys = work_keys(works, records)
-        for i, work in enumerate(works):
-            k = keys[i]
-            j = seen.get(k)
-            one = None if j is not None else simulate(plan, [work], mode="single")
-            for name in vars(result):
-                row = getattr(result, name)
-                row[i] = row[j] if one is None else getattr(one, name)[0]
-            seen.setdefault(k, i)
-            finished = i + 1
-            if progress:
-                progress(1)
-    except KeyboardInterrupt:
-        if finished == 0:
-            raise
-        for name in vars(result):
-            setattr(result, name, getattr(result, name)[:finished])
-    return result, len(seen), finished
+def _account(lowered, facts: WorkFacts, result: TimingResult, distinct: int,
+             mode: str) -> Simulated:
+    """The simulated images with the static cycles charged to each (`accounting.static_cycles`:
+    in stream mode it needs the whole run)."""
+    charged = acc.static_cycles(result, facts.arrival, mode)
+    return Simulated(facts, result, charged, distinct, lowered)
 
 
-def _account(lowered, works, result, distinct, mode) -> Simulated:
-    """The simulated `works` (the first ones, as many as `result` holds) with the static cycles
-    charged to each (`accounting.static_cycles`: in stream mode it needs the whole run)."""
-    works = works[:len(result.latency_cycles)]
-    arrivals = np.array([w.arrival_cycle for w in works], np.int64)
-    charged = acc.static_cycles(result, arrivals, mode)
-    return Simulated(works, result, charged, distinct, lowered)
-
-
-def _simulate(lowered, works, records, mode, engine, progress) -> Simulated:
-    """Simulate and account one set of works (only the finished ones if interrupted)."""
-    result, distinct, _ = simulate_works(lowered, works, mode, engine, progress, records)
-    return _account(lowered, works, result, distinct, mode)
-
-
-def _run_split(lowered, workload, chosen, arrivals, mode, engine, baseline, jobs,
-               progress, uncropped: bool = False) -> tuple[Simulated, Simulated | None]:
-    """The cropped and baseline sets simulated on `jobs` worker processes (`isaacsim.parallel`);
-    with `uncropped`, the one set (no `baseline`) is the images uncropped.
-
-    The workers start first; in single mode each distinct work is handed to them as soon as it is
-    built (the baseline's first: one work for every image), so building overlaps simulating."""
-    n_sets = 1 + bool(baseline)
-    tasks = n_sets if mode == "stream" else len(chosen) * n_sets
-    with Workers(lowered.plan, engine, min(jobs, tasks), mode) as workers:
-        sets: list = [None] * n_sets
-        for s in reversed(range(n_sets)) if mode == "single" else range(n_sets):
-            feed = workers.feed(s)
-            works, _ = trace_works(lowered, workload, chosen, arrivals, s == 1 or uncropped,
-                                   feed)
-            sets[s] = (works, feed.done(works))
-        outcomes = workers.collect(sets, progress)
-    sims = [_account(lowered, works, result, distinct, mode)
-            for (works, _), (result, distinct) in zip(sets, outcomes)]
-    return sims[0], (sims[1] if baseline else None)
+def _run_stream(sets: list[tuple[Lowered, bool]], workload, chosen, arrivals, engine,
+                jobs) -> list[Simulated]:
+    """The cropped stream (and the baseline's): every image's work is built, the stream simulated
+    whole (one task each, side by side on workers when `jobs` > 1 and there are two)."""
+    works = [trace_works(low, workload, chosen, arrivals, uncropped)[0] for low, uncropped in sets]
+    if jobs > 1 and len(sets) > 1:
+        from isaacsim.parallel import Workers  # here: the pool imports the sweep's machinery
+        with Workers(context(sets, workload, engine), len(sets)) as workers:
+            results = workers.streams(works)
+    else:
+        results = [ENGINES[engine](low.plan, w, mode="stream") for (low, _), w in zip(sets, works)]
+    return [_account(low, work_facts(low, w), r, len(w), "stream")
+            for (low, _), w, r in zip(sets, works, results)]
 
 
 def check_image_count(trace, images: int | None) -> None:
@@ -215,31 +166,24 @@ def run_workload(workload: Workload, *, images: int | None = None, mode: str | N
     interval = opts.arrival_interval_cycles
     arrivals = [i * interval if mode == "stream" else 0 for i in range(len(chosen))]
 
-    def run_set(uncropped: bool, progress) -> Simulated:
-        low = base_lowered if uncropped else lowered
-        works, records = trace_works(low, workload, chosen, arrivals, uncropped)
-        return _simulate(low, works, records, mode, engine, progress)
-
-    if jobs > 1 and base_lowered is not lowered:
-        cropped = _run_split(lowered, workload, chosen, arrivals, mode, engine, False, jobs,
-                             progress)[0]
-        chosen, arrivals = chosen[:len(cropped.works)], arrivals[:len(cropped.works)]
-        base = _run_split(base_lowered, workload, chosen, arrivals, mode, engine, False, jobs,
-                          None, uncropped=True)[0] if baseline else None
-    elif jobs > 1 and (mode == "single" or baseline):
-        cropped, base = _run_split(lowered, workload, chosen, arrivals, mode, engine, baseline,
-                                   jobs, progress)
+    # the cropped images on `lowered`, and the baseline's uncropped on `base_lowered`
+    sets = [(lowered, False)] + ([(base_lowered, True)] if baseline else [])
+    digests: frozenset[bytes] = frozenset()
+    if mode == "stream":
+        sims = _run_stream(sets, workload, chosen, arrivals, engine, jobs)
+        if progress:
+            progress(len(chosen))
     else:
-        cropped = run_set(False, progress)
-        chosen, arrivals = chosen[:len(cropped.works)], arrivals[:len(cropped.works)]
-        base = run_set(True, None) if baseline else None
-    if base is not None and len(base.works) < len(cropped.works):  # interrupted in the baseline
-        cropped = cropped.head(len(base.works))
-    interrupted = len(cropped.works) < len(trace_images)
-    chosen = chosen[:len(cropped.works)]
+        outcome = run_single(sets, workload, engine, chosen, jobs, progress)
+        sims = [_account(low, facts, result, len(d), mode)
+                for (low, _), (result, facts, d) in zip(sets, outcome)]
+        digests = outcome[0][2]
+    cropped, base = sims[0], (sims[1] if baseline else None)
+    interrupted = len(cropped) < len(trace_images)
+    chosen = chosen[:len(cropped)]
     tables = build_tables(workload, lowered, chosen, cropped, base, mode)
     meta = {"workload": workload.to_dict(), "images": len(chosen), "mode": mode, "engine": engine,
             "baseline": bool(baseline), "distinct_works": cropped.distinct_works,
             "chips": mapping.totals.chips, "trace": str(workload.trace),
             "interrupted": interrupted, "warnings": list(workload.arch.warnings)}
-    return RunOutput(tables, meta)
+    return RunOutput(tables, meta, digests)

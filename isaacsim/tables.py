@@ -119,13 +119,13 @@ def _layer_rows(lowered, ids: list, sim, start: int, stop: int) -> pd.DataFrame:
     counts = accounting.counts
     node_energy = sum(accounting.energy_pj.values())
     res = _result_rows(sim.result, start, stop)
-    works = sim.works[start:stop]
+    actives = sim.facts.active[start:stop]
     maps = {lm.name: lm for lm in lowered.mapping.layers}
     blocks = []
     for n in range(1, len(plan.nodes)):
         layer = net.layers[n - 1]
         h, w = layer.out_shape[:2]
-        active = np.array([int(np.count_nonzero(wk.bits[n])) for wk in works], np.int64)
+        active = actives[:, n]
         block = {"image_id": ids[start:stop], "layer": layer.name, "kind": layer.kind,
                  "active_pixels": active, "skipped_pixels": h * w - active,
                  "ops": res.node_ops[:, n], "bit_cycles": res.node_bit_cycles[:, n]}
@@ -226,7 +226,7 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> Tables:
     summary.append({"metric": "chips", "statistic": "count",
                     "value": float(lowered.mapping.totals.chips)})
     if mode == "stream":
-        span = float(res.completion_cycle.max() - min(wk.arrival_cycle for wk in cropped.works))
+        span = float(res.completion_cycle.max() - int(cropped.facts.arrival.min()))
         summary.append({"metric": "throughput_images_per_s", "statistic": "value",
                         "value": len(ids) / (span * cycle_ns * 1e-9) if span > 0 else 0.0})
         if base is not None:

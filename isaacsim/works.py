@@ -14,8 +14,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from isaacsim.crop import row_block_mask
+from isaacsim.crop.fc import flat_mask
 from isaacsim.network import IMAGE
-from isaacsim.plan import ImageWork, compact_map
+from isaacsim.plan import ImageWork, WorkFacts, compact_map
 from isaacsim.predictor.network import whole_image_layers
 from isaacsim.targets.isaac.lowering import Lowered, image_work
 from isaacsim.traces import CompactImage, image_bits
@@ -120,3 +122,30 @@ def trace_works(lowered: Lowered, workload: Workload, images: list, arrivals: li
         if each is not None:
             each(work, sig)
     return out, records
+
+
+def _active_row_blocks(spec, bits: np.ndarray) -> tuple[int, int]:
+    """(active row blocks, rows in them) of a matrix whose rows are `spec`'s input map flattened
+    (`bits`: that map)."""
+    flat = flat_mask(bits > 0, spec.channels, spec.flatten)
+    blocks = row_block_mask(flat, spec.rows)
+    sizes = np.minimum(spec.rows, flat.size - spec.rows * np.arange(blocks.size))
+    return int(blocks.sum()), int(sizes[blocks].sum())
+
+
+def work_facts(lowered: Lowered, works: list[ImageWork]) -> WorkFacts:
+    """The `WorkFacts` of `works`; works that share their maps (identical works) are counted once."""
+    nodes = len(lowered.plan.nodes)
+    facts = WorkFacts.empty(len(works), nodes)
+    specs = [(n, spec) for n, spec in enumerate(lowered.events.row_blocks) if spec is not None]
+    seen: dict[int, int] = {}
+    for i, w in enumerate(works):
+        facts.arrival[i] = w.arrival_cycle
+        j = seen.setdefault(id(w.bits), i)
+        if j != i:
+            facts.active[i], facts.row_blocks[i] = facts.active[j], facts.row_blocks[j]
+            continue
+        facts.active[i] = [np.count_nonzero(b) for b in w.bits]
+        for n, spec in specs:
+            facts.row_blocks[i, n] = _active_row_blocks(spec, w.bits[spec.source])
+    return facts

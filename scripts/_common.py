@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from isaacsim.csv_text import csv_text
 from isaacsim.jsonio import dumps
 from isaacsim.outputs import in_own_folder, own_folder, write_file
-from isaacsim.report import FLOAT_FORMAT
 from isaacsim.sweep import load_sweep, plan_sweep, run_sweep
 from isaacsim.traces import load_trace, synth_text, trace_stats, written_by_isaacsim
 
@@ -201,10 +201,8 @@ def relative_to_first(df: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataF
 
 def write_csv(df: pd.DataFrame, out: Path, name: str) -> Path:
     """``out/<name>.csv`` with isaacsim's float format (10 significant digits), atomically."""
-    buf = io.StringIO()
-    df.to_csv(buf, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     path = out / f"{name}.csv"
-    write_file(path, buf.getvalue(), owned=in_own_folder)
+    write_file(path, csv_text(df), owned=in_own_folder)
     return path
 
 

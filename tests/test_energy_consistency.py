@@ -11,6 +11,7 @@ from isaacsim.network import network_from_dict
 from isaacsim.targets.isaac.arch import load_arch
 from isaacsim.targets.isaac.lowering import lower
 from isaacsim.targets.isaac.mapping import map_network
+from isaacsim.works import work_facts
 
 IMA_COMPONENTS = ("xbar", "dac", "adc", "sample_hold", "ima_shift_add", "ir", "ima_or")
 
@@ -34,7 +35,7 @@ def test_busy_ima_draws_the_ima_power(sets):
     plan = lowered.plan
     work = image(plan)
     result = simulate(plan, [work])
-    counts = accounting.count_events(lowered, [work], result)
+    counts = accounting.count_events(lowered, work_facts(lowered, [work]), result)
     energy = accounting.energy(lowered, counts, result.latency_cycles)
     node = 1
     ops = int(result.node_ops[0, node])

@@ -25,6 +25,7 @@ from isaacsim.plan import DIGITAL, SOURCE, XBAR, Geometry, ImageWork
 from isaacsim.targets.isaac.arch import load_arch
 from isaacsim.targets.isaac.lowering import image_work, lower, read_cycles
 from isaacsim.targets.isaac.mapping import map_network
+from isaacsim.works import work_facts
 
 SMALL = {"ima.arrays": 1, "tile.imas": 1, "chip.tiles": 8, "mesh.tiles_per_router": 1,
          "mesh.hop_ns": 100, "chip.ht.latency_ns": 300, "tile.edram.bytes": 1000}
@@ -350,7 +351,7 @@ def test_add_reads_one_operand_of_edram_per_input_pixel():
     # counted over a whole image (4 pixels, both operands active): 4 x 2 x 2 = 16 bytes read
     work = image(low.plan)
     result = simulate(low.plan, [work])
-    counts = accounting.count_events(low, [work], result)
+    counts = accounting.count_events(low, work_facts(low, [work]), result)
     s = low.node_of["s"]
     assert counts["edram_read_bytes"][0, s] == 4 * 2 * 2
     assert counts["add_ops"][0, s] == 4 * 2
@@ -360,7 +361,7 @@ def test_add_reads_one_operand_of_edram_per_input_pixel():
     bits[c1] = np.array([[0, 16], [16, 16]])
     skipped = ImageWork(work.image_id, tuple(bits), 0)
     result = simulate(low.plan, [skipped])
-    counts = accounting.count_events(low, [skipped], result)
+    counts = accounting.count_events(low, work_facts(low, [skipped]), result)
     assert counts["edram_read_bytes"][0, s] == (4 + 3) * 2
 
 

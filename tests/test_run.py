@@ -114,13 +114,15 @@ def test_interrupt_keeps_the_finished_images():
 
     def progress(n):
         done[0] += n
-        if done[0] == 7:
+        if done[0] >= 7:  # images with the same record finish together: a step may be several
             raise KeyboardInterrupt
 
     out = run_workload(wl, images=30, progress=progress)
-    assert out.meta["interrupted"] and out.meta["images"] == 7
-    assert len(out.tables["images"]) == 7
+    assert out.meta["interrupted"] and out.meta["images"] == done[0] < 30
+    assert len(out.tables["images"]) == done[0]
     assert (out.tables["images"].baseline_latency_cycles > 0).all()
+    full = run_workload(wl, images=done[0])
+    pd.testing.assert_frame_equal(out.tables["images"], full.tables["images"])
 
 
 def test_stream_static_energy_pays_for_the_run_once():

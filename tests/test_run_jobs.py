@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -9,10 +10,12 @@ import pytest
 
 from isaacsim.cli import main
 from isaacsim.errors import InputError
-from isaacsim.parallel import _assemble, _prefix
-from isaacsim.plan import SOURCE, Node, StageCycles, TimingPlan, TimingResult
+from isaacsim.plan import TimingResult, WorkFacts
 from isaacsim.runner import run_workload
+from isaacsim.single_run import ChunkOut, SingleRun
 from isaacsim.sweep.spec import fingerprint
+from isaacsim.targets.isaac.lowering import lower
+from isaacsim.traces import load_trace
 from isaacsim.workload import load_workload
 
 VGG = "workloads/vgg16_cropped.json"
@@ -58,14 +61,69 @@ def test_interrupted_split_run_keeps_a_prefix_of_finished_images():
     assert out.meta["distinct_works"] == full.meta["distinct_works"]
 
 
-def test_results_are_placed_by_image():
-    plan = TimingPlan((Node("in", SOURCE, (1, 1, 1)),), (), StageCycles())
-    one = {k: TimingResult.empty(1, 1, 0) for k in "abc"}
-    for v, r in enumerate(one.values()):
-        r.latency_cycles[0] = 10 * (v + 1)
-    keys = list("abacab")
-    assert _prefix(keys, {"a": 1, "b": 1}, 0) == 3 and _prefix(keys, one, 2) == 6
-    assert _assemble(plan, keys, one, 5).latency_cycles.tolist() == [10, 20, 10, 30, 10]
+def test_results_are_placed_by_image_whatever_order_chunks_finish_in():
+    """Compact records repeat: only the first image of each record is simulated; chunks placed in
+    any order give every image its record's result, and the finished prefix counts only images
+    whose (source) result is known in every set."""
+    wl = load_workload(VGG)
+    trace = load_trace(wl.trace, wl.network)
+    images = list(trace.images[:12])
+    low = lower(wl.network, wl.map(), wl.arch)
+    run = SingleRun([(low, False), (low, True)], images)
+    crops = [(img.crop, img.fraction) for img in images]
+    first = {c: crops.index(c) for c in crops}
+    assert run.sets[0].todo == sorted(set(first.values()))
+    assert run.sets[0].source.tolist() == [first[c] for c in crops]
+    assert run.sets[1].todo == [0]  # the baseline: one work for every image
+    tasks = run.tasks(workers=4)
+    assert tasks[0] == (1, [0]) and sorted(i for s, idx in tasks if s == 0 for i in idx) == \
+        run.sets[0].todo
+    nodes, edges = len(low.plan.nodes), len(low.plan.edges)
+
+    def out(index, base):
+        r = TimingResult.empty(len(index), nodes, edges)
+        r.latency_cycles[:] = [base + i for i in index]
+        f = WorkFacts.empty(len(index), nodes)
+        f.active[:, 0] = index
+        return ChunkOut(r, f, [bytes([base % 256, i]) for i in index])
+
+    cropped = [t for t in tasks if t[0] == 0]
+    for t in reversed(cropped):
+        run.place(t, out(t[1], 1000))
+    assert run.finished() == 0  # the baseline is not known yet
+    run.place(tasks[0], out([0], 5000))
+    assert run.finished() == 12
+    (res, facts, distinct), (bres, _, bdistinct) = run.outcome(12)
+    assert res.latency_cycles.tolist() == [1000 + first[c] for c in crops]
+    assert facts.active[:, 0].tolist() == [first[c] for c in crops]
+    assert bres.latency_cycles.tolist() == [5000] * 12
+    assert len(distinct) == len(first) and len(bdistinct) == 1
+
+
+def test_a_single_mode_run_holds_one_image_s_maps_at_a_time(monkeypatch):
+    """Explicit records are built, simulated and freed one by one (bounded memory)."""
+    import weakref
+
+    from isaacsim import single_run
+    from isaacsim.traces import expand
+
+    wl = load_workload(VGG)
+    trace = load_trace(wl.trace, wl.network)
+    explicit = expand(trace, wl.network)
+    alive: list = []
+    peak = [0]
+    real = single_run.layer_bits
+
+    def counting(*args):
+        work = real(*args)
+        alive.append(weakref.ref(work.bits[1]))
+        peak[0] = max(peak[0], sum(r() is not None for r in alive))
+        return work
+
+    monkeypatch.setattr(single_run, "layer_bits", counting)
+    wl = dataclasses.replace(wl, trace_data=dataclasses.replace(explicit, images=explicit.images[:6]))
+    out = run_workload(wl, baseline=False)
+    assert out.meta["images"] == 6 and len(alive) == 6 and peak[0] == 1
 
 
 def test_jobs_are_checked_and_never_change_a_sweep_fingerprint(capsys):

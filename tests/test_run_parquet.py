@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from isaacsim.cli import main
-from isaacsim.report import FLOAT_FORMAT
+from isaacsim.csv_text import FLOAT_FORMAT
 
 TINY = "workloads/tiny_cropped.json"
 TABLES = ("images", "layers", "components", "summary")

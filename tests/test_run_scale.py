@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from isaacsim import accounting as acc
-from isaacsim import engine, reference, tables
+from isaacsim import engine, reference, single_run, tables
 from isaacsim import works as works_module
 from isaacsim.cli import main
 from isaacsim.plan import ImageWork, compact_map
@@ -53,7 +53,8 @@ def test_uint8_maps_simulate_and_count_like_int64_maps():
             for name in vars(a):
                 assert np.array_equal(getattr(a, name), getattr(b, name)), (simulate, mode, name)
     res = engine.simulate(lowered.plan, narrow, mode="single")
-    ca, cb = acc.count_events(lowered, narrow, res), acc.count_events(lowered, wide, res)
+    ca = acc.count_events(lowered, works_module.work_facts(lowered, narrow), res)
+    cb = acc.count_events(lowered, works_module.work_facts(lowered, wide), res)
     assert all(np.array_equal(ca[k], cb[k]) for k in ca)
 
 
@@ -75,7 +76,7 @@ def test_record_keys_hash_each_record_once_and_find_the_same_duplicates(monkeypa
     images = 60
     calls = []
     digest = works_module.digest
-    monkeypatch.setattr(works_module, "digest", lambda w: calls.append(w.image_id) or digest(w))
+    monkeypatch.setattr(single_run, "digest", lambda w: calls.append(w.image_id) or digest(w))
     out = run_workload(wl, images=images)
     records = {record_key(img, False) for img in trace.images[:images]}
     assert len(calls) == len(records) + 1  # once per distinct record, once for the baseline

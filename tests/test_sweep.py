@@ -19,6 +19,7 @@ from isaacsim.errors import InputError
 from isaacsim.sweep import load_sweep, plan_sweep, point_id, run_sweep
 from isaacsim.sweep import local as local_backend
 from isaacsim.sweep.points import expand
+from isaacsim.sweep.run import shard_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "data" / "bad_sweeps"
@@ -150,6 +151,31 @@ def test_two_sweeps_are_byte_identical_with_one_or_two_processes(grid_run, tmp_p
     assert len(outcome.simulated) == 4
     for name in ("results.csv", "points.csv"):
         assert (tmp_path / "pool" / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_sharded_points_give_the_files_of_whole_points(grid_run, tmp_path):
+    """Points cut into shards of 2 images (3 images: shards [0, 2) and [2, 3)), in one process and
+    on two workers, store the same files as whole points."""
+    spec, out, _ = grid_run
+    plan = plan_sweep(load_sweep(spec), tmp_path / "plan")
+    assert [t.shard for t in shard_tasks(plan, 2)] == [(0, 2), (2, 3)] * 4
+    assert [t.shard for t in shard_tasks(plan, 3)] == [None] * 4
+    assert [t.shard for t in shard_tasks(plan, None)] == [None] * 4
+    for jobs in (1, 2):
+        folder = tmp_path / f"sharded{jobs}"
+        outcome = _sweep(spec, folder, jobs=jobs, shard_images=2)
+        assert len(outcome.simulated) == 4
+        for name in ("results.csv", "points.csv"):
+            assert (folder / name).read_bytes() == (out / name).read_bytes(), (jobs, name)
+        for point in (out / "points").iterdir():
+            assert (folder / "points" / point.name / "images.csv").read_bytes() == \
+                (point / "images.csv").read_bytes()
+
+
+def test_stream_points_are_never_sharded(tmp_path):
+    spec = _spec(tmp_path, points=[{"run.mode": "stream"}, {}])
+    plan = plan_sweep(load_sweep(spec), tmp_path / "out")
+    assert [t.shard for t in shard_tasks(plan, 1)] == [None, (0, 1), (1, 2), (2, 3)]
 
 
 # -- failures, files, interruption --------------------------------------------------------------

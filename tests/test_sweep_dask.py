@@ -44,6 +44,25 @@ def test_dask_cluster_gives_the_same_files_as_local_processes(spec, tmp_path):
                 (local / "points" / pid / "images.csv").read_bytes()
 
 
+def test_dask_cluster_runs_sharded_points_like_whole_ones(spec, tmp_path):
+    """Every point cut into one-image shards on the cluster (a failing point fails in every
+    shard): the files of whole points run locally."""
+    dd = pytest.importorskip("dask.distributed")
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    assert main(["sweep", str(spec), "--out", str(local), "--jobs", "1", "--progress", "off",
+                 "--shard-images", "1000"]) == 1
+    with dd.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                         dashboard_address=None) as cluster:
+        assert main(["sweep", str(spec), "--out", str(remote), "--dask",
+                     cluster.scheduler_address, "--progress", "off", "--shard-images", "1"]) == 1
+    for name in ("results.csv", "points.csv"):
+        assert (remote / name).read_bytes() == (local / name).read_bytes()
+    for point in (local / "points").iterdir():
+        if (point / "images.csv").exists():
+            assert (remote / "points" / point.name / "images.csv").read_bytes() == \
+                (point / "images.csv").read_bytes()
+
+
 def test_dask_missing_exits_2_with_the_install_command(spec, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "dask", None)
     monkeypatch.setitem(sys.modules, "dask.distributed", None)

@@ -15,7 +15,14 @@ from pathlib import Path
 from isaacsim.cli.common import at_least, path_text, strict_parent
 from isaacsim.errors import InputError, Problem
 from isaacsim.progress import Progress
-from isaacsim.sweep import default_jobs, load_sweep, plan_sweep, require_dask, run_sweep
+from isaacsim.sweep import (
+    DEFAULT_SHARD_IMAGES,
+    default_jobs,
+    load_sweep,
+    plan_sweep,
+    require_dask,
+    run_sweep,
+)
 from isaacsim.sweep.spec import point_names
 from isaacsim.sweep.store import decode_cell
 
@@ -50,6 +57,11 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--images", type=at_least(1, "images"), default=None, metavar="N",
                    help="simulate the first N images of each point's trace (default: the spec's, "
                         "else the workload's, else all)")
+    p.add_argument("--shard-images", type=at_least(1, "images"), default=DEFAULT_SHARD_IMAGES,
+                   metavar="N",
+                   help=f"run a single-mode point with more than N images in shards of N images, "
+                        f"spread over the workers like points (default {DEFAULT_SHARD_IMAGES}); the "
+                        f"results are the same for any N")
     p.add_argument("--force", action="store_true",
                    help="run every point again, even those stored, replacing their folders "
                         "(without it, stored points are reused; points stored by another isaacsim "
@@ -88,7 +100,8 @@ def _run(args: argparse.Namespace) -> int:
     enabled = {"auto": None, "on": True, "off": False}[args.progress] if plan.todo else False
     start = time.monotonic()
     with Progress(len(plan.todo), "points", enabled=enabled) as bar:
-        outcome = run_sweep(plan, jobs=args.jobs, dask_address=args.dask, progress=bar.advance)
+        outcome = run_sweep(plan, jobs=args.jobs, dask_address=args.dask, progress=bar.advance,
+                            shard_images=args.shard_images)
     seconds = time.monotonic() - start
     if outcome.interrupted:
         print(f"interrupted: {len(outcome.simulated)} points finished in this run and "

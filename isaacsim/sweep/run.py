@@ -20,6 +20,7 @@ Running the same spec again resumes: only the missing (or failed, or stale) poin
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,11 @@ from isaacsim.sweep.dask_backend import run_dask
 from isaacsim.sweep.local import run_local
 from isaacsim.sweep.spec import PlannedPoint, Sweep, check_traces
 from isaacsim.sweep.store import PointStore
+from isaacsim.sweep.worker import Task, merge_shards
+
+DEFAULT_SHARD_IMAGES = 2000
+"""Images per shard of a single-mode point: a shard is some seconds of work (an image takes
+milliseconds), so the shards of a long point keep every worker busy and its progress moves."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ class SweepPlan:
     """Points with a valid stored result: not run again."""
     todo: list[PlannedPoint]
     """Points to run, in spec order."""
+    images: dict[str, int] = field(default_factory=dict)
+    """Images each point runs, by point id (for sharding)."""
 
 
 @dataclass
@@ -71,7 +79,7 @@ def plan_sweep(sweep: Sweep, out: str | Path | None = None, *, force: bool = Fal
     when a point's trace cannot be read or holds fewer images than asked for (`check_traces`), or
     when the folder, or a point folder to be written, is not isaacsim's to write.
     """
-    check_traces(sweep)
+    images = check_traces(sweep)
     if out is None:
         store = PointStore.open(default_out(sweep), option="sweep folder", create_parents=True)
     else:
@@ -81,21 +89,52 @@ def plan_sweep(sweep: Sweep, out: str | Path | None = None, *, force: bool = Fal
     for pp in sweep.points:
         (todo if force or not store.finished(pp) else stored).append(pp)
     store.check_replaceable(todo, option=option)
-    return SweepPlan(sweep, store, stored, todo)
+    return SweepPlan(sweep, store, stored, todo, images)
+
+
+def shard_tasks(plan: SweepPlan, shard_images: int | None) -> list[Task]:
+    """The tasks of the plan's points: a single-mode point with more than `shard_images` images
+    is cut into shards of that many (the last may be shorter), in image order; others (stream
+    mode, or `shard_images` None) are one task."""
+    tasks = []
+    for pp in plan.todo:
+        n = plan.images.get(pp.point.id, 0)
+        single = pp.loaded is None or pp.loaded.run.mode == "single"
+        if shard_images is None or not single or n <= shard_images:
+            tasks.append(pp.task)
+            continue
+        tasks += [dataclasses.replace(pp.task, shard=(a, min(a + shard_images, n)))
+                  for a in range(0, n, shard_images)]
+    return tasks
 
 
 def run_sweep(plan: SweepPlan, *, jobs: int | None = None, dask_address: str | None = None,
-              progress: Callable[[int], None] | None = None) -> SweepOutcome:
-    """Run the plan's points, storing each as it finishes, then write the merged tables."""
+              progress: Callable[[int], None] | None = None,
+              shard_images: int | None = DEFAULT_SHARD_IMAGES) -> SweepOutcome:
+    """Run the plan's points, storing each as it finishes, then write the merged tables. A
+    single-mode point with more than `shard_images` images (None: never) is run in shards of
+    that many images, on any worker, and stored when its last shard finishes (`shard_tasks`,
+    `worker.merge_shards`: the same result as one task)."""
     outcome = SweepOutcome(plan.store.out, len(plan.sweep.points),
                            reused=[pp.point.id for pp in plan.stored])
     by_id = {pp.point.id: pp for pp in plan.todo}
-    tasks = [pp.task for pp in plan.todo]
+    tasks = shard_tasks(plan, shard_images)
+    shards: dict[str, dict[tuple[int, int], dict]] = {}
+    expected = {t.point_id: 0 for t in tasks}
+    for t in tasks:
+        expected[t.point_id] += 1
     backend = run_dask(tasks, dask_address) if dask_address else run_local(tasks, jobs)
     with contextlib.closing(backend) as results:
         try:
             for task, result in results:
                 pp = by_id[task.point_id]
+                if task.shard is not None:
+                    got = shards.setdefault(task.point_id, {})
+                    got[task.shard] = result
+                    if len(got) < expected[task.point_id]:
+                        continue
+                    result = merge_shards(task.point_id, [got[k] for k in sorted(got)])
+                    del shards[task.point_id]
                 plan.store.write(pp, result)
                 if result["status"] == "ok":
                     outcome.simulated.append(pp.point.id)

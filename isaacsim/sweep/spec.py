@@ -286,26 +286,39 @@ def _missing_override_trace(override: Any, folder: Path, base: Path) -> str | No
             f"directory)")
 
 
-def check_traces(sweep: Sweep) -> None:
+def check_traces(sweep: Sweep) -> dict[str, int]:
     """Read every point's trace for its network (each file once per network) and check it holds
-    the images asked for; raise one `InputError` grouping identical problems by point."""
+    the images asked for; raise one `InputError` grouping identical problems by point. Returns
+    the number of images each point runs (by point id)."""
     by_message: dict[str, list[Point]] = {}
     cache: dict[tuple[str, str], Any] = {}
+    images: dict[str, int] = {}
     for pp in sweep.points:
         if pp.loaded is None:
             continue
-        for text in _trace_content(pp.loaded, cache):
+        problems = _trace_content(pp.loaded, cache)
+        for text in problems:
             by_message.setdefault(text, []).append(pp.point)
+        if not problems:
+            trace = cache[_trace_key(pp.loaded)]
+            asked = pp.loaded.run.images
+            images[pp.point.id] = len(trace.images) if asked is None else min(asked, len(trace.images))
     if by_message:
         raise InputError([Problem(sweep.source, point_names(pts, len(sweep.points)), msg)
                           for msg, pts in by_message.items()])
+    return images
+
+
+def _trace_key(w: Workload) -> tuple[str, str]:
+    assert w.trace is not None  # every planned point has a trace (_trace_problem)
+    return str(Path(w.trace).resolve()), str(w.to_dict().get("network"))
 
 
 def _trace_content(w: Workload, cache: dict[tuple[str, str], Any]) -> list[str]:
     """The problems of the point's trace as its workload reads it (format, names for the network,
     fewer images than asked for), each trace read once per network."""
     assert w.trace is not None  # every planned point has a trace (_trace_problem)
-    key = (str(Path(w.trace).resolve()), str(w.to_dict().get("network")))
+    key = _trace_key(w)
     if key not in cache:
         try:
             cache[key] = load_trace(w.trace, w.network)

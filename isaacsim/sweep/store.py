@@ -35,7 +35,6 @@ not set (an override a point does not change, no error, no warnings).
 from __future__ import annotations
 
 import functools
-import io
 import json
 import math
 from pathlib import Path
@@ -44,6 +43,7 @@ from typing import Any
 import pandas as pd
 
 from isaacsim import __version__
+from isaacsim.csv_text import csv_text
 from isaacsim.errors import InputError, Problem
 from isaacsim.jsonio import dumps
 from isaacsim.outputs import (
@@ -55,7 +55,6 @@ from isaacsim.outputs import (
     replace_problem,
     write_file,
 )
-from isaacsim.report import FLOAT_FORMAT
 from isaacsim.sweep.points import ID_RE, override_columns
 from isaacsim.sweep.spec import PlannedPoint, Sweep
 from isaacsim.sweep.worker import summary_columns
@@ -290,6 +289,4 @@ def _points_table(records: list[tuple[PlannedPoint, dict | None]], keys: list[st
 
 
 def _csv(df: pd.DataFrame) -> str:
-    buf = io.StringIO()
-    df.to_csv(buf, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-    return buf.getvalue()
+    return csv_text(df)
