@@ -11,7 +11,7 @@ PKG = Path(__file__).resolve().parents[1] / "isaacsim"
 
 RANK = {
     "": 0, "errors": 0, "validate": 0, "jsonio": 0, "outputs": 0, "overrides": 0, "progress": 0,
-    "plan": 0, "events": 0,
+    "plan": 0, "events": 0, "csv_text": 0,
     "kernels": 0,
     "targets": 0,
     "targets.isaac": 0,
@@ -23,7 +23,7 @@ RANK = {
     "engine": 4, "reference": 4, "reference_units": 4,
     "accounting": 5, "works": 5,
     "report": 6, "tables": 6,
-    "runner": 7, "parallel": 7, "sweep": 7, "api": 7, "plots": 7,
+    "runner": 7, "single_run": 7, "parallel": 7, "sweep": 7, "api": 7, "plots": 7,
     "oracle": 7,
     "cli": 8, "__main__": 8,
 }
