@@ -17,7 +17,7 @@ RANK = {
     "targets.isaac": 0,
     "targets.isaac.arch": 1, "network": 1, "layers": 1,
     "crop": 2, "precision": 2,
-    "targets.isaac.mapping": 3, "traces": 3, "functional": 3, "importer": 3,
+    "targets.isaac.mapping": 3, "traces": 3, "functional": 3, "importer": 3, "predictor": 3,
     "workload": 4, "targets.isaac.lowering": 4, "targets.isaac.events": 4,
     "targets.isaac.servers": 4, "closed_form": 4,
     "engine": 4, "reference": 4, "reference_units": 4,

@@ -77,12 +77,12 @@ def _problems(*checks) -> list[Problem]:
 
 def run_predict(args: argparse.Namespace) -> int:
     from isaacsim.crop import parse_fraction
-    from isaacsim.oracle.images import check_preprocessing, list_images
+    from isaacsim.oracle.images import check_preprocessing, list_images, load_image
     from isaacsim.oracle.labels import image_ids
     from isaacsim.outputs import check_file, write_file
     from isaacsim.predictor.kernels import parse_kernels
-    from isaacsim.predictor.rule import parse_threshold
-    from isaacsim.predictor.trace import predict_files, trace_text
+    from isaacsim.predictor.rule import parse_threshold, predict_checked
+    from isaacsim.predictor.trace import trace_text
     from isaacsim.progress import Progress
     from isaacsim.traces import written_by_isaacsim
     problems = _problems(lambda: parse_kernels(args.kernels),
@@ -115,9 +115,12 @@ def run_predict(args: argparse.Namespace) -> int:
         ("predictor", "side cropped when its band's gradient energy density < threshold x the "
                       "centre's; x_ratios = side/centre densities TOP;BOTTOM;LEFT;RIGHT "
                       "(docs/predictor.md)")]
+    predictions = []
     with Progress(len(paths), "images") as bar:
-        predictions = predict_files(paths, kernels, threshold, fraction, resize=args.resize,
-                                    size=args.size, advance=bar.advance)
+        for path in paths:     # an undecodable or missing file: InputError naming it
+            image = load_image(path, resize=args.resize, size=args.size)
+            predictions.append(predict_checked(image, kernels, threshold, fraction))
+            bar.advance(1)
     write_file(args.out, trace_text(ids, predictions, fraction, meta), owned=written_by_isaacsim)
     cropped = sum(p.vector.cropped_sides > 0 for p in predictions)
     print(f"{args.out}: {len(paths)} images, {cropped} cropped (kernels {','.join(kernels)}, "

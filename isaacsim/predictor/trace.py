@@ -1,42 +1,27 @@
-"""Predicting the crop vectors of image files and writing them as a compact trace.
+"""The predictor's compact trace.
 
-The images are read and preprocessed by the oracle's `isaacsim.oracle.images.load_image`, so the
-predictor sees exactly the arrays the network would, and named by the oracle's
-`isaacsim.oracle.labels.image_ids`, so that the two traces of the same files pair up. The trace
-(docs/trace-format.md) has the columns ``image_id, crop, fraction, x_ratios``: ``x_ratios`` holds
-the four side-to-centre energy-density ratios (TOP;BOTTOM;LEFT;RIGHT, six significant digits,
-``inf`` for a flat centre), from which `isaacsim.predictor.compare` recomputes the vector at any threshold.
+`traces predict` (`isaacsim.cli.predict_cmd`) reads and preprocesses the images with the oracle's
+`isaacsim.oracle.images.load_image`, so the predictor sees exactly the arrays the network would,
+and names them with the oracle's `isaacsim.oracle.labels.image_ids`, so that the two traces of the
+same files pair up. The trace (docs/trace-format.md) has the columns ``image_id, crop, fraction,
+x_ratios``: ``x_ratios`` holds the four side-to-centre energy-density ratios (TOP;BOTTOM;LEFT;RIGHT,
+six significant digits, ``inf`` for a flat centre), from which `isaacsim.predictor.compare`
+recomputes the vector at any threshold.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
-from pathlib import Path
 
-from isaacsim.predictor.rule import Prediction, predict_checked
+from isaacsim.predictor.rule import Prediction
 from isaacsim.traces import CROP_PREFIX, write_compact
 from isaacsim.traces.compact import format_fraction
 
 COLUMNS = ("image_id", "crop", "fraction", "x_ratios")
 RATIO_DIGITS = 6
 """Significant digits of the ratios written: the threshold sweep's resolution (1 in 10^6)."""
-
-
-def predict_files(paths: Sequence[Path], kernels: tuple[str, ...], threshold: float,
-                  fraction: Fraction, *, resize: int, size: int,
-                  advance: Callable[[int], None] | None = None) -> list[Prediction]:
-    """The prediction of every image file, in order; `advance(1)` after each. An undecodable or
-    missing file is an `InputError` naming it (from `load_image`)."""
-    from isaacsim.oracle.images import load_image
-    out = []
-    for path in paths:
-        out.append(predict_checked(load_image(path, resize=resize, size=size), kernels, threshold,
-                                 fraction))
-        if advance is not None:
-            advance(1)
-    return out
 
 
 def format_ratios(ratios: Sequence[float]) -> str:
