@@ -24,6 +24,7 @@ from isaacsim.cli import main  # noqa: E402
 
 def test_efficientnet_lite0_oracle(tmp_path):
     import onnxruntime as ort
+    from _efficientnet_lite import MEAN, STD
     from _real_photos import write_photos
     from efficientnet_lite0_onnx import build_model
 
@@ -33,7 +34,8 @@ def test_efficientnet_lite0_oracle(tmp_path):
     photos.mkdir()
     files = write_photos(photos)
     out = tmp_path / "trace.csv"
-    assert main(["traces", "oracle", "--model", str(model), "--images", str(photos),
+    normalise = ["--mean", ",".join(map(repr, MEAN)), "--std", ",".join(map(repr, STD))]
+    assert main(["traces", "oracle", "--model", str(model), "--images", str(photos), *normalise,
                  "--out", str(out), "--progress", "off"]) == 0
     with open(out, encoding="utf-8") as fh:
         rows = {r["image_id"]: r for r in csv.DictReader(line for line in fh
@@ -42,7 +44,7 @@ def test_efficientnet_lite0_oracle(tmp_path):
     session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     for stem, path in files.items():
-        scores = session.run(None, {name: load_image(path)[None]})[0][0]
+        scores = session.run(None, {name: load_image(path, mean=MEAN, std=STD)[None]})[0][0]
         assert rows[stem]["prediction"] == str(int(np.argmax(scores)))   # row 0000 is the model
         passing = rows[stem]["x_passing"].split(";")
         assert "c0000" in passing and rows[stem]["crop"] in passing
