@@ -40,9 +40,10 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
                      help="ONNX model the trace is for (recorded as '# model:', its file name "
                           "without .onnx as '# network:')")
     p.add_argument("--resize", type=int, default=256, metavar="N",
-                   help="short side after resizing, as for the oracle (default 256)")
+                   help="short side after the bilinear resize, 1..16384, as for the oracle "
+                        "(default 256)")
     p.add_argument("--size", type=int, default=224, metavar="N",
-                   help="side of the centre crop, as for the oracle (default 224)")
+                   help="side of the centre crop, 1..--resize, as for the oracle (default 224)")
     p.add_argument("--out", required=True, metavar="TRACE.csv", type=path_text)
     p.set_defaults(func=run_predict)
 

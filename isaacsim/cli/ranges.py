@@ -20,6 +20,8 @@ from isaacsim.cli.numerics_cmd import SAMPLE_VALUES
 from isaacsim.crop.vectors import FRACTION
 from isaacsim.layers.concat import INPUTS as CONCAT_INPUTS
 from isaacsim.network import shapes
+from isaacsim.predictor.kinds import SPEEDUP
+from isaacsim.predictor.rule import THRESHOLD
 from isaacsim.targets.isaac.arch import schema
 from isaacsim.targets.isaac.lowering import BUFFER_SLOTS
 from isaacsim.targets.isaac.mapping.build import ARRAYS, CHIPS, TILES
@@ -91,7 +93,8 @@ def workload_rows() -> list[Row]:
             Row("$.run.images", IMAGES, "integer or null"),
             Row("$.run.seed", SEED),
             Row("$.run.arrival_interval_cycles", ARRIVAL),
-            Row("$.run.jobs", JOBS)]
+            Row("$.run.jobs", JOBS),
+            Row("$.predictor.speedup", SPEEDUP)]
 
 
 def mapping_rows() -> list[Row]:
@@ -135,7 +138,9 @@ def option_rows(parser: argparse.ArgumentParser | None = None, prefix: str = "")
 
 def text_option_rows() -> list[Row]:
     """Options read as text by a loader's parser, and the options' combined limit."""
-    return [Row("crop --fraction, traces synth --fraction", FRACTION, 'number or "p/q"'),
+    return [Row("crop --fraction, traces synth --fraction, traces predict --fraction", FRACTION,
+                'number or "p/q"'),
+            Row("traces predict --threshold, traces compare --sweep", THRESHOLD),
             Row("numerics --images, --calibration-images, --pixels", SAMPLE_VALUES,
                 note="the larger image count x pixels x fan-in of a layer")]
 
