@@ -81,8 +81,8 @@ def _route(arch: Architecture, src_tile: int, dst_tile: int) -> Route:
     if dst_tile < 0:
         src_chip = tile_position(src_tile, arch)[0]
         mesh = list(mesh_route(src_tile, src_chip * arch.tiles_per_chip, arch))
-        ht = list(chip_route(src_chip, 0)) + [(0, HOST)]
-        return Route(tuple([("inject", src_tile)] + mesh + ht), len(mesh), len(ht))
+        out: list = list(chip_route(src_chip, 0)) + [(0, HOST)]
+        return Route(tuple([("inject", src_tile)] + mesh + out), len(mesh), len(out))
     eject = ("eject", dst_tile)
     dst_chip = tile_position(dst_tile, arch)[0]
     if src_tile < 0:
