@@ -139,6 +139,12 @@ def test_compare_with_x_passing(pair, capsys):
     assert "1 only predicted, 1 only in the oracle trace" in out
     assert "agreement with the oracle's vector: 33.33%" in out
     assert "66.67% of images, 50.00% of the 2 cropped ones" in out
+    # its own table may be replaced, another file not
+    assert run(capsys, "compare", "--predicted", str(pred), "--oracle", str(oracle), "--out",
+               str(table))[0] == 0
+    code, _, err = run(capsys, "compare", "--predicted", str(pred), "--oracle", str(oracle),
+                       "--out", str(oracle))
+    assert code == 2 and "not written by isaacsim" in err
     net = load_network("vgg16")
     assert list(t.skipped_macs) == [skipped_macs(net, parse_vector(v)) for v in
                                     ("1111", "1000", "0000")]

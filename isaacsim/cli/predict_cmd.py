@@ -141,9 +141,18 @@ def _thresholds(text: str) -> list[float]:
 def run_compare(args: argparse.Namespace) -> int:
     from isaacsim.network import load_network
     from isaacsim.outputs import check_file, write_file
-    from isaacsim.predictor.compare import image_table, match, summary, sweep
+    from isaacsim.predictor.compare import (
+        SWEEP_COLUMNS,
+        TABLE_COLUMNS,
+        image_table,
+        match,
+        summary,
+        sweep,
+        written_table,
+    )
     from isaacsim.traces import load_trace
-    problems = _problems(*(lambda o=o, flag=flag: check_file(o, option=flag)
+    owned = {"--out": written_table(TABLE_COLUMNS), "--sweep-out": written_table(SWEEP_COLUMNS)}
+    problems = _problems(*(lambda o=o, flag=flag: check_file(o, option=flag, owned=owned[flag])
                            for o, flag in ((args.out, "--out"), (args.sweep_out, "--sweep-out"))
                            if o is not None))
     if args.sweep_out is not None and args.sweep is None:
@@ -174,13 +183,14 @@ def run_compare(args: argparse.Namespace) -> int:
     print(f"mean MACs skipped: {s['mean_skipped_mac_share']:.2%} predicted, "
           f"{s['mean_oracle_skipped_mac_share']:.2%} oracle")
     if args.out is not None:
-        write_file(args.out, table.to_csv(index=False, lineterminator="\n"))
+        write_file(args.out, table.to_csv(index=False, lineterminator="\n"),
+                   owned=owned["--out"])
         print(f"{args.out}: {len(table):,} rows")
     if args.sweep is not None:
         swept = sweep(m, network, _thresholds(args.sweep))
         if args.sweep_out is not None:
             write_file(args.sweep_out, swept.to_csv(index=False, lineterminator="\n"),
-                       option="--sweep-out")
+                       option="--sweep-out", owned=owned["--sweep-out"])
             print(f"{args.sweep_out}: {len(swept)} thresholds")
         else:
             print(swept.to_string(index=False))

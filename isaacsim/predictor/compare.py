@@ -36,6 +36,26 @@ from isaacsim.traces import CompactImage, Trace
 
 PASSING = "x_passing"
 RATIOS = "x_ratios"
+TABLE_COLUMNS = ("image_id", "predicted", "oracle", "agree", "keeps", "keeps_test", "skipped_macs",
+                 "skipped_mac_share", "oracle_skipped_macs", "oracle_skipped_mac_share")
+"""Columns of `image_table`."""
+SWEEP_COLUMNS = ("threshold", "mean_skipped_mac_share", "keeps_answer", "agreement",
+                 "cropped_share")
+"""Columns of `sweep`."""
+
+
+def written_table(columns: Sequence[str]):
+    """A test that a file is a table of `columns` (its first line their header): what `traces
+    compare` wrote, so that it may replace it (`isaacsim.outputs.write_file`)."""
+    header = ",".join(columns)
+
+    def owned(path) -> bool:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                return fh.readline(4096).rstrip("\r\n") == header
+        except OSError:
+            return False
+    return owned
 
 
 def skipped_macs(network: Network, vector: CropVector, fraction: Any = DEFAULT_FRACTION,
@@ -158,7 +178,7 @@ def image_table(m: Matched, network: Network, rounding: str = "floor") -> pd.Dat
         "skipped_mac_share": skipped / total if total else 0.0,
         "oracle_skipped_macs": oracle,
         "oracle_skipped_mac_share": oracle / total if total else 0.0,
-    })
+    }, columns=list(TABLE_COLUMNS))
 
 
 def summary(table: pd.DataFrame) -> dict[str, Any]:
@@ -191,4 +211,4 @@ def sweep(m: Matched, network: Network, thresholds: Sequence[float],
                      "keeps_answer": float(_keeps(vectors, m).mean()),
                      "agreement": float(np.mean([v == o for v, o in zip(vectors, m.oracle)])),
                      "cropped_share": float(np.mean([v.cropped_sides > 0 for v in vectors]))})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(SWEEP_COLUMNS))
