@@ -23,8 +23,9 @@ user's folders or files (e.g. the ImageNet validation set) and ``--labels`` thei
 docs/oracle.md). Needs ``pip install 'isaacsim[real]'``.
 
 Writes into ``--out`` (default docs/experiments/): ``real_oracle_images.csv`` (per image),
-``real_oracle_vectors.csv`` (per crop vector), ``real_oracle_summary.csv`` (per configuration)
-and ``real_oracle.md`` (the same tables in Markdown).
+``real_oracle_vectors.csv`` (per crop vector), ``real_oracle_summary.csv`` (per configuration),
+``real_oracle_maps.csv`` (the network's MACs and energy by map size, and what crop 1111 removes
+of each) and ``real_oracle.md`` (the same tables in Markdown).
 
     python scripts/real_oracle.py [--images DIR|FILE ...] [--labels FILE] [--fraction 0.25]
         [--criterion top1|top5] [--threshold 0.4] [--no-predictor] [--jobs N] [--out DIR]
@@ -255,6 +256,36 @@ def vector_table(vectors: pd.DataFrame, run: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def map_table(network_file: Path, layers: pd.DataFrame, crop: str = "c1111") -> pd.DataFrame:
+    """Where the network's work and energy are, by output map size: per size, the layers, their
+    share of the crossbar MACs and of the layers' energy uncropped (layers.csv `energy_pj` of the
+    ``vector_c0000`` image), and the share of their MACs and energy that `crop` removes (the
+    ``vector_<crop>`` image). Explains why the energy saving differs from the skipped MACs."""
+    net = load_network(network_file)
+    full = layers[layers["image_id"] == "vector_c0000"].set_index("layer")
+    cropped = layers[layers["image_id"] == f"vector_{crop}"].set_index("layer")
+    rows: dict[tuple[int, int], dict] = {}
+    for layer in net.layers:
+        shape = net.shape_of(layer.name)
+        row = rows.setdefault((shape.height, shape.width), {
+            "map": f"{shape.height} x {shape.width}", "layers": 0, "macs": 0, "skipped_macs": 0.0,
+            "energy_pj": 0.0, "cropped_energy_pj": 0.0})
+        row["layers"] += 1
+        if layer.uses_crossbars:
+            row["macs"] += layer.macs
+            row["skipped_macs"] += (layer.macs * int(cropped.loc[layer.name, "skipped_pixels"])
+                                    / shape.pixels)
+        row["energy_pj"] += float(full.loc[layer.name, "energy_pj"])
+        row["cropped_energy_pj"] += float(cropped.loc[layer.name, "energy_pj"])
+    df = pd.DataFrame(list(rows.values()))
+    df["mac_share"] = df["macs"] / df["macs"].sum()
+    df["energy_share"] = df["energy_pj"] / df["energy_pj"].sum()
+    df[f"mac_saving_{crop}"] = (df["skipped_macs"] / df["macs"]).where(df["macs"] > 0, 0.0)
+    df[f"energy_saving_{crop}"] = 1 - df["cropped_energy_pj"] / df["energy_pj"]
+    return df[["map", "layers", "mac_share", "energy_share", f"mac_saving_{crop}",
+               f"energy_saving_{crop}"]]
+
+
 def run_row(setting: str, network: str, images: pd.DataFrame, *, crops: pd.Series,
             skipped: dict[str, float], kept: float | None) -> dict:
     """A summary row: means over the images of one run (images.csv) and of its crop vectors."""
@@ -326,7 +357,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def chain(args: argparse.Namespace, work: Path) -> dict[str, pd.DataFrame]:
-    """Run every step in `work`; the four tables (images, vectors, summary, synthetic)."""
+    """Run every step in `work`; the tables (images, vectors, summary, maps)."""
     from efficientnet_lite0_onnx import build_model
 
     if args.images is None:
@@ -353,6 +384,8 @@ def chain(args: argparse.Namespace, work: Path) -> dict[str, pd.DataFrame]:
     run = simulate(work, wl, "oracle", args.jobs, {})
     per_vector = simulate(work, wl, "vectors", args.jobs,
                           {"trace": str(vectors_trace(work, args.fraction))})
+    maps = map_table(network, pd.read_csv(work / "runs" / "vectors" / "layers.csv",
+                                          dtype={"image_id": str, "layer": str}))
     kept = trace.apply(lambda r: r.crop in passing(r.x_passing), axis=1)
     rows = [run_row("real oracle", "EfficientNet-Lite0", run, crops=trace["crop"],
                     skipped=skipped, kept=float(kept.mean()))]
@@ -405,7 +438,7 @@ def chain(args: argparse.Namespace, work: Path) -> dict[str, pd.DataFrame]:
                                                    args.fraction), kept=None))
     return {"images": image_table(trace, run, skipped, predicted),
             "vectors": vector_table(vectors, per_vector),
-            "summary": pd.DataFrame(rows)}
+            "summary": pd.DataFrame(rows), "maps": maps}
 
 
 PCT = ".1%"
@@ -421,7 +454,8 @@ def snippet(tables: dict[str, pd.DataFrame], args: argparse.Namespace) -> list[t
                             "latency_change", "predictor_energy_share", "passing_share",
                             "removed_area", "skipped_mac_share",
                             "predictor_net_compute_energy_saving", "predictor_net_energy_saving",
-                            "predictor_net_latency_saving")}
+                            "predictor_net_latency_saving", "mac_share", "energy_share",
+                            "mac_saving_c1111", "energy_saving_c1111")}
     fmt.update({k: ",.0f" for k in ("latency_cycles", "baseline_latency_cycles",
                                     "decision_cycles")})
     summary_cols = ["setting", "network", "images", "croppable_share", "answer_kept_share",
@@ -451,7 +485,10 @@ def snippet(tables: dict[str, pd.DataFrame], args: argparse.Namespace) -> list[t
          "the answer):", c.markdown(shown, fmt)),
         ("Per crop vector (`passing_share`: images whose answer survives if every image gets "
          "this vector; savings of the vector on ISAAC-CE):",
-         c.markdown(vectors[vector_cols], fmt))]
+         c.markdown(vectors[vector_cols], fmt)),
+        ("EfficientNet-Lite0's work by output map size: share of the crossbar MACs and of the "
+         "layers' energy (layers.csv) uncropped, and the share of each that crop 1111 removes:",
+         c.markdown(tables["maps"], fmt))]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -153,6 +153,19 @@ def test_vector_table(chain_steps):
     assert s["c1111"] > s["c0111"] > s["c0011"] > s["c0001"] > 0
 
 
+def test_map_table(chain_steps):
+    work = chain_steps["work"]
+    layers = pd.read_csv(work / "runs" / "vectors" / "layers.csv", dtype={"image_id": str})
+    df = ro.map_table(work / f"{ro.MODEL_NAME}.json", layers).set_index("map")
+    assert list(df.index) == ["56 x 56", "1 x 1"]
+    assert df["layers"].tolist() == [2, 2]     # conv1, conv2 (ReLUs folded); global pool, fc
+    assert df["mac_share"].sum() == pytest.approx(1) and df["energy_share"].sum() == pytest.approx(1)
+    # 1111 keeps rows and columns [14, 42) of a 56 x 56 map: 75 % of its MACs go
+    assert df.loc["56 x 56", "mac_saving_c1111"] == pytest.approx(0.75)
+    assert 0 < df.loc["56 x 56", "energy_saving_c1111"] <= 0.75 + 1e-9
+    assert df.loc["1 x 1", "mac_saving_c1111"] == 0
+
+
 def test_run_row(chain_steps):
     trace, run, skipped = chain_steps["trace"], chain_steps["run"], chain_steps["skipped"]
     row = ro.run_row("real oracle", "tiny", run, crops=trace["crop"], skipped=skipped, kept=1.0)
@@ -182,10 +195,13 @@ def test_snippet_tables(chain_steps):
     summary = pd.DataFrame([ro.run_row("real oracle", "tiny", chain_steps["run"],
                                        crops=chain_steps["trace"]["crop"],
                                        skipped=chain_steps["skipped"], kept=1.0)])
+    layers = pd.read_csv(chain_steps["work"] / "runs" / "vectors" / "layers.csv",
+                         dtype={"image_id": str})
     tables = {"summary": summary, "images": chain_steps["image_table"],
-              "vectors": chain_steps["vector_table"]}
+              "vectors": chain_steps["vector_table"],
+              "maps": ro.map_table(chain_steps["work"] / f"{ro.MODEL_NAME}.json", layers)}
     sections = ro.snippet(tables, args())
-    assert len(sections) == 3
+    assert len(sections) == 4
     assert "4 images" in sections[1][0]
     assert sections[2][1].count("\n| c") == 16
 
