@@ -98,13 +98,15 @@ def numbers(values: tuple[float, ...]) -> str:
     return ",".join(repr(float(v)) for v in values)
 
 
-def images_fingerprint(paths: list[Path]) -> list:
-    """What the oracle's answer depends on among the images: each given file, and each file
-    directly inside a given folder, with its size and modification time."""
+def images_fingerprint(paths: list[Path], work: Path) -> list:
+    """What the oracle's answer depends on among the images (`paths` relative to `work` or
+    absolute): each given file, and each file directly inside a given folder, with its size and
+    modification time."""
     out = []
-    for path in paths:
+    for given in paths:
+        path = work / given
         files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-        out.append([str(path), [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]])
+        out.append([str(given), [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]])
     return out
 
 
@@ -133,7 +135,7 @@ def oracle(work: Path, model: Path, images: list[Path], args: argparse.Namespace
     fingerprint = dumps({"command": command,
                          "model": sha256(model),
                          "labels": sha256(args.labels) if args.labels is not None else None,
-                         "images": images_fingerprint(images)})
+                         "images": images_fingerprint(images, work)})
     done = work / "oracle.done.json"
     if (trace.is_file() and (work / "oracle_vectors.csv").is_file() and done.is_file()
             and done.read_text(encoding="utf-8") == fingerprint):
@@ -365,7 +367,7 @@ def chain(args: argparse.Namespace, work: Path) -> dict[str, pd.DataFrame]:
         photos.mkdir(exist_ok=True)
         chosen = tuple(p for p in PHOTOS if not args.quick or p.name in QUICK_PHOTOS)
         write_photos(photos, chosen)
-        images = [photos.resolve()]
+        images = [Path(photos.name)]          # relative to the work folder: files photos/<name>.png
     else:
         images = [p.resolve() for p in args.images]
     if args.labels is not None:
