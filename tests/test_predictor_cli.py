@@ -75,6 +75,8 @@ def test_model_names_the_network(tmp_path, images, capsys):
     (("--kernels", "sobol"), "did you mean 'sobel'"),
     (("--fraction", "0.5"), "--fraction"),
     (("--size", "300"), "--size"),
+    (("--mean", "0.5,x,0.5"), "--mean"),
+    (("--std", "1,1,0"), "--std"),
 ])
 def test_bad_options_exit_2(tmp_path, images, capsys, change, message):
     argv = {"--images": str(images), "--threshold": "0.5", "--network": "tiny",

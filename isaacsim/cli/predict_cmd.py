@@ -44,6 +44,12 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
                         "(default 256)")
     p.add_argument("--size", type=int, default=224, metavar="N",
                    help="side of the centre crop, 1..--resize, as for the oracle (default 224)")
+    p.add_argument("--mean", default="0.485,0.456,0.406", metavar="R,G,B",
+                   help="per-channel mean subtracted after scaling to [0, 1], as for the oracle "
+                        "(default ImageNet's 0.485,0.456,0.406)")
+    p.add_argument("--std", default="0.229,0.224,0.225", metavar="R,G,B",
+                   help="per-channel standard deviation divided by, as for the oracle (default "
+                        "ImageNet's 0.229,0.224,0.225)")
     p.add_argument("--out", required=True, metavar="TRACE.csv", type=path_text)
     p.set_defaults(func=run_predict)
 
@@ -89,8 +95,8 @@ def run_predict(args: argparse.Namespace) -> int:
     problems = _problems(lambda: parse_kernels(args.kernels),
                          lambda: parse_threshold(args.threshold),
                          lambda: parse_fraction(args.fraction, source="--fraction"),
-                         lambda: check_preprocessing(args.resize, args.size, (0.485, 0.456, 0.406),
-                                                     (0.229, 0.224, 0.225)),
+                         lambda: check_preprocessing(args.resize, args.size, args.mean.split(","),
+                                                     args.std.split(",")),
                          lambda: check_file(args.out, owned=written_by_isaacsim),
                          lambda: list_images(args.images))
     if args.model is not None and not Path(args.model).is_file():
@@ -99,6 +105,8 @@ def run_predict(args: argparse.Namespace) -> int:
     if problems:
         raise InputError(problems)
     kernels, threshold = parse_kernels(args.kernels), parse_threshold(args.threshold)
+    mean = tuple(float(v) for v in args.mean.split(","))
+    std = tuple(float(v) for v in args.std.split(","))
     fraction = parse_fraction(args.fraction, source="--fraction")
     if args.network is not None:
         from isaacsim.network import load_network
@@ -111,7 +119,8 @@ def run_predict(args: argparse.Namespace) -> int:
     ids = image_ids(paths)
     from isaacsim.traces.compact import format_fraction
     generator = (f"isaacsim traces predict --kernels {','.join(kernels)} --threshold {threshold:g} "
-                 f"--fraction {format_fraction(fraction)} --resize {args.resize} --size {args.size}")
+                 f"--fraction {format_fraction(fraction)} --resize {args.resize} --size {args.size} "
+                 f"--mean {','.join(map(repr, mean))} --std {','.join(map(repr, std))}")
     meta = [("generator", generator)] + meta + [
         ("predictor", "side cropped when its band's gradient energy density < threshold x the "
                       "centre's; x_ratios = side/centre densities TOP;BOTTOM;LEFT;RIGHT "
@@ -119,7 +128,7 @@ def run_predict(args: argparse.Namespace) -> int:
     predictions = []
     with Progress(len(paths), "images") as bar:
         for path in paths:     # an undecodable or missing file: InputError naming it
-            image = load_image(path, resize=args.resize, size=args.size)
+            image = load_image(path, resize=args.resize, size=args.size, mean=mean, std=std)
             predictions.append(predict_checked(image, kernels, threshold, fraction))
             bar.advance(1)
     write_file(args.out, trace_text(ids, predictions, fraction, meta), owned=written_by_isaacsim)
