@@ -14,6 +14,7 @@ records with problems are kept (without their bad parts) for the cross-record ch
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -205,7 +206,8 @@ def _region(data: Any, path: str, chk: Checker) -> Region | None:
                                     f"or \"{DEFAULT_BITS}\", got {describe(bits)}")
     if len(chk.problems) > before or layer is None or rows is None or cols is None:  # None: problem
         return None
-    return Region(layer, rows, cols, None if bits == DEFAULT_BITS else bits, path)
+    # one string per map name, not per region (an image names every map again)
+    return Region(sys.intern(layer), rows, cols, None if bits == DEFAULT_BITS else bits, path)
 
 
 def _range(data: Mapping, key: str, path: str, chk: Checker) -> tuple[int, int] | None:

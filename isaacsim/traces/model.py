@@ -86,9 +86,10 @@ def image_id_problem(image_id: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Region:
-    """Pixels ``rows [r0, r1) x cols [c0, c1)`` of map `layer` run at `bits` (None: the default)."""
+    """Pixels ``rows [r0, r1) x cols [c0, c1)`` of map `layer` run at `bits` (None: the default).
+    Slots, not a dict: an explicit trace of 50,000 VGG-16 images holds 850,000 regions."""
 
     layer: str
     rows: tuple[int, int]
