@@ -52,7 +52,7 @@ def digest(work: ImageWork) -> bytes:
     for b in work.bits:
         a = compact_map(b)
         h.update(a.dtype.str.encode())
-        h.update(a.tobytes())
+        h.update(a.data if a.flags.c_contiguous else a.tobytes())
         h.update(b"|")
     return h.digest()
 

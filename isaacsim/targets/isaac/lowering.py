@@ -32,6 +32,7 @@ from isaacsim.targets.isaac.events import VALUE_BYTES, coefficients, energy_tabl
 from isaacsim.targets.isaac.mapping import Mapping
 from isaacsim.targets.isaac.mapping.topology import chip_route, mesh_route, tile_position
 from isaacsim.targets.isaac.servers import node_services, server_components
+from isaacsim.traces.model import MAX_BITS
 from isaacsim.validate import Bound, number_text
 
 HOST = "host"
@@ -240,9 +241,21 @@ def image_work(lowered: Lowered, image_id: str, input_mask: np.ndarray, layer_bi
     crossbar layers' bits become read cycles (`read_cycles`). The maps are stored compactly
     (`compact_map`: uint8, as bits and read cycles always fit)."""
     bits = [compact_map(np.asarray(input_mask, dtype=np.int64))]
+    cycles = _read_cycle_table(lowered.arch.dac_bits)
     for layer in lowered.network.layers:
-        b = np.asarray(layer_bits[layer.name], dtype=np.int64)
+        b = np.asarray(layer_bits[layer.name])
+        if b.dtype.kind in "iu" and b.size and b.min() >= 0 and b.max() < len(cycles):
+            # bits 0..16 (always, for a validated trace): one table look-up gives the uint8 map
+            bits.append(np.ascontiguousarray(cycles[b] if layer.uses_crossbars else b,
+                                             dtype=np.uint8))
+            continue
+        b = np.asarray(b, dtype=np.int64)
         if layer.uses_crossbars:
             b = read_cycles(b, lowered.arch.dac_bits)
         bits.append(compact_map(b))
     return ImageWork(image_id, tuple(bits), arrival_cycle)
+
+
+def _read_cycle_table(dac_bits: int) -> np.ndarray:
+    """`read_cycles` of the bits 0..MAX_BITS, as uint8, indexed by bits."""
+    return read_cycles(np.arange(MAX_BITS + 1), dac_bits).astype(np.uint8)
