@@ -83,13 +83,16 @@ class StepFailed(Exception):
 
 # --- the chain ---------------------------------------------------------------------------------
 
-def isaacsim(*args: str, cwd: Path) -> str:
-    """Run ``python -m isaacsim ARGS`` in `cwd`; its stdout. Prints the command on stderr."""
+def isaacsim(*args: str, cwd: Path, live: bool = False) -> str:
+    """Run ``python -m isaacsim ARGS`` in `cwd`; its stdout. Prints the command on stderr; with
+    `live` the command's stderr (a progress bar, its messages) goes straight to ours."""
     print(f"  $ python -m isaacsim {' '.join(args)}", file=sys.stderr, flush=True)
     command = [sys.executable, "-m", "isaacsim", *args]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=None if live else subprocess.PIPE,
+                          text=True, cwd=cwd)
     if done.returncode:
-        raise StepFailed(["python", "-m", "isaacsim", *args], done.returncode, done.stderr)
+        raise StepFailed(["python", "-m", "isaacsim", *args], done.returncode,
+                         "(its messages are above)" if live else done.stderr)
     return done.stdout
 
 
@@ -129,7 +132,7 @@ def oracle(work: Path, model: Path, images: list[Path], args: argparse.Namespace
     command = ["traces", "oracle", "--model", model.name,
                "--images", *(str(p) for p in images), "--fraction", args.fraction,
                "--criterion", args.criterion, "--mean", numbers(MEAN), "--std", numbers(STD),
-               "--out", trace.name, "--progress", "off"]
+               "--out", trace.name]
     if args.labels is not None:
         command += ["--labels", str(args.labels)]
     fingerprint = dumps({"command": command,
@@ -144,7 +147,7 @@ def oracle(work: Path, model: Path, images: list[Path], args: argparse.Namespace
         return trace
     if done.exists():
         done.unlink()
-    isaacsim(*command, "--jobs", str(args.jobs), cwd=work)
+    isaacsim(*command, "--jobs", str(args.jobs), "--progress", "auto", cwd=work, live=True)
     write_file(done, fingerprint, owned=in_own_folder)
     return trace
 
@@ -363,11 +366,12 @@ def chain(args: argparse.Namespace, work: Path) -> dict[str, pd.DataFrame]:
     from efficientnet_lite0_onnx import build_model
 
     if args.images is None:
-        photos = work / "photos"
-        photos.mkdir(exist_ok=True)
+        photos = work / ("photos_quick" if args.quick else "photos")
         chosen = tuple(p for p in PHOTOS if not args.quick or p.name in QUICK_PHOTOS)
-        write_photos(photos, chosen)
-        images = [Path(photos.name)]          # relative to the work folder: files photos/<name>.png
+        if sorted(f.name for f in photos.glob("*.png")) != sorted(f"{p.name}.png" for p in chosen):
+            photos.mkdir(exist_ok=True)      # written once per work folder: a kept oracle is reused
+            write_photos(photos, chosen)
+        images = [Path(photos.name)]         # relative to the work folder: photos/<name>.png
     else:
         images = [p.resolve() for p in args.images]
     if args.labels is not None:
