@@ -160,6 +160,9 @@ def test_labels_must_cover_exactly_the_images(setup, capsys):
     labels.write_text("image,label\n" + rows + "ghost.png,1\n")
     _error(capsys, _args(tmp_path, model, out, "--labels", str(labels)), "ghost.png",
            "line 8", "not among the given images")
+    labels.write_text("image,label\n" + rows.replace("img_3.png,0", "img_3,0"))
+    _error(capsys, _args(tmp_path, model, out, "--labels", str(labels)), "line 5", "'img_3'",
+           "did you mean 'img_3.png'")
     labels.write_text("image,label\n" + "".join(f"img_{i}.png,0\n" for i in range(5)))
     _error(capsys, _args(tmp_path, model, out, "--labels", str(labels)), "img_5.png", "no label")
     labels.write_text("image,label\n" + rows.replace("img_2.png,0", "img_2.png,7"))

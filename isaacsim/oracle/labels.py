@@ -85,9 +85,11 @@ def read_labels(path: str, images: Sequence[Path], classes: int,
             continue
         name, raw = row[0].strip(), row[1].strip()
         if name not in by_name:
+            stem = [image.name for image in images if image.stem == name]
+            hint = (f"; labels name images by file name: did you mean '{stem[0]}'?" if stem else
+                    "; give that image with --images or remove the line")
             problems.append(Problem(path, place, f"names the image '{name}', which is not among "
-                                                 f"the given images; give that image with "
-                                                 f"--images or remove the line"))
+                                                 f"the given images{hint}"))
             continue
         if name in first:
             problems.append(Problem(path, place, f"the image '{name}' is labelled twice (also "
