@@ -29,8 +29,8 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
         "import", parents=parents, help=HELP,
         description=HELP + ". Conv (groups, depthwise), Gemm/MatMul, MaxPool, AveragePool, "
                            "GlobalAveragePool, Add, Concat become layers (TensorFlow SAME "
-                           "padding of a strided window as the larger padding on both sides, "
-                           "noted); BatchNormalization and "
+                           "padding of a strided window as the padding before with ceil_mode: "
+                           "the same windows, noted); BatchNormalization and "
                            "biases fold into weights; Relu, Clip(0, 6), Sigmoid, HardSwish, "
                            "HardSigmoid and Tanh become the activation of the layer before them; "
                            "Flatten, Reshape to a vector, Dropout and Identity are layout. Every "

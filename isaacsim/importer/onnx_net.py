@@ -23,6 +23,7 @@ import numpy as np
 from isaacsim import __version__
 from isaacsim.errors import InputError, Problem
 from isaacsim.importer.onnx_graph import Graph, OpNode, read_graph
+from isaacsim.layers.window import output_size
 from isaacsim.network import IMAGE, Network, network_from_dict
 
 ACTIVATION_OPS = {"Relu": "relu", "Sigmoid": "sigmoid", "HardSwish": "hardswish",
@@ -258,17 +259,25 @@ class _Converter:
             return self.problem(node, f"dilations {a['dilations']} (isaacsim convolutions are "
                                       f"not dilated)")
         kernel = list(a.get("kernel_shape", dims[2:]))
-        pads = self.pads(node, kernel, list(a.get("strides", [1, 1])))
-        if pads is None:
+        padded = self.pads(node, kernel, list(a.get("strides", [1, 1])))
+        if padded is None:
             return
-        name = self.add_layer(node, {
+        pads, ceil = padded
+        layer: dict[str, Any] = {
             "kind": "conv", "input": x.layer, "kernel": kernel,
             "stride": list(a.get("strides", [1, 1])), "padding": pads, "out_channels": dims[0],
-            "groups": int(a.get("group", 1)), "activation": "none"})
+            "groups": int(a.get("group", 1)), "activation": "none"}
+        if ceil:
+            layer["ceil_mode"] = True
+        name = self.add_layer(node, layer)
         self.weights[name] = _Weights(True, node.inputs[1])
 
-    def pads(self, node: OpNode, kernel: list[int], strides: list[int]) -> list[int] | None:
-        """Symmetric [height, width] padding of a window operator, or None (problem reported)."""
+    def pads(self, node: OpNode, kernel: list[int], strides: list[int]
+             ) -> tuple[list[int], bool] | None:
+        """[height, width] padding of a window operator and whether the window needs
+        ``ceil_mode`` for it, or None (problem reported). Symmetric padding is taken as it is;
+        TensorFlow SAME (one more row or column after than before, on strided axes) is the
+        padding before with ``ceil_mode``, exactly when that gives the model's output size."""
         a = node.attrs
         auto = a.get("auto_pad", "NOTSET")
         if auto in ("SAME_UPPER", "SAME_LOWER"):
@@ -285,26 +294,24 @@ class _Converter:
         else:
             p = list(a.get("pads", [0, 0, 0, 0]))
         if len(p) == 4 and p[0] == p[2] and p[1] == p[3]:
-            return [p[0], p[1]]
-        if len(p) == 4 and self.same_as_symmetric(node, kernel, strides, p):
+            return [p[0], p[1]], False
+        if len(p) == 4 and self.same_as_ceil(node, kernel, strides, p):
             self.notes.append(f"{node.name or node.op_type}: pads {p} (TensorFlow SAME) taken as "
-                              f"symmetric {p[2]}x{p[3]}")
-            return [p[2], p[3]]
-        return self.problem(node, f"asymmetric padding {p} (isaacsim pads both sides equally)")
+                              f"padding {p[0]}x{p[1]} with ceil_mode (the same windows)")
+            return [p[0], p[1]], True
+        return self.problem(node, f"asymmetric padding {p} (isaacsim pads both sides equally, or "
+                                  f"one more row and column after with ceil_mode)")
 
-    def same_as_symmetric(self, node: OpNode, kernel: list[int], strides: list[int],
-                          p: list[int]) -> bool:
-        """Whether the asymmetric `p` (top, left, bottom, right) is TensorFlow SAME on a strided
-        window: at most one more row (column) after than before along a strided axis, so that
-        padding `after` on both sides gives the same output size and work; isaacsim's receptive
-        fields then start one row (column) earlier than the model's (docs/network-format.md)."""
+    def same_as_ceil(self, node: OpNode, kernel: list[int], strides: list[int],
+                     p: list[int]) -> bool:
+        """Whether the asymmetric `p` (top, left, bottom, right) gives the windows of padding
+        `p[:2]` with ``ceil_mode``: every window starts at `out * stride - before` either way,
+        so they are the same windows exactly when the output sizes agree along both axes."""
         shape = self.map_shape(node.inputs[0])
         if shape is None:
             return False
         for size, k, s, lo, hi in zip(shape[:2], kernel, strides, p[:2], p[2:]):
-            if hi - lo not in (0, 1) or (hi != lo and s < 2):
-                return False
-            if (size + lo + hi - k) // s != (size + 2 * hi - k) // s:
+            if hi < lo or (size + lo + hi - k) // s + 1 != output_size(size, k, s, lo, ceil=True):
                 return False
         return True
 
@@ -317,15 +324,19 @@ class _Converter:
             return self.problem(node, "dilated pooling")
         kernel = list(a["kernel_shape"])
         strides = list(a.get("strides", [1, 1]))
-        pads = self.pads(node, kernel, strides)
-        if pads is None:
+        padded = self.pads(node, kernel, strides)
+        if padded is None:
             return
+        pads, same_ceil = padded
         if kernel == [1, 1] and strides == [1, 1] and pads == [0, 0]:  # a copy (torchvision's
             self.tensors[node.outputs[0]] = x                          # adaptive pool to 7x7)
             return
+        if same_ceil and a.get("ceil_mode", 0):
+            return self.problem(node, f"asymmetric padding {list(a.get('pads', []))} with "
+                                      f"ceil_mode (isaacsim has one of the two)")
         layer: dict[str, Any] = {"kind": kind, "input": x.layer, "kernel": kernel,
                                  "stride": strides, "padding": pads}
-        if a.get("ceil_mode", 0):
+        if a.get("ceil_mode", 0) or same_ceil:
             layer["ceil_mode"] = True
         self.add_layer(node, layer)
 

@@ -1,7 +1,10 @@
 """``conv``: a (grouped) convolution whose weights the target stores as matrices.
 
 Format: ``kernel``, ``stride`` (1), ``padding`` (0), ``out_channels``, ``groups`` (1),
-``activation``. A layer with ``groups`` groups is ``groups`` independent matrices of ``fan_in =
+``activation``, ``ceil_mode`` (false: as for pooling, the output size rounds up, the last window
+reaching up to a stride - 1 past the padded map, where it reads zeros; TensorFlow's SAME padding
+of a strided convolution, one more row or column after the map than before it, is ``padding``
+before plus ``ceil_mode``). A layer with ``groups`` groups is ``groups`` independent matrices of ``fan_in =
 K_h * K_w * C_in / groups`` rows by ``C_out / groups`` columns. Its rolling input buffer holds
 ``padded W_in * (K_h - 1) + K_w`` pixels of ``C_in`` values (the ISAAC paper).
 """
@@ -22,15 +25,18 @@ from isaacsim.network.shapes import CHANNELS, GROUPS
 
 class Conv(LayerKind):
     name = "conv"
-    keys = frozenset({"kernel", "stride", "padding", "out_channels", "groups", "activation"})
+    keys = frozenset({"kernel", "stride", "padding", "out_channels", "groups", "activation",
+                      "ceil_mode"})
     crossbar = True
     windowed = True
 
     def parse(self, p: LayerParser) -> dict[str, Any]:
-        return {**parse_window(p, default_stride_is_kernel=False),
-                "out_channels": p.bounded("out_channels", CHANNELS),
-                "groups": p.bounded("groups", GROUPS, default=1),
-                "activation": p.activation()}
+        fields = {**parse_window(p, default_stride_is_kernel=False),
+                  "out_channels": p.bounded("out_channels", CHANNELS),
+                  "groups": p.bounded("groups", GROUPS, default=1),
+                  "activation": p.activation()}
+        ceil = p.boolean("ceil_mode", default=False)
+        return {**fields, "ceil_mode": ceil} if ceil else fields
 
     def infer(self, fields: Mapping[str, Any], in_shapes: tuple[Shape, ...]) -> tuple[dict[str, Any],
                                                                                      Problems]:
@@ -57,7 +63,11 @@ class Conv(LayerKind):
 
     def im2col(self, layer: Layer, fmap: np.ndarray, positions: np.ndarray) -> np.ndarray:
         (kh, kw), (sh, sw), (ph, pw) = layer.kernel, layer.stride, layer.padding
-        padded = np.pad(fmap, ((ph, ph), (pw, pw), (0, 0)))
+        out_h, out_w = layer.out_shape.height, layer.out_shape.width
+        # zeros after the map for the last windows of ceil_mode (none otherwise)
+        end_h = max((out_h - 1) * sh + kh - fmap.shape[0] - 2 * ph, 0)
+        end_w = max((out_w - 1) * sw + kw - fmap.shape[1] - 2 * pw, 0)
+        padded = np.pad(fmap, ((ph, ph + end_h), (pw, pw + end_w), (0, 0)))
         per_group = fmap.shape[2] // layer.groups
         rows = np.empty((len(positions), layer.groups, layer.fan_in))
         for n, pos in enumerate(positions):
