@@ -172,6 +172,26 @@ def test_sharded_points_give_the_files_of_whole_points(grid_run, tmp_path):
                 (point / "images.csv").read_bytes()
 
 
+def test_merged_shards_count_works_shared_between_shards_once():
+    import pandas as pd
+
+    from isaacsim.sweep.worker import merge_shards
+
+    def shard(images, digests, seconds):
+        frame = pd.DataFrame({"image_id": images, "latency_cycles": [10] * len(images)})
+        return {"status": "ok", "point_id": "p", "images": frame, "digests": frozenset(digests),
+                "run": {"images": len(images), "mode": "single", "engine": "fast",
+                        "baseline": False, "chips": 1, "distinct_works": len(digests)},
+                "seconds": seconds}
+
+    merged = merge_shards("p", [shard(["a", "b"], [b"x", b"y"], 1.0), shard(["c"], [b"y"], 2.0)])
+    assert merged["run"]["images"] == 3 and merged["run"]["distinct_works"] == 2
+    assert merged["images_csv"].splitlines() == ["image_id,latency_cycles", "a,10", "b,10", "c,10"]
+    assert merged["seconds"] == 3.0
+    failed = {"status": "failed", "point_id": "p", "error": "boom", "seconds": 1.0}
+    assert merge_shards("p", [shard(["a"], [b"x"], 1.0), failed])["error"] == "boom"
+
+
 def test_stream_points_are_never_sharded(tmp_path):
     spec = _spec(tmp_path, points=[{"run.mode": "stream"}, {}])
     plan = plan_sweep(load_sweep(spec), tmp_path / "out")
