@@ -2,9 +2,9 @@
 
 Target neutral: the counts are one product of the per-image *bases* (what the simulators measured,
 `TimingResult.node_ops`, `node_bit_cycles`, `node_rf_pixels`, `edge_bytes`, and the active row
-blocks of nodes that skip them) with the terms the target's lowering attached to every node and
-edge (`isaacsim.events.EventCoefficients`). Energy is the target's `EnergyTable` applied to the
-counts plus static power x time.
+blocks of nodes that skip them, kept of the works as `plan.WorkFacts`) with the terms the target's
+lowering attached to every node and edge (`isaacsim.events.EventCoefficients`). Energy is the
+target's `EnergyTable` applied to the counts plus static power x time.
 """
 
 from __future__ import annotations

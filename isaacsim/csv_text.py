@@ -3,9 +3,10 @@ isaacsim's options (no index, `FLOAT_FORMAT`, ``\\n`` line ends), at a fraction 
 
 pandas formats every float of a table with a float format through a Python call per value (about
 3 us each: a 50,000-image VGG-16 run has 10 million of them in its layers table). Here each column
-is turned into its strings at once (integers by numpy, floats by one `%` per value, text quoted
-only where CSV needs it) and the rows are joined. Columns of other kinds (dates, categories) are
-left to pandas. `tests/test_csv_text.py` checks the bytes against `to_csv` on random tables.
+is turned into its strings at once, each distinct value formatted once (integers by `str`, floats
+by one `%`, text quoted only where CSV needs it, as Python's csv writer does) and the rows are
+joined. A table with a column of another kind (dates, categories, mixed objects) is left to pandas
+whole. `tests/test_csv_text.py` checks the bytes against `to_csv` on random tables.
 """
 
 from __future__ import annotations

@@ -2,10 +2,13 @@
 
 `run_workload` is the one way to run a workload (the `run` command and sweeps call it). In single
 mode each image is simulated alone; images whose work is identical (same active pixels and bits in
-every map, e.g. the same crop vector at the same fraction) have identical results, so each distinct
-work is simulated once and its result shared (the count is reported as `distinct_works`; how works
-are built and told apart: `isaacsim.works`). With ``jobs`` > 1 the simulations run in worker
-processes (`isaacsim.parallel`) and the results are the same.
+every map, e.g. the same crop vector at the same fraction) have identical results, so they share
+one simulation (the count of distinct works is reported as `distinct_works`; how works are built
+and told apart: `isaacsim.works`). A single-mode run is simulated in chunks of images
+(`isaacsim.single_run`): each image's work is built from its trace record, simulated and freed,
+and only its results and `WorkFacts` are kept. In stream mode every image's work is built and the
+stream simulated whole. With ``jobs`` > 1 the simulations run in worker processes
+(`isaacsim.parallel`) and the results are the same.
 """
 
 from __future__ import annotations

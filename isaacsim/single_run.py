@@ -12,8 +12,8 @@ uncropped for the baseline):
   simulates a chunk (`ChunkSimulator`, in this process or in a worker) builds each image's work
   from its trace record, simulates it, keeps what the reports need of it (`WorkFacts`) and the
   digest of its maps, and frees the maps: memory holds a chunk's works at a time, never the
-  run's. A simulator also remembers the results of the last distinct maps it simulated
-  (`MEMO_WORKS`), so explicit records with identical maps are simulated once per process;
+  run's. A simulator also remembers the results of the first `MEMO_WORKS` distinct maps it
+  simulated, so explicit records with identical maps among them are simulated once per process;
 * results are placed at their images' rows as chunks finish (in any order), so the result arrays,
   hence the tables, are the same for any number of workers and any chunking.
 
@@ -47,7 +47,8 @@ milliseconds), few enough that a chunk's works (about 0.2 MB per VGG-16 image) s
 CHUNKS_PER_WORKER = 4
 """With few images to do, chunks are made smaller so that every worker gets about this many."""
 MEMO_WORKS = 4096
-"""Results of distinct maps a simulator remembers (a few kB each)."""
+"""Results of distinct maps a simulator remembers (a few kB each): the first ones it simulates;
+once full, later maps are simulated without being remembered."""
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """The per-image works of a run and the keys that find identical ones (docs/decisions.md D36, D56).
 
 In single mode an image's result depends only on its work (the bits of every map), so images with
-identical works are simulated once. A work is told apart by its trace record where the record
-determines it (`record_key`: a compact record's crop, fraction and bits; the same uncropped work
-for every baseline image), else by a digest of its maps. Identical works share one copy of their
-maps, which are stored as bytes (`isaacsim.plan.compact_map`).
+identical works share one simulation (`isaacsim.single_run`). A work is told apart by its trace
+record where the record determines it (`record_key`: a compact record's crop, fraction and bits;
+the same uncropped work for every baseline image), else by a digest of its maps (`digest`). A
+single-mode run keeps only each image's `WorkFacts` (`work_facts`) and frees its maps; the works of
+a stream (`trace_works`) are kept together, identical ones sharing one copy of their maps, which
+are stored as bytes (`isaacsim.plan.compact_map`).
 """
 
 from __future__ import annotations

@@ -51,9 +51,9 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
                    help="do not simulate the uncropped baseline")
     p.add_argument("--jobs", type=at_least(1, "jobs"), default=None, metavar="N",
                    help="worker processes (default: the workload's run.jobs, else 1); single mode "
-                        "splits the distinct images over them, stream mode runs the cropped and "
-                        "the baseline stream side by side; the reports are the same for any N "
-                        "(docs/reports.md)")
+                        "hands them chunks of images (trace records, never maps), stream mode runs "
+                        "the cropped and the baseline stream side by side; the reports are the "
+                        "same for any N (docs/reports.md)")
     p.add_argument("--out", default=None, metavar="DIR", type=path_text,
                    help="results folder (default: results/<workload name>/)")
     p.add_argument("--format", choices=FORMATS, default="csv",

@@ -1,4 +1,5 @@
-"""`python -m isaacsim traces validate|expand|synth|stats`: per-image crop traces."""
+"""`python -m isaacsim traces validate|expand|synth|stats|predict|compare|oracle`: per-image crop
+traces (predict and compare: `isaacsim.cli.predict_cmd`; oracle: `isaacsim.cli.oracle_cmd`)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from isaacsim.traces.stats import HISTOGRAM_KEYS
 from isaacsim.traces.synth import area_table, check_counts
 from isaacsim.validate import IMAGES, SEED
 
-HELP = "validate, expand, generate and summarise per-image crop traces"
+HELP = ("validate, expand, generate and summarise per-image crop traces; write them with the crop "
+        "oracle of an ONNX model or the crop predictor, and compare the two")
 
 
 def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:

@@ -3,10 +3,12 @@ image decide per image which border bands to crop, before the network runs.
 
 * `kernels`: the registry of named 3x3 kernels (``sobel``, ``laplace``, ...);
 * `rule`: the decision (band energy densities against the centre's; `predict`);
-* `trace`: image files to a compact trace (`traces predict`);
+* `trace`: the text of the compact trace `traces predict` writes (the command,
+  `isaacsim.cli.predict_cmd`, reads the image files);
 * `compare`: agreement and answer-keeping against an oracle trace, and the threshold sweep
   (`traces compare`);
-* `network`: the predictor as layers ahead of a network, so that `run` simulates its cost.
+* `network`: the predictor as layers ahead of a network, so that `run` simulates its cost;
+  `kinds`: the layer kinds of its digital stages; `report`: its columns of the images table.
 
 docs/predictor.md documents the rule, the mapping, the timing and the outputs.
 """

@@ -1,10 +1,11 @@
 """Parameter sweeps: one workload run over a grid or list of overrides, in parallel, resumably.
 
 Modules: `spec` (the sweep spec, docs/sweeps.md, validated with every point's workload loaded up
-front), `points` (grid and list expanded into points with stable ids), `worker` (one point run in a
-worker), `store` (atomic per-point folders and the merged results.csv and points.csv), `local`
-(a process pool), `lifeline` (workers and fork server that end with the sweep's process, even when
-it is killed), `dask_backend` (a Dask cluster), `run` (the orchestration). Public API::
+front), `points` (grid and list expanded into points with stable ids), `worker` (one point, or one
+shard of a point, run in a worker; `merge_shards`), `store` (atomic per-point folders and the
+merged results.csv and points.csv), `local` (a process pool), `lifeline` (workers and fork server
+that end with the sweep's process, even when it is killed), `dask_backend` (a Dask cluster), `run`
+(the orchestration, long single-mode points cut into shards). Public API::
 
     sweep = load_sweep(path, images=None)   # every point checked; sweep.points[i].warnings
     plan = plan_sweep(sweep, out)           # the folder checked or created; plan.stored, plan.todo

@@ -1,10 +1,10 @@
 """Running a sweep's points on a Dask distributed cluster (``pip install 'isaacsim[dask]'``).
 
-The sweep's process is the Dask client: it submits one task per point (`worker.run_point`), stores
-each result as it arrives, and merges the tables itself, so the workers need isaacsim installed and
-the input files (workload, network, trace) at the same absolute paths (one checkout on a shared file
-system, or the same path on every machine), but never the results folder. See docs/sweeps.md for
-starting a scheduler and workers.
+The sweep's process is the Dask client: it submits one task per point, or per shard of a long
+single-mode point (`worker.run_point`), stores each result as it arrives, and merges the tables
+itself, so the workers need isaacsim installed and the input files (workload, network, trace) at
+the same absolute paths (one checkout on a shared file system, or the same path on every
+machine), but never the results folder. See docs/sweeps.md for starting a scheduler and workers.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ def require_dask():
 
 
 def run_dask(tasks: list[Task], address: str) -> Generator[tuple[Task, dict], None, None]:
-    """Yield ``(task, result)`` as the cluster at `address` finishes points.
+    """Yield ``(task, result)`` as the cluster at `address` finishes tasks (points or shards).
 
-    On Ctrl-C (or any early exit) the points not finished are cancelled on the cluster.
+    On Ctrl-C (or any early exit) the tasks not finished are cancelled on the cluster.
     """
     dd = require_dask()
     if not tasks:

@@ -38,7 +38,8 @@ def default_jobs() -> int:
 
 
 def run_local(tasks: list[Task], jobs: int | None = None) -> Generator[tuple[Task, dict], None, None]:
-    """Yield ``(task, result)`` as points finish; with one job (or one task) run them in-process."""
+    """Yield ``(task, result)`` as tasks (points or shards) finish; with one job (or one task) run
+    them in-process."""
     jobs = default_jobs() if jobs is None else jobs
     if min(jobs, len(tasks)) <= 1:
         for task in tasks:

@@ -1,5 +1,5 @@
-"""Running a sweep: find the stored points, run the others on a backend, store each as it finishes,
-then merge the tables.
+"""Running a sweep: find the stored points, run the others on a backend (long single-mode points cut
+into shards, `shard_tasks`), store each as it finishes, then merge the tables.
 
     sweep = load_sweep("specs/x.json")              # validates every point up front
     plan = plan_sweep(sweep, "results/sweeps/x")     # the folder checked (or created), and which
@@ -34,7 +34,8 @@ from isaacsim.sweep.worker import Task, merge_shards
 
 DEFAULT_SHARD_IMAGES = 2000
 """Images per shard of a single-mode point: a shard is some seconds of work (an image takes
-milliseconds), so the shards of a long point keep every worker busy and its progress moves."""
+milliseconds), so the shards of a long point keep every worker busy (the progress bar still counts
+points: a point counts when its last shard finishes)."""
 
 
 @dataclass(frozen=True)
