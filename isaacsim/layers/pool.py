@@ -2,7 +2,7 @@
 unit.
 
 Format: ``kernel``, ``stride`` (= kernel), ``padding`` (0, at most half the kernel), ``ceil_mode``
-(false: the output size rounds down, as in convolutions; true: up, as PyTorch's and ONNX's
+(false: the output size rounds down, as a conv's by default; true: up, as PyTorch's and ONNX's
 ``ceil_mode``, the last window then reaching past the map and reading only the pixels inside it).
 The output keeps the input's channels. An op does ``K_h x K_w x C`` comparisons or additions; in ISAAC it
 takes the ``pool`` stage (timing-model s4).

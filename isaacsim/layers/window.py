@@ -23,8 +23,9 @@ AXES = ("height", "width")
 def output_size(size: int, kernel: int, stride: int, padding: int, ceil: bool = False) -> int:
     """Output length along one axis of a sliding window (floor rule); < 1 when impossible.
 
-    With `ceil` (a pool's ``ceil_mode``, as PyTorch and ONNX define it) the division rounds up,
-    but a last window that would start beyond the input and its leading padding is dropped."""
+    With `ceil` (``ceil_mode`` of a pool or a conv, as PyTorch and ONNX define it) the division
+    rounds up, but a last window that would start beyond the input and its leading padding is
+    dropped."""
     if not ceil:
         return (size + 2 * padding - kernel) // stride + 1
     out = -(-(size + 2 * padding - kernel) // stride) + 1
