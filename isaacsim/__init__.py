@@ -15,10 +15,11 @@ or, from objects (docs/api.md)::
 
 Layers of the package, lowest first (a module imports only from its own layer or below;
 tests/test_layering.py enforces it): errors, validate, jsonio, outputs, overrides, progress, plan,
-events, kernels, targets -> targets.isaac.arch, network, layers -> crop, precision ->
-targets.isaac.mapping, traces, functional, importer -> workload, targets.isaac.lowering,
-targets.isaac.events, closed_form, engine, reference, reference_units -> accounting, works ->
-report, tables -> runner, parallel, sweep, api, plots -> cli. Layer kinds live in
+events, csv_text, kernels, targets -> targets.isaac.arch, network, layers -> crop, precision ->
+targets.isaac.mapping, traces, functional, importer, predictor -> workload,
+targets.isaac.lowering, targets.isaac.events, targets.isaac.servers, closed_form, engine,
+reference, reference_units -> accounting, works -> report, tables -> runner, single_run, parallel,
+sweep, oracle, api, plots -> cli. Layer kinds live in
 `isaacsim.layers` (one module each, and a registry); what is specific to the ISAAC machine lives in
 `isaacsim.targets.isaac`.
 """
