@@ -28,12 +28,14 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "import", parents=parents, help=HELP,
         description=HELP + ". Conv (groups, depthwise), Gemm/MatMul, MaxPool, AveragePool, "
-                           "GlobalAveragePool, Add, Concat become layers (TensorFlow SAME "
-                           "padding of a strided window as the padding before with ceil_mode: "
-                           "the same windows, noted); BatchNormalization and "
+                           "GlobalAveragePool, GlobalMaxPool, Add, Concat and Mul of a map by a "
+                           "per-channel vector (squeeze-and-excitation) become layers (TensorFlow "
+                           "SAME padding of a strided window as the padding before with "
+                           "ceil_mode: the same windows, noted); BatchNormalization and "
                            "biases fold into weights; Relu, Clip(0, 6), Sigmoid, HardSwish, "
-                           "HardSigmoid and Tanh become the activation of the layer before them; "
-                           "Flatten, Reshape to a vector, Dropout and Identity are layout. Every "
+                           "HardSigmoid, Tanh and SiLU (x * Sigmoid(x)) become the activation of "
+                           "the layer before them; Flatten, Reshape to a vector, Dropout and "
+                           "Identity are layout; a final Softmax is left to the host. Every "
                            "node that cannot be imported is listed (exit 2) and nothing is written "
                            "(docs/network-format.md, 'Importing from ONNX'). Needs the onnx "
                            "package: pip install 'isaacsim[onnx]'.")

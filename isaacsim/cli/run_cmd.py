@@ -30,7 +30,8 @@ from isaacsim.runner import ENGINES, run_workload
 from isaacsim.traces import load_trace
 from isaacsim.workload import load_workload
 
-HELP = "simulate a workload's traced images (and the same images uncropped) and write CSV reports"
+HELP = ("simulate a workload's traced images (and the same images uncropped) and write CSV (or "
+        "Parquet) reports")
 
 
 def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
