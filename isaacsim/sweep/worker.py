@@ -1,5 +1,7 @@
 """What a worker does for one point: load the workload with the point's overrides, run it, and return
-plain data (the images table as CSV text, summary statistics, run facts) for the sweep to store.
+plain data (the images table as CSV text, summary statistics, run facts) for the sweep to store; a
+shard returns its images table as a DataFrame at full precision and its works' digests instead,
+which `merge_shards` turns into the point's.
 
 `run_point` is a top-level function of an importable module, so worker processes (spawn or
 forkserver) and Dask workers find it by name. A task may be one *shard* of a point (a run of its
