@@ -7,11 +7,11 @@ uncropped for the baseline):
 * each set has its lowering (the baseline of a run with a crop predictor is the network alone);
 * an image whose trace record determines its work (`isaacsim.works.record_key`: a compact record,
   or any baseline image) takes the result of the first image with the same record, and is not
-  simulated again; every other image (an explicit record) is *to do*;
+  simulated again; that first image and every explicit record are *to do*;
 * the images to do are cut into chunks, in trace order; a chunk is the unit of work. Whoever
   simulates a chunk (`ChunkSimulator`, in this process or in a worker) builds each image's work
   from its trace record, simulates it, keeps what the reports need of it (`WorkFacts`) and the
-  digest of its maps, and frees the maps: memory holds a chunk's works at a time, never the
+  digest of its maps, and frees the maps: a process holds one image's work at a time, never the
   run's. A simulator also remembers the results of the first `MEMO_WORKS` distinct maps it
   simulated, so explicit records with identical maps among them are simulated once per process;
 * results are placed at their images' rows as chunks finish (in any order), so the result arrays,
