@@ -29,7 +29,7 @@ Writes into ``--out`` (default docs/experiments/): ``real_oracle_images.csv`` (p
 of each) and ``real_oracle.md`` (the same tables in Markdown).
 
     python scripts/real_oracle.py [--images DIR|FILE ...] [--labels FILE] [--fraction 0.25]
-        [--criterion top1|top5] [--threshold 0.4] [--no-predictor] [--jobs N] [--out DIR]
+        [--criterion top1|top5] [--threshold 0.45] [--no-predictor] [--jobs N] [--out DIR]
         [--work DIR] [--quick]
 """
 

@@ -23,6 +23,7 @@ from isaacsim.sweep import (
     require_dask,
     run_sweep,
 )
+from isaacsim.sweep.run import shard_tasks
 from isaacsim.sweep.spec import point_names
 from isaacsim.sweep.store import decode_cell
 
@@ -93,7 +94,8 @@ def _run(args: argparse.Namespace) -> int:
     if not plan.todo:
         print(f"nothing to do: all {n} points of {sweep.name} are stored in {out}/")
     else:
-        where = f"on the Dask cluster at {args.dask}" if args.dask else _local(args.jobs, plan)
+        where = (f"on the Dask cluster at {args.dask}" if args.dask
+                 else _local(args.jobs, plan, args.shard_images))
         stored = f"{n - len(plan.todo)} stored" if not args.force else "--force: none reused"
         print(f"sweep {sweep.name}: {n} points, {stored}, {len(plan.todo)} to run {where}",
               flush=True)
@@ -167,8 +169,9 @@ def _first_interrupt_only() -> Iterator[None]:
             signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def _local(jobs: int | None, plan) -> str:
-    n = min(jobs or default_jobs(), len(plan.todo))
+def _local(jobs: int | None, plan, shard_images: int | None) -> str:
+    """Where the points run, as `run_local` decides it: by the tasks (points, or their shards)."""
+    n = min(jobs or default_jobs(), len(shard_tasks(plan, shard_images)))
     return "in this process" if n <= 1 else f"with {n} worker processes"
 
 

@@ -24,8 +24,8 @@ LAYERS = Bound("integer", 1, 4096, "ResNet-152 has 155 layers; ResNet-1001 about
 NETWORK_PIXELS = Bound("integer", 1, 2 ** 24, "height x width summed over the input and every "
                                               "layer (VGG-16: 154,500): the simulators keep int64 "
                                               "state per pixel of the image being simulated, and "
-                                              "a run one byte per pixel of each distinct "
-                                              "image's maps")
+                                              "a stream one byte per pixel of every image's "
+                                              "maps")
 MAP_VALUES = Bound("integer", 1, 2 ** 28, "height x width x channels of a map: an fc layer's "
                                           "inputs and the numerics' float64 vectors (2 GiB)")
 WEIGHTS = Bound("integer", 1, 2 ** 28, "VGG-16's fc6 has 102,760,448 weights; the numerics hold "
