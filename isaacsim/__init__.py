@@ -18,7 +18,7 @@ tests/test_layering.py enforces it): errors, validate, jsonio, outputs, override
 events, csv_text, kernels, targets -> targets.isaac.arch, network, layers -> crop, precision ->
 targets.isaac.mapping, traces, functional, importer, predictor -> workload,
 targets.isaac.lowering, targets.isaac.events, targets.isaac.servers, closed_form, engine,
-reference, reference_units -> accounting, works -> report, tables -> runner, single_run, parallel,
+reference, reference_units -> accounting, works -> report, tables -> runner, single_run, stream_run, parallel,
 sweep, oracle, api, plots -> cli. Layer kinds live in
 `isaacsim.layers` (one module each, and a registry); what is specific to the ISAAC machine lives in
 `isaacsim.targets.isaac`.

@@ -26,8 +26,9 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from isaacsim.errors import InputError, Problem
-from isaacsim.plan import ImageWork, TimingResult
-from isaacsim.single_run import ENGINES, ChunkOut, ChunkSimulator, Context
+from isaacsim.plan import TimingResult, WorkFacts
+from isaacsim.single_run import ChunkOut, ChunkSimulator, Context
+from isaacsim.stream_run import run_stream
 
 T = TypeVar("T")
 
@@ -51,10 +52,9 @@ def _chunk(s: int, images: list) -> ChunkOut:
     return _worker["simulator"].chunk(s, images)
 
 
-def _stream(s: int, works: list[ImageWork]) -> TimingResult:
-    """A task, in a worker: the whole stream of set `s`."""
-    ctx = _worker["ctx"]
-    return ENGINES[ctx.engine](ctx.sets[s][0].plan, works, mode="stream")
+def _stream(s: int, images: list, arrivals: list[int]) -> tuple[TimingResult, WorkFacts]:
+    """A task, in a worker: the whole stream of set `s` over the trace `images`."""
+    return run_stream(_worker["ctx"], s, images, arrivals)
 
 
 def _broken() -> InputError:
@@ -77,6 +77,7 @@ class Workers:
     def __init__(self, ctx: Context, workers: int):
         from isaacsim.sweep.local import start_pool  # here: the sweep imports the runner
         self.workers = workers
+        self.sets = ctx.sets
         self.pool = start_pool(workers, _set_up, (ctx,))
         self.stopped = False
         # a pool starts a worker per waiting task; the first start waits for the fork server to
@@ -137,7 +138,8 @@ class Workers:
             for fut in [f for f in pending if f in finished]:  # in submission order
                 yield pending.pop(fut), _result(fut)
 
-    def streams(self, sets: list[list[ImageWork]]) -> list[TimingResult]:
-        """The result of every stream of `sets`, simulated side by side."""
-        futures = [self._submit(_stream, s, works) for s, works in enumerate(sets)]
+    def streams(self, images: list, arrivals: list[int]) -> list[tuple[TimingResult, WorkFacts]]:
+        """(result, facts) of the stream of every set of the run's `Context` over the trace
+        `images`, simulated side by side."""
+        futures = [self._submit(_stream, s, images, arrivals) for s in range(len(self.sets))]
         return [_result(f) for f in futures]

@@ -23,16 +23,17 @@ from isaacsim import accounting as acc
 from isaacsim.errors import InputError, Problem
 from isaacsim.plan import TimingResult, WorkFacts
 from isaacsim.single_run import ENGINES, context, run_single
+from isaacsim.stream_run import run_stream
 from isaacsim.tables import Tables, build_tables
 from isaacsim.targets.isaac.lowering import Lowered, lower
 from isaacsim.traces import load_trace
 from isaacsim.validate import IMAGES, JOBS
 from isaacsim.workload import MODES, Workload
-from isaacsim.works import layer_bits, record_key, trace_works, work_facts, work_keys
+from isaacsim.works import layer_bits, record_key
 
 _layer_bits = layer_bits  # the name the benchmarks import
 __all__ = ["ENGINES", "RunOutput", "Simulated", "check_image_count", "record_key",
-           "run_workload", "trace_works", "work_keys"]
+           "run_workload"]
 
 
 def _rows(result: TimingResult, start: int, stop: int | None) -> TimingResult:
@@ -92,17 +93,18 @@ def _account(lowered, facts: WorkFacts, result: TimingResult, distinct: int,
 
 def _run_stream(sets: list[tuple[Lowered, bool]], workload, chosen, arrivals, engine,
                 jobs) -> list[Simulated]:
-    """The cropped stream (and the baseline's): every image's work is built, the stream simulated
-    whole (one task each, side by side on workers when `jobs` > 1 and there are two)."""
-    works = [trace_works(low, workload, chosen, arrivals, uncropped)[0] for low, uncropped in sets]
+    """The cropped stream (and the baseline's), each simulated whole with its works built on
+    demand (`isaacsim.stream_run`): one task each, side by side on workers when `jobs` > 1 and
+    there are two."""
+    ctx = context(sets, workload, engine)
     if jobs > 1 and len(sets) > 1:
         from isaacsim.parallel import Workers  # here: the pool imports the sweep's machinery
-        with Workers(context(sets, workload, engine), len(sets)) as workers:
-            results = workers.streams(works)
+        with Workers(ctx, len(sets)) as workers:
+            outs = workers.streams(chosen, arrivals)
     else:
-        results = [ENGINES[engine](low.plan, w, mode="stream") for (low, _), w in zip(sets, works)]
-    return [_account(low, work_facts(low, w), r, len(w), "stream")
-            for (low, _), w, r in zip(sets, works, results)]
+        outs = [run_stream(ctx, s, chosen, arrivals) for s in range(len(sets))]
+    return [_account(low, facts, result, len(chosen), "stream")
+            for (low, _), (result, facts) in zip(sets, outs)]
 
 
 def check_image_count(trace, images: int | None) -> None:

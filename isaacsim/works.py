@@ -4,15 +4,14 @@ In single mode an image's result depends only on its work (the bits of every map
 identical works share one simulation (`isaacsim.single_run`). A work is told apart by its trace
 record where the record determines it (`record_key`: a compact record's crop, fraction and bits;
 the same uncropped work for every baseline image), else by a digest of its maps (`digest`). A
-single-mode run keeps only each image's `WorkFacts` (`work_facts`) and frees its maps; the works of
-a stream (`trace_works`) are kept together, identical ones sharing one copy of their maps, which
-are stored as bytes (`isaacsim.plan.compact_map`).
+run keeps only each image's `WorkFacts` (`work_facts`) and frees its maps, in single mode
+(`isaacsim.single_run`) and in stream mode (`isaacsim.stream_run`, which builds each work when
+the engine needs it). Maps are stored as bytes (`isaacsim.plan.compact_map`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 
 import numpy as np
 
@@ -24,9 +23,6 @@ from isaacsim.predictor.network import whole_image_layers
 from isaacsim.targets.isaac.lowering import Lowered, image_work
 from isaacsim.traces import CompactImage, image_bits
 from isaacsim.workload import Workload
-
-MAPS = "maps"
-"""The record key of an explicit record's work: ``(MAPS, digest of its maps)``."""
 
 
 def layer_bits(lowered: Lowered, workload: Workload, image, uncropped: bool) -> ImageWork:
@@ -68,62 +64,6 @@ def record_key(image, uncropped: bool) -> tuple | None:
     if isinstance(image, CompactImage):
         return ("compact", image.crop, image.fraction, image.all_bits, image.layer_bits)
     return None
-
-
-class WorkKeys:
-    """``keys(work, record)``: a key that identical works share, the digest of the work's maps.
-
-    A `record` (`record_key`), when not None, determines the work: the maps are then hashed once
-    per distinct record instead of once per image (a 1,000-image compact trace: about 16 digests,
-    not 1,000), and a ``(MAPS, digest)`` record is its digest. Records that differ but give the
-    same maps still share a key, so the distinct works are the same either way."""
-
-    def __init__(self) -> None:
-        self.by_record: dict = {}
-
-    def __call__(self, work: ImageWork, record: tuple | None = None) -> bytes:
-        if record is None:
-            return digest(work)
-        k = self.by_record.get(record)
-        if k is None:
-            k = self.by_record[record] = record[1] if record[0] == MAPS else digest(work)
-        return k
-
-
-def work_keys(works: list[ImageWork], records: list | None = None) -> list[bytes]:
-    """`WorkKeys` of every work (`records[i]` the record key of work i, or None)."""
-    keys = WorkKeys()
-    return [keys(w, records[i] if records is not None else None) for i, w in enumerate(works)]
-
-
-def trace_works(lowered: Lowered, workload: Workload, images: list, arrivals: list[int],
-                uncropped: bool, each: Callable[[ImageWork, tuple], None] | None = None
-                ) -> tuple[list[ImageWork], list]:
-    """The works of trace `images` (or of the same images uncropped) and their record keys;
-    `each(work, record)` is called on every work as it is built.
-
-    A compact record's work depends only on its `record_key` and the uncropped work is the same
-    for every image: each distinct one is built once and its maps shared. An explicit record's
-    maps are built and hashed, and identical ones share one copy too (its record key is then
-    ``(MAPS, digest)``)."""
-    cache: dict[tuple, ImageWork] = {}
-    out, records = [], []
-    for img, a in zip(images, arrivals):
-        sig = record_key(img, uncropped)
-        if sig is None:
-            w = layer_bits(lowered, workload, img, uncropped)
-            sig = (MAPS, digest(w))
-            w = cache.setdefault(sig, w)
-        else:
-            found = cache.get(sig)
-            w = found if found is not None else cache.setdefault(
-                sig, layer_bits(lowered, workload, img, uncropped))
-        work = ImageWork(img.image_id, w.bits, a)
-        out.append(work)
-        records.append(sig)
-        if each is not None:
-            each(work, sig)
-    return out, records
 
 
 def _active_row_blocks(spec, bits: np.ndarray) -> tuple[int, int]:

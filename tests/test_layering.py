@@ -23,7 +23,7 @@ RANK = {
     "engine": 4, "reference": 4, "reference_units": 4,
     "accounting": 5, "works": 5,
     "report": 6, "tables": 6,
-    "runner": 7, "single_run": 7, "parallel": 7, "sweep": 7, "api": 7, "plots": 7,
+    "runner": 7, "single_run": 7, "stream_run": 7, "parallel": 7, "sweep": 7, "api": 7, "plots": 7,
     "oracle": 7,
     "cli": 8, "__main__": 8,
 }

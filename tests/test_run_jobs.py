@@ -135,3 +135,45 @@ def test_jobs_are_checked_and_never_change_a_sweep_fingerprint(capsys):
     a, b = load_workload(TINY), load_workload(TINY, {"run.jobs": 7})
     assert b.run.jobs == 7 and b.to_dict()["run"]["jobs"] == 7
     assert fingerprint(a) == fingerprint(b)
+
+
+def test_a_stream_builds_its_works_on_demand_and_keeps_few(monkeypatch):
+    """Stream mode: explicit records' works are built when the engine needs them and at most
+    `KEEP_WORKS` are kept; with one kept (works rebuilt when asked for again) the result is the
+    engine's on the whole list of works."""
+    import weakref
+
+    import numpy as np
+
+    from isaacsim import stream_run
+    from isaacsim.engine import simulate
+    from isaacsim.traces import expand
+    from isaacsim.works import layer_bits
+
+    wl = load_workload(TINY)
+    explicit = expand(load_trace(wl.trace, wl.network), wl.network,
+                      default_fraction=wl.crop.fraction)
+    images = list(explicit.images[:8])
+    low = lower(wl.network, wl.map(), wl.arch)
+    arrivals = [300 * i for i in range(len(images))]
+    alive: list = []
+    peak = [0]
+    real = stream_run.layer_bits
+
+    def counting(*args):
+        work = real(*args)
+        alive.append(weakref.ref(work.bits[1]))
+        peak[0] = max(peak[0], sum(r() is not None for r in alive))
+        return work
+
+    monkeypatch.setattr(stream_run, "layer_bits", counting)
+    monkeypatch.setattr(stream_run, "KEEP_WORKS", 1)
+    ctx = stream_run.Context(((low, False),), wl, "fast")
+    result, facts = stream_run.run_stream(ctx, 0, images, arrivals)
+    assert peak[0] <= 2 and len(alive) >= len(images)
+    works = [dataclasses.replace(layer_bits(low, wl, img, False), arrival_cycle=a)
+             for img, a in zip(images, arrivals)]
+    whole = simulate(low.plan, works, "stream")
+    for name in vars(whole):
+        assert np.array_equal(getattr(result, name), getattr(whole, name)), name
+    assert facts.active.tolist() == [[int(np.count_nonzero(b)) for b in w.bits] for w in works]

@@ -18,7 +18,7 @@ from isaacsim.runner import run_workload
 from isaacsim.targets.isaac.lowering import image_work, lower, read_cycles
 from isaacsim.traces import expand, load_trace
 from isaacsim.workload import load_workload
-from isaacsim.works import record_key, trace_works, work_keys
+from isaacsim.works import record_key
 
 VGG = "workloads/vgg16_cropped.json"
 TINY = "workloads/tiny_cropped.json"
@@ -83,8 +83,8 @@ def test_record_keys_hash_each_record_once_and_find_the_same_duplicates(monkeypa
     # keyed by record or by hashing every image's maps: the same partition into distinct works
     lowered = lower(wl.network, wl.map(), wl.arch)
     works = [works_module.layer_bits(lowered, wl, img, False) for img in trace.images[:images]]
-    by_maps = work_keys(works)
-    by_record = work_keys(works, [record_key(img, False) for img in trace.images[:images]])
+    by_maps = [works_module.digest(w) for w in works]
+    by_record = [record_key(img, False) for img in trace.images[:images]]
     pairs = {(a, b) for a, b in zip(by_maps, by_record)}
     assert len(pairs) == len(set(by_maps)) == len(set(by_record)) == out.meta["distinct_works"]
 
@@ -100,19 +100,28 @@ def test_explicit_trace_gives_the_reports_of_its_compact_trace():
         assert a.equals(b), name
 
 
-def test_identical_explicit_works_share_one_copy_of_their_maps():
+def test_identical_explicit_works_are_simulated_once(monkeypatch):
+    """Explicit records carry no key: their maps are digested, a simulator simulates each
+    distinct digest once (its memo), and the maps it simulates are bytes."""
     wl = load_workload(TINY)
     explicit = expand(load_trace(wl.trace, wl.network), wl.network,
                       default_fraction=wl.crop.fraction)
-    doubled = explicit.images + explicit.images
-    lowered = lower(wl.network, wl.map(), wl.arch)
-    works, records = trace_works(lowered, wl, list(doubled), [0] * len(doubled), False)
+    doubled = dataclasses.replace(explicit, images=explicit.images + explicit.images)
+    calls = []
+    fast = single_run.ENGINES["fast"]
+
+    def counting(plan, works, mode):
+        calls.append(works[0].image_id)
+        assert all(b.dtype == np.uint8 for w in works for b in w.bits)
+        return fast(plan, works, mode=mode)
+
+    monkeypatch.setitem(single_run.ENGINES, "fast", counting)
+    out = run_workload(dataclasses.replace(wl, trace_data=doubled), baseline=False)
     n = len(explicit.images)
-    assert all(works[i].bits is works[n + i].bits for i in range(n))
-    assert all(b.dtype == np.uint8 for w in works for b in w.bits)
-    assert records[:n] == records[n:] and all(r[0] == "maps" for r in records)
-    # and the records' keys find the duplicates the maps' digests find
-    assert work_keys(works, records) == work_keys(works)
+    assert out.meta["images"] == 2 * n and len(calls) == out.meta["distinct_works"] <= n
+    images = out.tables["images"]
+    assert images.iloc[:n].drop(columns="image_id").reset_index(drop=True).equals(
+        images.iloc[n:].drop(columns="image_id").reset_index(drop=True))
 
 
 def _reports(tmp_path, name, *args) -> dict[str, bytes]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -158,13 +159,17 @@ class _NodeState:
 class Engine:
     """Runs a `TimingPlan` over images in one machine (stream semantics)."""
 
-    def __init__(self, plan: TimingPlan, images: list[ImageWork], arrivals: list[int]):
+    def __init__(self, plan: TimingPlan, images: Sequence[ImageWork], arrivals: list[int],
+                 counts: np.ndarray | None = None):
+        """`images` is any sequence (a stream's works may be built when first asked for);
+        `counts` [image, node], the active pixels of every map, when the caller knows them."""
         self.plan = plan
         self.images = images
         self.arrivals = arrivals
         self.env = simpy.Environment()
-        counts = np.array([[int(np.count_nonzero(img.bits[n])) for n in range(len(plan.nodes))]
-                           for img in images], dtype=np.int64).reshape(len(images), -1)
+        if counts is None:
+            counts = np.array([[int(np.count_nonzero(img.bits[n])) for n in range(len(plan.nodes))]
+                               for img in images], dtype=np.int64).reshape(len(images), -1)
         self._rank_bases = np.zeros_like(counts)
         self._rank_bases[1:] = np.cumsum(counts, axis=0)[:-1]
         # a buffer that holds every pixel its producer makes in this run never reuses a slot:
@@ -368,6 +373,19 @@ def simulate(plan: TimingPlan, images: list[ImageWork], mode: str = "single") ->
     """Simulate `images` on `plan` (docs/timing-model.md). `mode` is "single" or "stream"."""
     if mode == "stream":
         return Engine(plan, images, [img.arrival_cycle for img in images]).run()
+    return _single(plan, images, mode)
+
+
+def simulate_stream(plan: TimingPlan, images: Sequence[ImageWork], arrivals: list[int],
+                    counts: np.ndarray) -> TimingResult:
+    """A stream whose works are a sequence built on demand (`images[i]` is asked for when a node
+    starts image i; the engine keeps its own copy of each map meanwhile), with the arrival
+    cycles and the active-pixel counts [image, node] given, so that no work is held for the
+    whole run."""
+    return Engine(plan, images, arrivals, counts).run()
+
+
+def _single(plan: TimingPlan, images: list[ImageWork], mode: str) -> TimingResult:
     if mode != "single":
         raise ValueError(f"mode must be 'single' or 'stream', got {mode!r}")
     result = TimingResult.empty(len(images), len(plan.nodes), len(plan.edges))
