@@ -372,6 +372,14 @@ class TimingResult:
     """[image, node, server] cycles the node's ops waited for each server of `SERVICES`
     (timing-model s12)."""
 
+    def rows(self, start: int = 0, stop: int | None = None) -> "TimingResult":
+        """Images `start` to `stop` (views)."""
+        return TimingResult(**{k: v[start:stop] for k, v in vars(self).items()})
+
+    def take(self, index: np.ndarray) -> "TimingResult":
+        """The images at `index`, in its order (copies)."""
+        return TimingResult(**{k: v[index] for k, v in vars(self).items()})
+
     @classmethod
     def empty(cls, n_images: int, n_nodes: int, n_edges: int) -> "TimingResult":
         z = lambda *shape: np.zeros(shape, dtype=np.int64)  # noqa: E731

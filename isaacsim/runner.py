@@ -36,11 +36,6 @@ __all__ = ["ENGINES", "RunOutput", "Simulated", "check_image_count", "record_key
            "run_workload"]
 
 
-def _rows(result: TimingResult, start: int, stop: int | None) -> TimingResult:
-    """Images `start` to `stop` of `result` (views)."""
-    return TimingResult(**{k: v[start:stop] for k, v in vars(result).items()})
-
-
 @dataclass(frozen=True)
 class Simulated:
     """One simulated set of images (cropped or baseline): the results and the `WorkFacts` of its
@@ -60,15 +55,8 @@ class Simulated:
     def accounting(self, start: int = 0, stop: int | None = None) -> acc.Accounting:
         """Event counts and energy of images `start` to `stop`."""
         counts = acc.count_events(self.lowered, self.facts.rows(start, stop),
-                                  _rows(self.result, start, stop))
+                                  self.result.rows(start, stop))
         return acc.energy(self.lowered, counts, self.charged_cycles[start:stop])
-
-    def head(self, n: int) -> "Simulated":
-        """The first `n` images only."""
-        if n >= len(self):
-            return self
-        return Simulated(self.facts.rows(0, n), _rows(self.result, 0, n), self.charged_cycles[:n],
-                         self.distinct_works, self.lowered)
 
 
 @dataclass(frozen=True)

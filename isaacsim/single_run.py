@@ -75,10 +75,6 @@ class ChunkOut:
     digests: list[bytes]
 
 
-def _row(result: TimingResult, i: int) -> TimingResult:
-    return TimingResult(**{k: v[i:i + 1] for k, v in vars(result).items()})
-
-
 class ChunkSimulator:
     """Builds, simulates and forgets the works of chunks of trace images (`chunk`)."""
 
@@ -192,11 +188,9 @@ class SingleRun:
         for st in self.sets:
             rows = st.source[:n]
             if np.array_equal(rows, np.arange(n)):  # every image simulated: views, no copies
-                result = TimingResult(**{k: v[:n] for k, v in vars(st.result).items()})
-                facts = st.facts.rows(0, n)
+                result, facts = st.result.rows(0, n), st.facts.rows(0, n)
             else:
-                result = TimingResult(**{k: v[rows] for k, v in vars(st.result).items()})
-                facts = st.facts.take(rows)
+                result, facts = st.result.take(rows), st.facts.take(rows)
             out.append((result, facts, frozenset(st.digests[j] for j in rows.tolist())))
         return out
 

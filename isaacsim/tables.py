@@ -106,11 +106,6 @@ LAYER_ROWS_PER_CHUNK = 2 ** 16
 columns of 8 bytes, some 26 MB and their text, however many images a run has."""
 
 
-def _result_rows(res, start: int, stop: int):
-    """Images `start` to `stop` of a `TimingResult` (views)."""
-    return type(res)(**{k: v[start:stop] for k, v in vars(res).items()})
-
-
 def _layer_rows(lowered, ids: list, sim, start: int, stop: int) -> pd.DataFrame:
     """The layers table's rows of images `start` to `stop` (docs/reports.md): image by image in
     trace order, each image's layers in network order."""
@@ -118,7 +113,7 @@ def _layer_rows(lowered, ids: list, sim, start: int, stop: int) -> pd.DataFrame:
     accounting = sim.accounting(start, stop)
     counts = accounting.counts
     node_energy = sum(accounting.energy_pj.values())
-    res = _result_rows(sim.result, start, stop)
+    res = sim.result.rows(start, stop)
     actives = sim.facts.active[start:stop]
     maps = {lm.name: lm for lm in lowered.mapping.layers}
     blocks = []

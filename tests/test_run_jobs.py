@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import weakref
 
 import pandas as pd
 import pytest
@@ -100,30 +101,41 @@ def test_results_are_placed_by_image_whatever_order_chunks_finish_in():
     assert len(distinct) == len(first) and len(bdistinct) == 1
 
 
+class _LiveMaps:
+    """Works built by a module's `layer_bits`: how many, and the most alive at once."""
+
+    def __init__(self, real):
+        self.real, self.alive, self.peak = real, [], 0
+
+    @property
+    def count(self) -> int:
+        return len(self.alive)
+
+    def __call__(self, *args):
+        work = self.real(*args)
+        self.alive.append(weakref.ref(work.bits[1]))
+        self.peak = max(self.peak, sum(r() is not None for r in self.alive))
+        return work
+
+
+def _count_live_maps(monkeypatch, module) -> _LiveMaps:
+    built = _LiveMaps(module.layer_bits)
+    monkeypatch.setattr(module, "layer_bits", built)
+    return built
+
+
 def test_a_single_mode_run_holds_one_image_s_maps_at_a_time(monkeypatch):
     """Explicit records are built, simulated and freed one by one (bounded memory)."""
-    import weakref
-
     from isaacsim import single_run
     from isaacsim.traces import expand
 
     wl = load_workload(VGG)
     trace = load_trace(wl.trace, wl.network)
     explicit = expand(trace, wl.network)
-    alive: list = []
-    peak = [0]
-    real = single_run.layer_bits
-
-    def counting(*args):
-        work = real(*args)
-        alive.append(weakref.ref(work.bits[1]))
-        peak[0] = max(peak[0], sum(r() is not None for r in alive))
-        return work
-
-    monkeypatch.setattr(single_run, "layer_bits", counting)
+    built = _count_live_maps(monkeypatch, single_run)
     wl = dataclasses.replace(wl, trace_data=dataclasses.replace(explicit, images=explicit.images[:6]))
     out = run_workload(wl, baseline=False)
-    assert out.meta["images"] == 6 and len(alive) == 6 and peak[0] == 1
+    assert out.meta["images"] == 6 and built.count == 6 and built.peak == 1
 
 
 def test_jobs_are_checked_and_never_change_a_sweep_fingerprint(capsys):
@@ -141,8 +153,6 @@ def test_a_stream_builds_its_works_on_demand_and_keeps_few(monkeypatch):
     """Stream mode: explicit records' works are built when the engine needs them and at most
     `KEEP_WORKS` are kept; with one kept (works rebuilt when asked for again) the result is the
     engine's on the whole list of works."""
-    import weakref
-
     import numpy as np
 
     from isaacsim import stream_run
@@ -156,21 +166,11 @@ def test_a_stream_builds_its_works_on_demand_and_keeps_few(monkeypatch):
     images = list(explicit.images[:8])
     low = lower(wl.network, wl.map(), wl.arch)
     arrivals = [300 * i for i in range(len(images))]
-    alive: list = []
-    peak = [0]
-    real = stream_run.layer_bits
-
-    def counting(*args):
-        work = real(*args)
-        alive.append(weakref.ref(work.bits[1]))
-        peak[0] = max(peak[0], sum(r() is not None for r in alive))
-        return work
-
-    monkeypatch.setattr(stream_run, "layer_bits", counting)
+    built = _count_live_maps(monkeypatch, stream_run)
     monkeypatch.setattr(stream_run, "KEEP_WORKS", 1)
     ctx = stream_run.Context(((low, False),), wl, "fast")
     result, facts = stream_run.run_stream(ctx, 0, images, arrivals)
-    assert peak[0] <= 2 and len(alive) >= len(images)
+    assert built.peak <= 2 and built.count >= len(images)
     works = [dataclasses.replace(layer_bits(low, wl, img, False), arrival_cycle=a)
              for img, a in zip(images, arrivals)]
     whole = simulate(low.plan, works, "stream")

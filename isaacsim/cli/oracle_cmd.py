@@ -7,19 +7,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from isaacsim.cli import image_options
 from isaacsim.cli.common import path_text
 from isaacsim.errors import InputError, Problem
 
 HELP = "per image, the crop vector with the most skipped MACs that keeps an ONNX model's answer"
-
-
-def _numbers(text: str) -> tuple[float, ...] | str:
-    """Comma-separated numbers, or the text itself (reported by the range check with the other
-    problems)."""
-    try:
-        return tuple(float(p) for p in text.split(","))
-    except ValueError:
-        return text
 
 
 def register(sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -53,17 +45,7 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--reference", choices=("label", "uncropped"), default=None,
                    help="the reference class: the image's label, or the model's top-1 on the "
                         "uncropped image (default: label with --labels, else uncropped)")
-    p.add_argument("--resize", type=int, default=256, metavar="N",
-                   help="short side after the bilinear resize, 1..16384 (default 256, ImageNet "
-                        "evaluation)")
-    p.add_argument("--size", type=int, default=224, metavar="N",
-                   help="side of the centre crop, the model's input, 1..--resize (default 224)")
-    p.add_argument("--mean", type=_numbers, default="0.485,0.456,0.406", metavar="R,G,B",
-                   help="per-channel mean subtracted after scaling to [0, 1] (default ImageNet's "
-                        "0.485,0.456,0.406)")
-    p.add_argument("--std", type=_numbers, default="0.229,0.224,0.225", metavar="R,G,B",
-                   help="per-channel standard deviation divided by (default ImageNet's "
-                        "0.229,0.224,0.225)")
+    image_options.add_arguments(p)
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="worker processes over images, 1..1024, each running onnxruntime on one "
                         "thread; the trace is byte-identical to --jobs 1 (default 1)")
@@ -90,10 +72,7 @@ def run(args: argparse.Namespace) -> int:
     why = JOBS.problem(args.jobs)
     if why:
         problems.append(Problem("--jobs", "", why))
-    for option, value in (("--mean", args.mean), ("--std", args.std)):
-        if isinstance(value, str):
-            problems.append(Problem(option, "", f"expected three comma-separated numbers R,G,B, "
-                                                f"got {value!r}"))
+    problems += image_options.problems(args)
     if problems:
         raise InputError(problems)
     assert fraction is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from isaacsim.cli import image_options
 from isaacsim.cli.common import path_text
 from isaacsim.errors import InputError, Problem
 
@@ -39,17 +40,7 @@ def register(sub, parents: list[argparse.ArgumentParser]) -> None:
     net.add_argument("--model", metavar="MODEL.onnx", type=path_text,
                      help="ONNX model the trace is for (recorded as '# model:', its file name "
                           "without .onnx as '# network:')")
-    p.add_argument("--resize", type=int, default=256, metavar="N",
-                   help="short side after the bilinear resize, 1..16384, as for the oracle "
-                        "(default 256)")
-    p.add_argument("--size", type=int, default=224, metavar="N",
-                   help="side of the centre crop, 1..--resize, as for the oracle (default 224)")
-    p.add_argument("--mean", default="0.485,0.456,0.406", metavar="R,G,B",
-                   help="per-channel mean subtracted after scaling to [0, 1], as for the oracle "
-                        "(default ImageNet's 0.485,0.456,0.406)")
-    p.add_argument("--std", default="0.229,0.224,0.225", metavar="R,G,B",
-                   help="per-channel standard deviation divided by, as for the oracle (default "
-                        "ImageNet's 0.229,0.224,0.225)")
+    image_options.add_arguments(p)  # as for the oracle
     p.add_argument("--out", required=True, metavar="TRACE.csv", type=path_text)
     p.set_defaults(func=run_predict)
 
@@ -84,7 +75,7 @@ def _problems(*checks) -> list[Problem]:
 
 def run_predict(args: argparse.Namespace) -> int:
     from isaacsim.crop import parse_fraction
-    from isaacsim.oracle.images import check_preprocessing, list_images, load_image
+    from isaacsim.oracle.images import list_images, load_image
     from isaacsim.oracle.labels import image_ids
     from isaacsim.outputs import check_file, write_file
     from isaacsim.predictor.kernels import parse_kernels
@@ -95,18 +86,16 @@ def run_predict(args: argparse.Namespace) -> int:
     problems = _problems(lambda: parse_kernels(args.kernels),
                          lambda: parse_threshold(args.threshold),
                          lambda: parse_fraction(args.fraction, source="--fraction"),
-                         lambda: check_preprocessing(args.resize, args.size, args.mean.split(","),
-                                                     args.std.split(",")),
                          lambda: check_file(args.out, owned=written_by_isaacsim),
                          lambda: list_images(args.images))
+    problems += image_options.problems(args)
     if args.model is not None and not Path(args.model).is_file():
         problems.append(Problem("--model", "", f"no such file '{args.model}'; give the ONNX model "
                                                f"the trace is for"))
     if problems:
         raise InputError(problems)
     kernels, threshold = parse_kernels(args.kernels), parse_threshold(args.threshold)
-    mean = tuple(float(v) for v in args.mean.split(","))
-    std = tuple(float(v) for v in args.std.split(","))
+    mean, std = tuple(args.mean), tuple(args.std)
     fraction = parse_fraction(args.fraction, source="--fraction")
     if args.network is not None:
         from isaacsim.network import load_network
