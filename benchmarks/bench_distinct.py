@@ -24,8 +24,9 @@ on all images, then the floor, so both see the same state of a shared machine) g
   every resource), and that every run of each gives the same cycles.
 
 `--profile NETWORK` instead profiles single mode on `--profile-images` images: the share of CPU
-time spent inside the numba kernel `advance_node` (timed by a wrapper around it), the calls and
-simpy events per image, and cProfile's top functions.
+time spent inside the compiled driver `kernels.timing.drive` (timed by a wrapper around it) and
+outside it, the driver rounds per image, each node's kernel time (each node run alone over its
+image on a fresh engine, a breakdown rather than a result), and cProfile's top functions.
 """
 
 from __future__ import annotations
@@ -189,83 +190,75 @@ def table(rows: list[dict]) -> str:
 def profile(network: str, images: int, seed: int, repeats: int) -> None:
     """Where single mode's time goes on `network` (see the module docstring)."""
     import isaacsim.engine.core as core
+    from isaacsim.kernels.timing import UNBOUNDED, advance_node
 
     _, lowered, _, works = setup(network, images, seed, "single")
     plan = lowered.plan
     n_nodes, n = len(plan.nodes), len(works)
     engine_run(plan, works[:2], "single")  # warm-up
-    kernel = core.advance_node
-    node_of: dict[int, int] = {}  # id of a node's NODE row (the kernel's node[0]) -> node index
-    spent = np.zeros(n_nodes)
-    calls = np.zeros(n_nodes, np.int64)
-    empty = [0.0, 0]
+    drive = core.drive
+    spent = [0.0, 0]
 
-    def timed_kernel(pos, node, image, inputs, outputs):
+    def timed_drive(*a):
         t = time.process_time()
-        r = kernel(pos, node, image, inputs, outputs)
-        dt = time.process_time() - t
-        k = node_of[id(node[0])]
-        spent[k] += dt
-        calls[k] += 1
-        if r == image[0].size:  # the node's image is done: a call with nothing to do (no state
-            t = time.process_time()  # changes before the first op) costs dispatch and set-up
-            kernel(r, node, image, inputs, outputs)
-            empty[0] += time.process_time() - t
-            empty[1] += 1
+        r = drive(*a)
+        spent[0] += time.process_time() - t
+        spent[1] += 1
         return r
 
-    def advance_node(*a):  # for cProfile, which does not see numba's dispatcher as a function
-        return kernel(*a)
-
     runs = []
-    core.advance_node = timed_kernel  # type: ignore[assignment]
+    core.drive = timed_drive  # type: ignore[assignment]
     try:
         for _ in range(max(repeats, 1)):
-            spent[:], calls[:], empty[:] = 0.0, 0, [0.0, 0]
-            events = simpy_events = 0
+            spent[:] = [0.0, 0]
             ops = np.zeros(n_nodes)
             rf = np.zeros(n_nodes)
             gc.collect()
             c0 = time.process_time()
             for w in works:
-                eng = core.Engine(plan, [w], [0])
-                node_of.clear()
-                node_of.update({id(ns.params): k for k, ns in enumerate(eng.nodes)})
-                result = eng.run()
-                events += eng.events
-                simpy_events += next(eng.env._eid)  # events the environment scheduled (simpy 4)
+                result = core.Engine(plan, [w], [0]).run()
                 ops += result.node_ops[0]
                 rf += result.node_rf_pixels[0]
-            cpu = time.process_time() - c0 - empty[0]
-            runs.append((cpu, spent.copy(), calls.copy(), events, simpy_events, ops, rf,
-                         empty[0] / max(empty[1], 1)))
-        core.advance_node = advance_node  # type: ignore[assignment]
+            runs.append((time.process_time() - c0, spent[0], spent[1], ops, rf))
+        core.drive = drive  # cProfile sees the dispatcher as one call
         pr = cProfile.Profile()
         pr.enable()
         for w in works:
             simulate(plan, [w])
         pr.disable()
     finally:
-        core.advance_node = kernel
-    cpu, spent_k, calls_k, events, simpy_events, ops, rf, empty_call = min(runs, key=lambda r: r[0])
-    inside = spent_k.sum()
+        core.drive = drive
+    cpu, inside, rounds, ops, rf = min(runs, key=lambda r: r[0])
+    # per node: each node's kernel alone over its whole image, in plan order on a fresh engine,
+    # its producers already done and its consumers' releases ignored (a breakdown, not a result)
+    per_node = np.zeros(n_nodes)
+    for w in works:
+        eng = core.Engine(plan, [w], [0])
+        st = eng.static
+        args = ((eng.params, eng.units, st.units_at, eng.in_rows, st.in_at, st.in_out,
+                 eng.out_rows, st.out_at, st.ring_at, eng.rings, st.out_edge),
+                (eng.bits, st.pix_at, eng.act, eng.ready, st.ready_at, eng.ring_slots,
+                 st.slots_at), (eng.stats, eng.result.edge_bytes))
+        eng.in_rows["avail"] = eng.in_rows["height"] * eng.in_rows["width"]
+        eng.out_rows["allowed"] = UNBOUNDED
+        for k in range(n_nodes):
+            t = time.process_time()
+            advance_node(k, 0, 0, *args)
+            per_node[k] += time.process_time() - t
     print(f"profile {network}, single mode, {n} distinct images, {n_nodes} nodes; the fastest of "
           f"{len(runs)} runs")
-    print(f"  CPU {cpu / n * 1000:.2f} ms/image; inside advance_node {inside / n * 1000:.2f} "
-          f"ms/image ({inside / cpu:.0%}); outside it (Engine set-up, per-image arrays, simpy, "
-          f"bookkeeping) {(cpu - inside) / n * 1000:.2f} ms/image")
-    print(f"  {calls_k.sum() / n:.0f} kernel calls/image, notifications {events / n:.0f}/image, "
-          f"simpy events {simpy_events / n:.0f}/image; a kernel call with nothing to do costs "
-          f"{empty_call * 1e6:.1f} us (numba dispatch and set-up)")
-    print(f"  kernel per op: {inside / max(ops.sum(), 1) * 1e9:.0f} ns over "
+    print(f"  CPU {cpu / n * 1000:.2f} ms/image; inside the compiled driver {inside / n * 1000:.2f} "
+          f"ms/image ({inside / cpu:.0%}); outside it (Engine set-up, loading maps, simpy, "
+          f"results) {(cpu - inside) / n * 1000:.2f} ms/image; {rounds / n:.1f} driver rounds/image")
+    print(f"  driver per op: {inside / max(ops.sum(), 1) * 1e9:.0f} ns over "
           f"{ops.sum() / n:,.0f} ops/image, {rf.sum() / max(ops.sum(), 1):.1f} receptive-field "
           f"pixels/op")
-    print("  node            kernel us/img  calls/img  ops/img  rf px/op  ns/op")
-    for k in np.argsort(-spent_k)[:10]:
+    print("  node            kernel us/img  ops/img  rf px/op  ns/op   (each node alone, see code)")
+    for k in np.argsort(-per_node)[:10]:
         o = ops[k] / n
-        print(f"  {plan.nodes[k].name:<15} {spent_k[k] / n * 1e6:>13.0f}  {calls_k[k] / n:>9.1f}  "
+        print(f"  {plan.nodes[k].name:<15} {per_node[k] / n * 1e6:>13.0f}  "
               f"{o:>7.0f}  {rf[k] / max(ops[k], 1):>8.1f}  "
-              f"{spent_k[k] / max(ops[k], 1) * 1e9:>5.0f}")
+              f"{per_node[k] / max(ops[k], 1) * 1e9:>5.0f}")
     s = io.StringIO()
     pstats.Stats(pr, stream=s).sort_stats("tottime").print_stats(20)
     print("cProfile of the same images (its own overhead inflates the Python parts):")

@@ -149,17 +149,44 @@ def _twin_out(row) -> dict:
     return out
 
 
-class Pair:
-    """The kernel's arrays and the twin's lists for one node, kept in step."""
+JUNK = 777
+"""What the kernel's own output maps hold before it writes them: every position it passes it
+writes (its ready cycle, or -1 when inactive), so a consumer never reads a stale value."""
 
-    def __init__(self, node, inputs, outputs):
+
+def _offsets(sizes: list[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+
+class Pair:
+    """The kernel's arrays and the twin's lists for one node, kept in step. The kernel sees a plan
+    of one node (index 0) whose out-edge rows are its outputs, followed by one row per input edge
+    standing for the producer's out-edge (its ready map, ring slots and release ring)."""
+
+    def __init__(self, node, inputs, outputs, height: int, width: int):
         self.node, self.inputs, self.outputs = node, inputs, outputs
+        node["height"], node["width"] = height, width
+        self.total = height * width
+        n_in, n_out = len(inputs), len(outputs)
         self.params = L.row(L.NODE, **{k: node[k] for k in L.NODE.names})
         self.units = _kernel_units(node)
         self.in_rows = L.rows(L.IN_EDGE, [{k: e[k] for k in L.IN_EDGE.names} for e in inputs])
-        self.in_rings = [np.array(e["ring"], np.int64) for e in inputs]
         self.out_rows = L.rows(L.OUT_EDGE, [_kernel_out(o) for o in outputs])
-        self.out_rings = np.array([o["ring"] for o in outputs] or [[0]], np.int64)
+        rings = [o["ring"] for o in outputs] + [e["ring"] for e in inputs]
+        self.ring_at = _offsets([len(r) for r in rings])
+        self.rings = np.array([v for r in rings for v in r] or [0], np.int64)
+        src = [e["height"] * e["width"] for e in inputs]
+        self.ready_at = _offsets([self.total] * n_out + src)
+        self.slots_at = _offsets([self.total + 1 if o["capacity"] else 0 for o in outputs]
+                                 + [p + 1 for p in src])
+        self.plan = (self.params, self.units, np.array([0, len(self.units)], np.int64),
+                     self.in_rows, np.array([0, n_in], np.int64),
+                     np.arange(n_out, n_out + n_in, dtype=np.int64), self.out_rows,
+                     np.array([0, n_out], np.int64), self.ring_at, self.rings,
+                     np.arange(n_out, dtype=np.int64))
+
+    def _ring(self, row: int) -> np.ndarray:
+        return self.rings[self.ring_at[row]:self.ring_at[row + 1]]
 
     def start_image(self, image, rank_base: int, producer_bases: list[int]):
         bits = image["bits"]
@@ -170,25 +197,26 @@ class Pair:
                          edge_bytes=[0] * n_ready)
         self.node["arrival"] = self.params[0]["arrival"] = image["arrival"]
         self.node["rank_base"] = self.params[0]["rank_base"] = rank_base
-        self.bits = np.array(bits, np.int64)
-        self.act_before = np.concatenate([[0], np.cumsum(self.bits.reshape(-1) > 0)]).astype(np.int64)
-        self.ready = np.full((n_ready, *self.bits.shape), -1, np.int64)
-        self.stats = L.new_stats()
-        self.edge_bytes = np.zeros(n_ready, np.int64)
+        self.bits = np.array(bits, np.int16).reshape(1, -1)
+        self.act = np.full((1, self.total + 1), JUNK, np.int64)
+        self.ready = np.full((1, int(self.ready_at[-1])), JUNK, np.int64)
+        self.slots = np.full((1, max(int(self.slots_at[-1]), 1)), JUNK, np.int64)
+        self.stats = np.tile(L.new_stats(), (1, 1))
+        self.edge_bytes = np.zeros((1, max(len(self.outputs), 1)), np.int64)
         self.maps = image["maps"]
-        self.in_ready, in_slots = [], []
+        n_out = len(self.outputs)
         for k, (edge, (active, _, _)) in enumerate(zip(self.inputs, self.maps)):
             edge["active"] = active
             edge["rank_base"] = producer_bases[k]
             flat = np.array(active, bool).reshape(-1)
             ranks = producer_bases[k] + np.concatenate([[0], np.cumsum(flat)]).astype(np.int64)
-            in_slots.append(ranks % edge["capacity"] if edge["capacity"] else ranks)
-            self.in_ready.append(np.zeros((edge["height"], edge["width"]), np.int64))
-        self.kernel_inputs = L.pack_inputs(self.in_rows, self.in_ready, in_slots, self.in_rings)
+            at = self.slots_at[n_out + k]
+            self.slots[0, at:at + len(ranks)] = ranks % edge["capacity"] if edge["capacity"] else ranks
 
     def progress(self, avail: list[int], allowed: list[int], releases: list[list]):
         """Producers computed `avail` positions; consumers decided ranks up to `allowed` (offsets
         from this image's rank base) and raised some slots' releases."""
+        n_out = len(self.outputs)
         for k, edge in enumerate(self.inputs):
             edge["avail"] = self.in_rows[k]["avail"] = avail[k]
             _, ready, junk = self.maps[k]
@@ -196,40 +224,58 @@ class Pair:
             known = [[ready[y][x] if y * width + x < avail[k] else junk[y][x] for x in range(width)]
                      for y in range(edge["height"])]
             edge["ready"] = known
-            self.in_ready[k][:] = known
+            at = self.ready_at[n_out + k]
+            self.ready[0, at:at + edge["height"] * width] = np.array(known, np.int64).reshape(-1)
         for j, out in enumerate(self.outputs):
             out["allowed"] = self.out_rows[j]["allowed"] = self.node["rank_base"] + allowed[j]
+            ring = self._ring(j)
             for slot, cycle in releases[j]:
                 out["ring"][slot] = max(out["ring"][slot], cycle)
-                self.out_rings[j, slot] = out["ring"][slot]
+                ring[slot] = out["ring"][slot]
 
     def call(self, pos: int) -> tuple[int, int]:
-        image = (self.bits, self.act_before, self.ready, self.stats, self.edge_bytes)
-        got = advance_node(pos, (self.params, self.units), image, self.kernel_inputs,
-                           (self.out_rows, self.out_rings))
+        maps = (self.bits, np.array([0, self.total], np.int64), self.act, self.ready,
+                self.ready_at, self.slots, self.slots_at)
+        got = advance_node(0, pos, 0, self.plan, maps, (self.stats, self.edge_bytes))
         want = twin_advance(pos, self.node, self.mine, self.inputs, self.outputs)
         return got, want
 
-    def assert_same(self):
+    def assert_same(self, pos: int):
         node = {k: v for k, v in self.node.items() if k != "units"}
         assert _as_dict(self.params[0]) == node
         assert _twin_units(self.units, self.node) == self.node["units"]
-        assert self.ready.tolist() == self.mine["ready"]
-        assert _as_dict(self.stats[0]) == self.mine["stats"]
-        assert self.edge_bytes.tolist() == self.mine["edge_bytes"]
+        for e in range(len(self.outputs)):  # every position passed, none beyond
+            mine = self.ready[0, self.ready_at[e]:self.ready_at[e] + self.total]
+            twin = np.array(self.mine["ready"][e], np.int64).reshape(-1)
+            assert mine[:pos].tolist() == twin[:pos].tolist(), e
+            assert (mine[pos:] == JUNK).all(), e
+        assert _as_dict(self.stats[0, 0]) == self.mine["stats"]
+        assert self.edge_bytes[0, :len(self.outputs)].tolist() == self.mine["edge_bytes"][:len(self.outputs)]
+        n_out = len(self.outputs)
         for k, edge in enumerate(self.inputs):
-            assert self.in_rings[k].tolist() == edge["ring"], k
+            assert self._ring(n_out + k).tolist() == edge["ring"], k
         for j, out in enumerate(self.outputs):
             assert _twin_out(self.out_rows[j]) == {k: out[k] for k in L.OUT_EDGE.names
                                                    if k != "busy_m"}, j
-            assert self.out_rings[j].tolist() == out["ring"], j
+            assert self._ring(j).tolist() == out["ring"], j
+        # a node with a bounded out-edge leaves, for its consumers' driver, the active pixels before
+        # every position up to the one it stopped at, and the ring slot of the next active pixel
+        active = np.array(self.mine["bits"], np.int64).reshape(-1) > 0
+        before = np.concatenate([[0], np.cumsum(active)])[:pos + 1]
+        bounded = [j for j, out in enumerate(self.outputs) if out["capacity"]]
+        if bounded:
+            assert self.act[0, :pos + 1].tolist() == before.tolist()
+        for j in bounded:
+            at, cap = self.slots_at[j], self.outputs[j]["capacity"]
+            want = (self.node["rank_base"] + before) % cap
+            assert self.slots[0, at:at + pos + 1].tolist() == want.tolist(), j
 
 
 @settings(max_examples=300, deadline=None)
 @given(cases())
 def test_kernel_matches_the_twin(case):
     node, inputs, outputs, images = case
-    pair = Pair(node, inputs, outputs)
+    pair = Pair(node, inputs, outputs, len(images[0]["bits"]), len(images[0]["bits"][0]))
     rank_base = node["rank_base"]
     producer_bases = [e["rank_base"] for e in inputs]
     for image in images:
@@ -243,9 +289,9 @@ def test_kernel_matches_the_twin(case):
             got, want = pair.call(pos)
             assert got == want
             assert pos <= got <= total
-            pair.assert_same()
+            pair.assert_same(got)
             pos = got
         assert pos == total
-        rank_base += int(pair.act_before[-1])
+        rank_base += int(np.count_nonzero(np.array(image["bits"]) > 0))
         producer_bases = [b + sum(map(sum, active)) for b, (active, _, _) in zip(producer_bases,
                                                                                   image["maps"])]

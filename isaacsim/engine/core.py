@@ -1,23 +1,25 @@
-"""The fast engine: one simpy process per node, numba kernels for the ops.
+"""The fast engine: a compiled driver over numba kernels, with simpy's clock as the simulated cycle.
 
-Each node's process walks its images in order and, for each image, calls
-`kernels.timing.advance_node`, which computes the exact timing of as many ops (in raster order) as
-the known state allows: input pixels already computed by the producers, and output slots whose
-release the consumers have already decided (docs/timing-model.md s5), servers included (s12). When
-a node cannot advance it waits on a simpy event that fires when a neighbour (producer or consumer)
-advances; that event fires at the simulated cycle of the newest pixel the neighbour made ready, so
-the simpy clock is the simulated cycle. simpy thus schedules one event per unit of work (a run of
-ops between two waits), never per cycle; the cycles themselves come out of the kernels.
-When every process waits and some node has not finished, the
-schedule is stuck: if an edge between two unfinished nodes has a buffer below its rolling need
-(`W_in x (K_h - 1) + K_w` pixels, docs/timing-model.md s5), that is the user's to fix, an
-`InputError` naming the edge; otherwise the plan should have run and the stall is a bug in
-isaacsim, an `InternalError`.
+`kernels.timing.advance_node` computes the exact timing of as many ops of one node (in raster
+order) as the known state allows: input pixels already computed by the producers, and output
+slots whose release the consumers have already decided (docs/timing-model.md s5), servers included
+(s12). `kernels.driver.drive` calls it for every node in turn until no node can advance, all in
+compiled code. The `Engine` owns the arrays: the plan's rows (built once per plan), the carried
+state of replicas, servers, pipes and rings, and a window of image slots holding the maps of the
+images in flight (a stream's works are asked for when the window reaches them and dropped when
+every node has passed them). A simpy process runs the rounds: load the next images, drive, and let
+the clock reach the newest ready cycle the nodes computed, so that the simpy clock is the
+simulated cycle (at the end of a run, the last ready cycle). Results never depend on the order in
+which nodes advance; the cycles come out of the kernels, never out of simpy events.
+
+When no node can advance and some node has not finished, the schedule is stuck: if an edge between
+two unfinished nodes has a buffer below its rolling need (`W_in x (K_h - 1) + K_w` pixels,
+docs/timing-model.md s5), that is the user's to fix, an `InputError` naming the edge; otherwise
+the plan should have run and the stall is a bug in isaacsim, an `InternalError`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,30 +29,16 @@ import simpy
 
 from isaacsim.errors import InputError, InternalError, Problem
 from isaacsim.kernels import layout as L
-from isaacsim.kernels.maps import active_before, ring_slots
-from isaacsim.kernels.timing import advance_node
+from isaacsim.kernels.timing import drive
+from isaacsim.kernels.maps import active_counts
 from isaacsim.plan import SERVICES, ImageWork, TimingPlan, TimingResult
 
-
-@dataclass
-class _ImageState:
-    """One node, one image."""
-
-    bits: np.ndarray
-    act_before: np.ndarray
-    rank_base: int
-    ready: np.ndarray  # [out edge, h, w]
-    edge_bytes: np.ndarray
-    pos: int = 0
-    stats: np.ndarray = field(default_factory=L.new_stats)  # a view of the engine's `stats`
-
-    @property
-    def arrays(self) -> tuple:
-        """The kernel's `image` argument."""
-        return self.bits, self.act_before, self.ready, self.stats, self.edge_bytes
+WINDOW = 16
+"""Image slots of a stream: at most this many images are in flight in the driver at once (more
+only makes the front of the pipeline wait for the back; results do not depend on it)."""
 
 
-def _node_row(plan: TimingPlan, n: int) -> np.ndarray:
+def _node_row(plan: TimingPlan, n: int) -> dict[str, int]:
     """Node n's `NODE` row, its service rule as numbers (docs/timing-model.md s4, s8): a crossbar
     op occupies a replica for its reads and is done `xbar_tail` cycles after them; a digital op is
     done `op_cycles - 1` cycles after its inputs are ready; a source pixel, which has no inputs, is
@@ -59,11 +47,11 @@ def _node_row(plan: TimingPlan, n: int) -> np.ndarray:
     services = {f"{short}_{field}": getattr(getattr(node, name), field)
                 for name, short in zip(SERVICES, ("fetch", "ro", "merge", "act"))
                 for field in ("rate", "per")}
-    return L.row(L.NODE, occupies=int(node.is_crossbar), replicas=max(node.replicas, 1),
-                 groups=node.groups if node.is_crossbar else 1,
-                 delta=node.op_cycles - 1 if node.is_digital else 0, tail=0,
-                 pre=st.fetch, mid=st.adc - 1 + st.ima_sa, tile=st.tile_sa,
-                 span=node.span_cycles, act=st.act, write=st.write, **services)
+    return dict(height=node.shape[0], width=node.shape[1], occupies=int(node.is_crossbar),
+                replicas=max(node.replicas, 1), groups=node.groups if node.is_crossbar else 1,
+                delta=node.op_cycles - 1 if node.is_digital else 0, tail=0,
+                pre=st.fetch, mid=st.adc - 1 + st.ima_sa, tile=st.tile_sa,
+                span=node.span_cycles, act=st.act, write=st.write, **services)
 
 
 def _in_edge(plan: TimingPlan, e: int) -> dict[str, int]:
@@ -85,253 +73,191 @@ def _out_edge(plan: TimingPlan, e: int) -> dict[str, int]:
                 latency=edge.latency_cycles, capacity=edge.capacity_pixels, busy=-1)
 
 
+def _offsets(counts) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(np.asarray(counts, np.int64))]).astype(np.int64)
+
+
 @dataclass(frozen=True)
-class _Rows:
-    """The kernel rows of every node of a plan before the first op: `NODE` (one per node), `UNITS`,
-    `IN_EDGE` and `OUT_EDGE` rows of all nodes in node order, and where each node's start
-    (`*_at[n]` to `*_at[n + 1]`); `in_edge`, `out_edge`: the plan edge of each edge row."""
+class _Static:
+    """A plan as the driver's arrays, built once per plan object; every engine copies the rows
+    it changes. Node n's input-edge rows are `in_at[n]:in_at[n + 1]` (plan edges `in_edge`), its
+    output-edge rows `out_at[n]:out_at[n + 1]` (`out_edge`); `pix_at[n]` where its pixels start in
+    an image's flat maps, `ready_at[o]` where out-edge row o's ready cycles start; `slots_at[o]`,
+    `ring_at[o]` the same for the ring slots and release ring of a bounded row."""
 
     params: np.ndarray
     units: np.ndarray
+    units_at: np.ndarray
     in_rows: np.ndarray
-    out_rows: np.ndarray
-    units_at: list[int]
-    in_at: list[int]
-    out_at: list[int]
+    in_at: np.ndarray
     in_edge: np.ndarray
+    out_rows: np.ndarray
+    out_at: np.ndarray
     out_edge: np.ndarray
+    in_out: np.ndarray
+    in_src: np.ndarray
+    out_dst: np.ndarray
+    out_in: np.ndarray
+    pix_at: np.ndarray
+    ab_at: np.ndarray
+    ready_at: np.ndarray
+    slots_at: np.ndarray
+    ring_at: np.ndarray
+    spare: dict[int, tuple[np.ndarray, ...]] = field(default_factory=dict)
+    """Image-slot buffers of a finished engine, by number of slots, for the next engine: a fresh
+    buffer costs a page fault per 4 kB on first touch, about as much as a VGG-16 image's ops."""
 
 
-_ROWS: dict[int, tuple[weakref.ref, _Rows]] = {}
+_STATIC: dict[int, tuple[weakref.ref, _Static]] = {}
 
 
-def _initial_rows(plan: TimingPlan) -> _Rows:
-    """The plan's `_Rows`, built once per plan object; every engine copies them."""
+def _static(plan: TimingPlan) -> _Static:
+    """The plan's `_Static`, built once per plan object."""
     key = id(plan)
-    cached = _ROWS.get(key)
+    cached = _STATIC.get(key)
     if cached is not None and cached[0]() is plan:
         return cached[1]
-    params = np.concatenate([_node_row(plan, n) for n in range(len(plan.nodes))])
-    units = np.concatenate([L.new_units(max(node.replicas, 1)) for node in plan.nodes])
-    in_edge = [e for node in plan.nodes for e in node.inputs]
-    out_edge = [e for node in plan.nodes for e in node.outputs]
-    rows = _Rows(params, units, L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in in_edge]),
-                 L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in out_edge]),
-                 _offsets([max(node.replicas, 1) for node in plan.nodes]),
-                 _offsets([len(node.inputs) for node in plan.nodes]),
-                 _offsets([len(node.outputs) for node in plan.nodes]),
-                 np.array(in_edge, np.int64), np.array(out_edge, np.int64))
+    nodes, edges = plan.nodes, plan.edges
+    in_edge = [e for node in nodes for e in node.inputs]
+    out_edge = [e for node in nodes for e in node.outputs]
+    out_row = {e: o for o, e in enumerate(out_edge)}
+    in_row = {e: r for r, e in enumerate(in_edge)}
+    pixels = [node.shape[0] * node.shape[1] for node in nodes]
+    src_pixels = [pixels[edges[e].src] for e in out_edge]
+    bounded = [edges[e].capacity_pixels > 0 for e in out_edge]
+    pix_at = _offsets(pixels)
+    static = _Static(
+        params=L.rows(L.NODE, [_node_row(plan, n) for n in range(len(nodes))]),
+        units=np.concatenate([L.new_units(max(node.replicas, 1)) for node in nodes]),
+        units_at=_offsets([max(node.replicas, 1) for node in nodes]),
+        in_rows=L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in in_edge]),
+        in_at=_offsets([len(node.inputs) for node in nodes]),
+        in_edge=np.array(in_edge, np.int64),
+        out_rows=L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in out_edge]),
+        out_at=_offsets([len(node.outputs) for node in nodes]),
+        out_edge=np.array(out_edge, np.int64),
+        in_out=np.array([out_row[e] for e in in_edge], np.int64),
+        in_src=np.array([edges[e].src for e in in_edge], np.int64),
+        out_dst=np.array([edges[e].dst for e in out_edge], np.int64),
+        out_in=np.array([in_row[e] for e in out_edge], np.int64),
+        pix_at=pix_at,
+        ab_at=pix_at + np.arange(len(nodes) + 1),
+        ready_at=_offsets(src_pixels),
+        slots_at=_offsets([p + 1 if b else 0 for p, b in zip(src_pixels, bounded)]),
+        ring_at=_offsets([edges[e].capacity_pixels for e in out_edge]))
 
     def forget(_: weakref.ref, key: int = key) -> None:
-        _ROWS.pop(key, None)
+        _STATIC.pop(key, None)
 
-    _ROWS[key] = (weakref.ref(plan, forget), rows)
-    return rows
-
-
-def _offsets(counts: list[int]) -> list[int]:
-    out = [0]
-    for c in counts:
-        out.append(out[-1] + c)
-    return out
-
-
-class _NodeState:
-    """One node across images: views of its kernel rows in the engine's copies, and the replica,
-    pipe and ring state carried over in stream mode."""
-
-    def __init__(self, plan: TimingPlan, index: int, rows: _Rows, caps: list[int]):
-        node = plan.nodes[index]
-        self.index = index
-        self.node = node
-        n = index
-        self.params = rows.params[n:n + 1]
-        self.units = rows.units[rows.units_at[n]:rows.units_at[n + 1]]
-        self.in_rows = rows.in_rows[rows.in_at[n]:rows.in_at[n + 1]]
-        self.out_rows = rows.out_rows[rows.out_at[n]:rows.out_at[n + 1]]
-        out_caps = [caps[e] for e in node.outputs]
-        self.out_rings = np.zeros((max(len(out_caps), 1), max(out_caps + [1])), np.int64)
-        self.images: dict[int, _ImageState] = {}
-        self.current = 0  # index of the image being processed
-        self.finished = False
+    _STATIC[key] = (weakref.ref(plan, forget), static)
+    return static
 
 
 class Engine:
     """Runs a `TimingPlan` over images in one machine (stream semantics)."""
 
     def __init__(self, plan: TimingPlan, images: Sequence[ImageWork], arrivals: list[int],
-                 counts: np.ndarray | None = None):
-        """`images` is any sequence (a stream's works may be built when first asked for);
-        `counts` [image, node], the active pixels of every map, when the caller knows them."""
+                 counts: np.ndarray | None = None, window: int = WINDOW):
+        """`images` is any sequence (a stream's works may be built when first asked for: image i
+        is asked for once, when the window reaches it); `counts` [image, node], the active pixels
+        of every map, when the caller knows them; `window`, the image slots."""
         self.plan = plan
         self.images = images
-        self.arrivals = arrivals
+        self.arrivals = np.asarray(arrivals, np.int64).reshape(-1)
         self.env = simpy.Environment()
+        n_img, n_nodes = len(images), len(plan.nodes)
+        self.static = st = _static(plan)
+        self.slots = max(1, min(window, n_img))
+        spare = st.spare.pop(self.slots, None)
+        if spare is None:
+            spare = (np.empty((self.slots, int(st.pix_at[-1])), np.int16),
+                     np.empty((self.slots, int(st.ab_at[-1])), np.int64),
+                     np.empty((self.slots, int(st.ready_at[-1])), np.int64),
+                     np.empty((self.slots, int(st.slots_at[-1])), np.int64))
+        self._buffers = spare
+        self.bits, self.act, self.ready, self.ring_slots = spare
+        self.loaded = 0  # images [0, loaded) have been put into their slots
         if counts is None:
-            counts = np.array([[int(np.count_nonzero(img.bits[n])) for n in range(len(plan.nodes))]
-                               for img in images], dtype=np.int64).reshape(len(images), -1)
-        self._rank_bases = np.zeros_like(counts)
-        self._rank_bases[1:] = np.cumsum(counts, axis=0)[:-1]
+            counts = np.zeros((n_img, n_nodes), np.int64)
+            for i in range(n_img):
+                counts[i] = self._load(i)
+            if n_img > self.slots:
+                self.loaded = 0  # the first slots now hold the last images: load again in turn
+        self._counts = counts
+        self.rank_base = np.zeros_like(counts)
+        self.rank_base[1:] = np.cumsum(counts, axis=0)[:-1]
         # a buffer that holds every pixel its producer makes in this run never reuses a slot:
         # it cannot delay an op, so the kernels treat it as unbounded (no rings, no releases)
         totals = counts.sum(axis=0)
         self.caps = [e.capacity_pixels if e.capacity_pixels < totals[e.src] else 0
                      for e in plan.edges]
-        template = _initial_rows(plan)
         caps = np.array(self.caps + [0], np.int64)  # (+ [0]: no edges, no rows)
-        rows = dataclasses.replace(template, params=template.params.copy(),
-                                   units=template.units.copy(), in_rows=template.in_rows.copy(),
-                                   out_rows=template.out_rows.copy())
-        rows.in_rows["capacity"] = caps[template.in_edge]
-        rows.out_rows["capacity"] = caps[template.out_edge]
-        self.nodes = [_NodeState(plan, i, rows, self.caps) for i in range(len(plan.nodes))]
-        self.changed = [self.env.event() for _ in plan.nodes]
+        self.params, self.units = st.params.copy(), st.units.copy()
+        self.in_rows, self.out_rows = st.in_rows.copy(), st.out_rows.copy()
+        self.in_rows["capacity"] = caps[st.in_edge]
+        self.out_rows["capacity"] = caps[st.out_edge]
+        self.rings = np.zeros(int(st.ring_at[-1]), np.int64)
+        self.cur = np.zeros(n_nodes, np.int64)
+        self.pos = np.zeros(n_nodes, np.int64)
         self.events = 0
-        self.result = TimingResult.empty(len(images), len(plan.nodes), len(plan.edges))
-        self.stats = np.tile(L.new_stats(), (len(images), len(plan.nodes)))  # STATS per image, node
+        self.result = TimingResult.empty(n_img, n_nodes, len(plan.edges))
+        self.stats = np.tile(L.new_stats(), (n_img, n_nodes))  # STATS per image, node
 
-    # -- set-up ---------------------------------------------------------------------------------
-    def _image_state(self, n: int, i: int) -> _ImageState:
-        st = self.nodes[n].images.get(i)
-        if st is None:
-            bits = np.ascontiguousarray(self.images[i].bits[n], dtype=np.int64)
-            act_before = active_before(bits)
-            n_out = len(self.plan.nodes[n].outputs)
-            ready = np.full((max(n_out, 1),) + bits.shape, -1, np.int64)
-            st = _ImageState(bits, act_before, int(self._rank_bases[i, n]), ready,
-                             edge_bytes=np.zeros(max(n_out, 1), np.int64),
-                             stats=self.stats[i, n:n + 1])
-            self.nodes[n].images[i] = st
-        return st
-
-    # -- progress of neighbours -------------------------------------------------------------------
-    def _avail(self, src: int, i: int) -> int:
-        """Raster positions of image i that node `src` has computed."""
-        ns = self.nodes[src]
-        if ns.current > i or ns.finished:
-            h, w = self.plan.nodes[src].shape[:2]
-            return h * w
-        if ns.current < i or i not in ns.images:
-            return 0
-        return ns.images[i].pos
-
-    def _final_ranks(self, e: int) -> int:
-        """Ranks of the producer of edge e (over all images) whose readers have all issued."""
-        edge = self.plan.edges[e]
-        cons = self.nodes[edge.dst]
-        if cons.finished:
-            return 1 << 62
-        j = cons.current
-        prod = self._image_state(edge.src, j)
-        pos_c = cons.images[j].pos if j in cons.images else 0
-        return prod.rank_base + int(prod.act_before[self._frontier(e, pos_c)])
-
-    def _frontier(self, e: int, pos_c: int) -> int:
-        """Producer raster positions below which no consumer op at or after `pos_c` reads."""
-        edge = self.plan.edges[e]
-        hp, wp = self.plan.nodes[edge.src].shape[:2]
-        hc, wc = self.plan.nodes[edge.dst].shape[:2]
-        if pos_c >= hc * wc:
-            return hp * wp
-        g = edge.geometry
-        ho, wo = divmod(pos_c, wc)
-        y0 = max(0, ho * g.sh - g.ph)
-        x0 = max(0, wo * g.sw - g.pw)
-        if ho + 1 < hc and max(0, (ho + 1) * g.sh - g.ph) <= y0:
-            x0 = 0
-        return min(y0 * wp + min(x0, wp), hp * wp)
-
-    def _until(self, cycle: int):
-        """Let the simpy clock reach `cycle`, the ready time of the newest pixel a node has
-        computed, before its neighbours hear of it: events happen at the cycle they model
-        (docs/timing-model.md s12). Results never depend on this order, only the clock does."""
-        if cycle > self.env.now:
-            yield self.env.timeout(cycle - self.env.now)
-
-    def _notify(self, n: int) -> None:
-        ev = self.changed[n]
-        self.changed[n] = self.env.event()
-        ev.succeed()
-        self.events += 1
-
-    # -- the process of one node ----------------------------------------------------------------
-    def _process(self, n: int):
-        plan, ns = self.plan, self.nodes[n]
-        node = plan.nodes[n]
-        neighbours = [plan.edges[e].src for e in node.inputs] + [plan.edges[e].dst for e in node.outputs]
-        bounded = [(j, e) for j, e in enumerate(node.outputs) if self.caps[e] > 0]
-        total = node.shape[0] * node.shape[1]
-        params, in_rows, out_rows = ns.params[0], ns.in_rows, ns.out_rows
-        kernel_node, kernel_outputs = (ns.params, ns.units), (out_rows, ns.out_rings)
-        for i in range(len(self.images)):
-            ns.current = i
-            if i:
-                self._forget(n, i - 1)
-            st = self._image_state(n, i)
-            params["arrival"] = self.arrivals[i]
-            params["rank_base"] = st.rank_base
-            kernel_inputs = self._inputs(n, i)
-            image = st.arrays
-            while st.pos < total:
-                for k, e in enumerate(node.inputs):
-                    in_rows[k]["avail"] = self._avail(plan.edges[e].src, i)
-                for j, e in bounded:
-                    out_rows[j]["allowed"] = self._final_ranks(e) + out_rows[j]["capacity"] - 1
-                new = advance_node(st.pos, kernel_node, image, kernel_inputs, kernel_outputs)
-                if new > st.pos:
-                    st.pos = new
-                    yield from self._until(int(st.stats[0]["end"]))
-                    self._notify(n)
-                else:
-                    yield self.env.any_of([self.changed[m] for m in neighbours])
-            self._record(n, i, st)
-        ns.current = len(self.images)
-        ns.finished = True
-        self._notify(n)
-
-    def _inputs(self, n: int, i: int) -> tuple:
-        """The kernel's `inputs` argument for node n and image i (its `avail` fields are set per call)."""
-        plan, ns = self.plan, self.nodes[n]
-        ready, slots, rings = [], [], []
-        for e in plan.nodes[n].inputs:
-            src, cap = plan.edges[e].src, self.caps[e]
-            out_index = plan.nodes[src].outputs.index(e)
-            pst = self._image_state(src, i)
-            ready.append(pst.ready[out_index])
-            slots.append(ring_slots(pst.act_before, pst.rank_base, cap) if cap else pst.act_before)
-            rings.append(self.nodes[src].out_rings[out_index])
-        return L.pack_inputs(ns.in_rows, ready, slots, rings)
-
-    def _record(self, n: int, i: int, st: _ImageState) -> None:
-        """Node n's bytes per out-edge for image i (its other counters stay in `self.stats`)."""
-        for j, e in enumerate(self.plan.nodes[n].outputs):
-            self.result.edge_bytes[i, e] = st.edge_bytes[j]
-
-    def _forget(self, n: int, i: int) -> None:
-        """Drop the per-image arrays of image i that no node needs any more."""
-        for m in [n] + [self.plan.edges[e].src for e in self.plan.nodes[n].inputs]:
-            cons = [self.plan.edges[e].dst for e in self.plan.nodes[m].outputs]
-            if self.nodes[m].current > i and all(self.nodes[c].current > i for c in cons):
-                self.nodes[m].images.pop(i, None)
+    def _load(self, i: int) -> np.ndarray:
+        """Put image i's maps into its slot; returns its active pixels per node."""
+        st, bits = self.static, self.bits[i % self.slots]
+        for n, m in enumerate(self.images[i].bits):
+            bits[st.pix_at[n]:st.pix_at[n + 1]] = m.reshape(-1)
+        self.loaded = i + 1
+        return active_counts(bits, st.pix_at)
 
     # -- running ----------------------------------------------------------------------------------
+    def _rounds(self):
+        """The simpy process: load the images the window reaches, drive, advance the clock."""
+        st, n_img = self.static, len(self.images)
+        plan = (self.params, self.units, st.units_at, self.in_rows, st.in_at, st.in_out,
+                self.out_rows, st.out_at, st.ring_at, self.rings, st.out_edge)
+        graph = (st.in_src, st.out_dst, st.out_in, st.ab_at)
+        maps = (self.bits, st.pix_at, self.act, self.ready, st.ready_at, self.ring_slots,
+                st.slots_at)
+        out = (self.stats, self.result.edge_bytes)
+        hi = 0
+        while True:
+            lo = int(self.cur.min()) if n_img else 0
+            if lo >= n_img:
+                return
+            want = min(lo + self.slots, n_img)
+            if want <= hi:
+                self.stuck = True
+                return
+            while self.loaded < want:
+                self._load(self.loaded)
+            hi = want
+            _, newest = drive(hi, n_img, self.cur, self.pos, plan, graph, maps, out,
+                              self.arrivals, self.rank_base)
+            self.events += 1
+            if newest > self.env.now:
+                yield self.env.timeout(newest - self.env.now)
+
     def run(self) -> TimingResult:
-        for n in range(len(self.plan.nodes)):
-            self.env.process(self._process(n))
-        self.env.run()
-        stuck = [ns for ns in self.nodes if not ns.finished]
-        if stuck:
-            raise self._stall(stuck)
+        self.stuck = False
+        self.env.process(self._rounds())
+        try:
+            self.env.run()
+        finally:  # the image-slot buffers go to the next engine of this plan
+            self.static.spare[self.slots] = self._buffers
+        if self.stuck:
+            raise self._stall()
         r, stats = self.result, self.stats
         r.node_start[:], r.node_end[:], r.node_ops[:] = stats["start"], stats["end"], stats["ops"]
         r.node_bit_cycles[:], r.node_rf_pixels[:] = stats["bit_cycles"], stats["rf_pixels"]
         for k, name in enumerate(("wait_fetch", "wait_ro", "wait_merge", "wait_act")):
             r.node_wait[:, :, k] = stats[name]
         sinks = list(self.plan.sinks)
-        for i in range(len(self.images)):
-            ends = r.node_end[i, sinks]
-            r.completion_cycle[i] = max(int(ends.max()), self.arrivals[i])
-            r.latency_cycles[i] = r.completion_cycle[i] - self.arrivals[i]
+        if len(self.images):
+            ends = r.node_end[:, sinks].max(axis=1)
+            r.completion_cycle[:] = np.maximum(ends, self.arrivals)
+            r.latency_cycles[:] = r.completion_cycle - self.arrivals
         return r
 
     def _rolling_need(self, e: int) -> int:
@@ -340,15 +266,16 @@ class Engine:
         edge = self.plan.edges[e]
         return self.plan.nodes[edge.src].shape[1] * (edge.geometry.kh - 1) + edge.geometry.kw
 
-    def _stall(self, stuck: list[_NodeState]) -> InputError | InternalError:
+    def _stall(self) -> InputError | InternalError:
         """Why the schedule stopped: an `InputError` naming every edge between two unfinished
         nodes whose buffer is below its rolling need, or, when there is none, an `InternalError`
         (the plan is valid and every buffer holds its need, so the schedule must finish)."""
+        n_img = len(self.images)
+        unfinished = [int(c) < n_img for c in self.cur]
         problems = []
         for e, edge in enumerate(self.plan.edges):
-            src, dst = self.nodes[edge.src], self.nodes[edge.dst]
             need = self._rolling_need(e)
-            if 0 < edge.capacity_pixels < need and not src.finished and not dst.finished:
+            if 0 < edge.capacity_pixels < need and unfinished[edge.src] and unfinished[edge.dst]:
                 problems.append(Problem(
                     f"edge {self.plan.nodes[edge.src].name} -> {self.plan.nodes[edge.dst].name}", "",
                     f"the input buffer of {self.plan.nodes[edge.dst].name} ({edge.capacity_pixels} "
@@ -356,17 +283,11 @@ class Engine:
                     f"layer more eDRAM (at least its rolling-buffer need, {need} pixels)"))
         if problems:
             return InputError(problems)
-        where = ", ".join(f"{ns.node.name} (image {ns.current}, position {self._position(ns)})"
-                          for ns in stuck)
+        where = ", ".join(f"{node.name} (image {int(self.cur[n])}, position {int(self.pos[n])})"
+                          for n, node in enumerate(self.plan.nodes) if unfinished[n])
         return InternalError(
             f"engine: the schedule stopped with nodes unfinished: {where}; the plan is valid and "
             f"every buffer holds at least its rolling need, so this is a bug in isaacsim's engine")
-
-    @staticmethod
-    def _position(ns: _NodeState) -> int:
-        """Raster position of the node's next op in its current image."""
-        st = ns.images.get(ns.current)
-        return st.pos if st is not None else 0
 
 
 def simulate(plan: TimingPlan, images: list[ImageWork], mode: str = "single") -> TimingResult:
@@ -378,10 +299,10 @@ def simulate(plan: TimingPlan, images: list[ImageWork], mode: str = "single") ->
 
 def simulate_stream(plan: TimingPlan, images: Sequence[ImageWork], arrivals: list[int],
                     counts: np.ndarray) -> TimingResult:
-    """A stream whose works are a sequence built on demand (`images[i]` is asked for when a node
-    starts image i; the engine keeps its own copy of each map meanwhile), with the arrival
-    cycles and the active-pixel counts [image, node] given, so that no work is held for the
-    whole run."""
+    """A stream whose works are a sequence built on demand (`images[i]` is asked for once, when
+    the engine's window of image slots reaches image i; the engine copies its maps), with the
+    arrival cycles and the active-pixel counts [image, node] given, so that no work is held for
+    the whole run."""
     return Engine(plan, images, arrivals, counts).run()
 
 

@@ -8,7 +8,8 @@ kernel's own source file). Fields are marked by who sets them: [static] once per
 engine, [image] by the engine for each image, [call] by the engine before each kernel call,
 [carried] by the kernel, kept across calls and, in stream mode, across images.
 
-`NODE`, one row per node (a 1-element array):
+`NODE`, one row per node:
+- `height`, `width` [static]: the node's output map.
 - `occupies` [static]: 1 if each op occupies a replica for its read cycles (the j-th op of the node
   over all images goes to replica `j mod replicas`, waits for it, holds it for b cycles and counts
   b bit cycles; done = s + b + tail); 0 if ops have no occupancy (done = s + tail).
@@ -67,10 +68,11 @@ import numpy as np
 
 
 def _fields(*names: str) -> np.dtype:
-    return np.dtype([(name, np.int64) for name in names])
+    # aligned: numba then loads a field as one int64 (an unaligned record is read byte by byte)
+    return np.dtype([(name, np.int64) for name in names], align=True)
 
 
-NODE = _fields("occupies", "replicas", "groups", "delta", "tail", "pre", "mid", "tile", "span", "act",
+NODE = _fields("height", "width", "occupies", "replicas", "groups", "delta", "tail", "pre", "mid", "tile", "span", "act",
                "write",
                "fetch_rate", "fetch_per", "ro_rate", "ro_per", "merge_rate", "merge_per",
                "act_rate", "act_per", "arrival", "rank_base", "issued")

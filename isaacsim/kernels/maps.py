@@ -37,3 +37,17 @@ def ring_slots(act_before, base, capacity):
             slot -= capacity
         out[q] = slot
     return out
+
+
+@jit
+def active_counts(bits, pix_at):
+    """`out[n]`: the active pixels (bits > 0) of node n's map, `bits[pix_at[n]:pix_at[n + 1]]` of
+    an image's flat maps."""
+    out = np.zeros(pix_at.size - 1, np.int64)
+    for n in range(pix_at.size - 1):
+        count = 0
+        for q in range(pix_at[n], pix_at[n + 1]):
+            if bits[q] > 0:
+                count += 1
+        out[n] = count
+    return out

@@ -1,29 +1,33 @@
 """Exact per-op timing of one node for one image, advanced as far as its dependencies allow.
 
-`advance_node(pos, node, image, inputs, outputs)` implements docs/timing-model.md sections 4-8 for
-the ops of one node in raster order, starting at raster position `pos` and stopping at the first
-active pixel whose inputs or output slots are not yet known (the engine calls it again once a
-neighbour has progressed). It returns the new raster position. All times are ISAAC cycles, all
-arrays int64 or rows of the structured layouts of `isaacsim.kernels.layout` (fields documented
-there), addressed by field name.
+`drive(...)` (below) advances every node of a plan in turn until none can advance;
+`advance_node(n, pos, i, plan, maps, out)` implements docs/timing-model.md sections 4-8 and 12 for
+the ops of node n on image i in raster order, starting at raster position `pos` and stopping at the
+first active pixel whose inputs or output slots are not yet known (the driver, `kernels.driver`,
+calls it again once a neighbour has progressed). It returns the new raster position. All times are
+ISAAC cycles; the rows are the structured layouts of `isaacsim.kernels.layout` (fields documented
+there), addressed by field name; every other array is a flat int64 (or int16 for bits) array.
 
-- `node = (params, units)`: `params`, a 1-element `NODE` array (service rule as numbers:
-  `occupies`, `replicas`, `delta`, `tail`, the stage latencies and the servers' rates; `write`,
-  `arrival`, `rank_base`; the carried `issued`); `units`, a `UNITS` array with one row per replica
-  (carried: `free`, the servers' slot cursors and the next read's `sample` cycle).
-- `image = (bits, act_before, ready, stats, edge_bytes)`, this node for this image: `bits[h, w]`
-  (read cycles of the op of pixel (h, w), <= 0 if skipped); `act_before[q]`, the active pixels
-  before raster position q (length H*W + 1); `ready[e, h, w]`, filled with the ready cycle of each
-  active pixel on out-edge e (-1 stays for inactive ones); `stats`, a 1-element `STATS` array;
-  `edge_bytes[e]`, bytes sent over out-edge e.
-- `inputs = (rows, ready, slots, rings)`, per input edge k: `rows[k]` (`IN_EDGE`), and the
-  producer's `ready` map on that edge, its ring slots (`slots[k][q]`, the slot of the first active
-  pixel at or after raster position q, `kernels.maps.ring_slots`; unread when the edge is
-  unbounded) and its release ring (`rings[k][r % cap]` is the cycle the slot of rank r may be
-  overwritten; an op raises it to s + 1 for every active pixel it reads).
-- `outputs = (rows, rings)`: `rows[e]` (`OUT_EDGE`) per output edge, and this node's release rings
-  (`rings[e, r % cap]`, raised by the consumer, read here for back-pressure; a new pixel first
-  sets its slot to its ready time, the release when no op reads it).
+- `plan = (params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings,
+  edge_of)`: `params[n]` (`NODE`: service rule as numbers; `arrival`, `rank_base` of the image
+  being advanced; the carried `issued`); `units[units_at[n]:units_at[n + 1]]` (`UNITS`, one per
+  replica; carried); node n's input edges are `in_rows[in_at[n]:in_at[n + 1]]` (`IN_EDGE`), row r
+  read from the producer's out-edge row `in_out[r]`; its output edges `out_rows[out_at[n]:out_at[n
+  + 1]]` (`OUT_EDGE`); out-edge row o's release ring is `rings[ring_at[o]:ring_at[o] + capacity]`
+  (`rings[ring_at[o] + r % capacity]` is the cycle the slot of rank r may be overwritten: a new
+  pixel first sets it to its ready time, each op reading the pixel raises it to s + 1); `edge_of[o]`
+  is row o's edge of the plan.
+- `maps = (bits, pix_at, act, ready, ready_at, slots, slots_at)`: per image slot (the first index,
+  `i mod` the number of slots), flat maps in raster order: node n's read cycles `bits[., pix_at[n] +
+  q]` (<= 0: skipped); `act[., pix_at[n] + n + q]`, the active pixels before position q (H*W + 1 of
+  them); out-edge row o's ready cycles `ready[., ready_at[o] + q]` (-1 for an inactive pixel) and,
+  for a bounded row, `slots[., slots_at[o] + q]`, the ring slot of the first active pixel at or after
+  q (H*W + 1 of them). The kernel writes `ready` for every position it passes, and `act` and
+  `slots` too when the node has a bounded out-edge (only then does its consumers' driver read
+  them), so a consumer reads only what its producer has written: positions below the producer's
+  `avail`, and `act` and `slots` at `avail` itself. Nothing needs clearing between images. The
+  node's active pixels before `pos` are its ops so far on the image, `stats[i, n].ops`.
+- `out = (stats, edge_bytes)`: `stats[i, n]` (`STATS`), `edge_bytes[i, edge]`, accumulated.
 
 Per op: `A = max(arrival, ready times of the active pixels of its receptive fields)`;
 `s = max(A + delta, arrival)`, then `max(s, free)` of replica `issued % replicas` when ops occupy a
@@ -38,16 +42,6 @@ from __future__ import annotations
 import numpy as np
 
 from isaacsim.kernels import jit
-
-
-@jit
-def _rf_bounds(h, w, edge):
-    """Clipped receptive field [y0, y1) x [x0, x1) of output pixel (h, w) on `edge` (an IN_EDGE row)."""
-    y0 = h * edge["sh"] - edge["ph"]
-    x0 = w * edge["sw"] - edge["pw"]
-    y1 = min(y0 + edge["kh"], edge["height"])
-    x1 = min(x0 + edge["kw"], edge["width"])
-    return max(y0, 0), y1, max(x0, 0), x1
 
 
 @jit
@@ -146,24 +140,37 @@ def _store(st, start, end, ops, bit_cycles, rf_pixels, wait_fetch, wait_ro, wait
                                                                          wait_merge, wait_act)
 
 
+# columns of the per-input-edge table `geo` of a call
+_KH, _KW, _SH, _SW, _PH, _PW, _H, _W, _CAP, _AVAIL, _READY, _SLOTS, _RING = range(13)
+_COLS = 13
+
+
 @jit
-def advance_node(pos, node, image, inputs, outputs):
-    """Advance one node of one image from raster position `pos`; return the new position.
+def advance_node(n, pos, i, plan, maps, out):
+    """Advance node n of image i from raster position `pos`; return the new position.
 
     See the module docstring for the arguments; everything marked carried or filled there is
     updated in place.
     """
-    params, units = node
-    bits, act_before, out_ready, stats, edge_bytes = image
-    in_rows, in_ready, in_slots, in_rings = inputs
-    out_rows, out_rings = outputs
-    p = params[0]
-    st = stats[0]
-    height, width = bits.shape
-    n_in = in_rows.shape[0]
-    n_out = out_rows.shape[0]
+    params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings, edge_of = plan
+    bits_all, pix_at, act_all, ready_all, ready_at, slots_all, slots_at = maps
+    stats, edge_bytes = out
+    k_slot = i % bits_all.shape[0]
+    bits, act, ready = bits_all[k_slot], act_all[k_slot], ready_all[k_slot]
+    slots = slots_all[k_slot]
+    p = params[n]
+    st = stats[i, n]
+    u0 = units_at[n]
+    base = pix_at[n]
+    total = pix_at[n + 1] - base
+    abase = base + n
+    r0, n_in = in_at[n], in_at[n + 1] - in_at[n]
+    o0, n_out = out_at[n], out_at[n + 1] - out_at[n]
+    width = p["width"]
     occupies = p["occupies"] != 0
     arrival = p["arrival"]
+    delta = p["delta"]
+    rank_base = p["rank_base"]
     fetch_rate, fetch_per = p["fetch_rate"], p["fetch_per"]
     fetch_on = fetch_rate > 0 and fetch_per > 0
     ro_rate, merge_rate, act_rate = p["ro_rate"], p["merge_rate"], p["act_rate"]
@@ -177,68 +184,105 @@ def advance_node(pos, node, image, inputs, outputs):
     group = replica % groups
     merge_req = _split(p["merge_per"], merge_rate)
     act_req = _split(p["act_per"], act_rate)
-    local_rank = act_before[pos]
+    pre, mid, tile, span, act_cycles = p["pre"], p["mid"], p["tile"], p["span"], p["act"]
+    tail, write = p["tail"], p["write"]
+    # -- per input edge: geometry and where the producer's arrays are ------------------------------
+    geo = np.empty((max(n_in, 1), _COLS), np.int64)
+    for k in range(n_in):
+        row = in_rows[r0 + k]
+        o = in_out[r0 + k]
+        geo[k, _KH], geo[k, _KW], geo[k, _SH], geo[k, _SW] = row["kh"], row["kw"], row["sh"], row["sw"]
+        geo[k, _PH], geo[k, _PW], geo[k, _H], geo[k, _W] = row["ph"], row["pw"], row["height"], row["width"]
+        geo[k, _CAP], geo[k, _AVAIL] = row["capacity"], row["avail"]
+        geo[k, _READY], geo[k, _SLOTS], geo[k, _RING] = ready_at[o], slots_at[o], ring_at[o]
     rf = np.empty((max(n_in, 1), 4), np.int64)  # this op's receptive field on each input edge
-    out_slot = np.zeros(max(n_out, 1), np.int64)  # slot of rank g in each bounded out-edge's ring
+    # -- per output edge ----------------------------------------------------------------------------
+    out_slot = np.zeros(max(n_out, 1), np.int64)  # slot of the next active pixel in a bounded ring
     pipe = np.zeros((max(n_out, 1), 4), np.int64)  # a remote out-edge's bytes, split (`_split`)
-    for e in range(n_out):
-        if out_rows[e]["capacity"] > 0:
-            out_slot[e] = (p["rank_base"] + local_rank) % out_rows[e]["capacity"]
-        pipe[e, 0], pipe[e, 1], pipe[e, 2], pipe[e, 3] = _split(out_rows[e]["bytes"],
-                                                                out_rows[e]["cap_bytes"])
+    out_ready = np.empty(max(n_out, 1), np.int64)  # where each out-edge's ready cycles start
+    track = False  # a bounded out-edge: its consumer's driver reads `act` and `slots`
     start, end, ops, rf_total = st["start"], st["end"], st["ops"], st["rf_pixels"]
+    local_rank = ops  # the active pixels before `pos`: this image's ops so far
+    for e in range(n_out):
+        o = out_rows[o0 + e]
+        out_ready[e] = ready_at[o0 + e]
+        if o["capacity"] > 0:
+            out_slot[e] = (rank_base + local_rank) % o["capacity"]
+            track = True
+        pipe[e, 0], pipe[e, 1], pipe[e, 2], pipe[e, 3] = _split(o["bytes"], o["cap_bytes"])
     bit_cycles = st["bit_cycles"]
     wait_fetch, wait_ro, wait_merge, wait_act = (st["wait_fetch"], st["wait_ro"],
                                                  st["wait_merge"], st["wait_act"])
     h, w = pos // width, pos % width
-    while pos < height * width:
-        b = bits[h, w]
-        if b <= 0:
-            pos += 1
-            w += 1
-            if w == width:
-                h, w = h + 1, 0
+    while pos < total:
+        # -- what a consumer may read of this position, written before anything can stop here ----
+        b = bits[base + pos]
+        if b <= 0:  # a run of skipped pixels: not ready, no rank, in one sweep
+            q = pos + 1
+            while q < total and bits[base + q] <= 0:
+                q += 1
+            for e in range(n_out):
+                ready[out_ready[e] + pos:out_ready[e] + q] = -1
+            if track:
+                act[abase + pos:abase + q] = local_rank
+                for e in range(n_out):
+                    if out_rows[o0 + e]["capacity"] > 0:
+                        slots[slots_at[o0 + e] + pos:slots_at[o0 + e] + q] = out_slot[e]
+            pos = q
+            h, w = pos // width, pos % width
             continue
-        g = p["rank_base"] + local_rank
-        # -- are the dependencies known? --------------------------------------------------
+        if track:
+            act[abase + pos] = local_rank
+            for e in range(n_out):
+                if out_rows[o0 + e]["capacity"] > 0:
+                    slots[slots_at[o0 + e] + pos] = out_slot[e]
+        g = rank_base + local_rank
+        # -- are the dependencies known? ----------------------------------------------------------
         for k in range(n_in):
-            y0, y1, x0, x1 = _rf_bounds(h, w, in_rows[k])
+            y0 = h * geo[k, _SH] - geo[k, _PH]
+            x0 = w * geo[k, _SW] - geo[k, _PW]
+            y1 = min(y0 + geo[k, _KH], geo[k, _H])
+            x1 = min(x0 + geo[k, _KW], geo[k, _W])
+            y0, x0 = max(y0, 0), max(x0, 0)
             rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3] = y0, y1, x0, x1
             if y1 > y0 and x1 > x0:
-                if (y1 - 1) * in_rows[k]["width"] + (x1 - 1) >= in_rows[k]["avail"]:
+                if (y1 - 1) * geo[k, _W] + (x1 - 1) >= geo[k, _AVAIL]:
                     _store(st, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                            wait_merge, wait_act)
                     return pos
         for e in range(n_out):
-            if out_rows[e]["capacity"] > 0 and g > out_rows[e]["allowed"]:
+            o = out_rows[o0 + e]
+            if o["capacity"] > 0 and g > o["allowed"]:
                 _store(st, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge,
                        wait_act)
                 return pos
-        # -- issue cycle --------------------------------------------------------------------
+        # -- issue cycle: the maximum over the receptive fields, column by column ------------------
         a = arrival
         rf_pixels = 0
         for k in range(n_in):
             y0, y1, x0, x1 = rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3]
-            ready = in_ready[k]
-            for y in range(y0, y1):
+            if y1 <= y0 or x1 <= x0:
+                continue
+            in_w = geo[k, _W]
+            q0 = geo[k, _READY] + y0 * in_w
+            for y in range(y0, y1):  # branch-free: an inactive pixel's -1 never raises a
                 for x in range(x0, x1):
-                    v = ready[y, x]
-                    if v >= 0:
-                        rf_pixels += 1
-                        if v > a:
-                            a = v
-        s = max(a + p["delta"], arrival)
-        unit = units[replica]  # the replica's own: free, sample, ro
-        shared = units[group]  # its group's: fetch, merge, act
+                    v = ready[q0 + x]
+                    rf_pixels += v >= 0
+                    a = max(a, v)
+                q0 += in_w
+        s = max(a + delta, arrival)
+        unit = units[u0 + replica]  # the replica's own: free, sample, ro
+        shared = units[u0 + group]  # its group's: fetch, merge, act
         if occupies:
             s = max(s, unit["free"])
         for e in range(n_out):
-            cap = out_rows[e]["capacity"]
+            cap = out_rows[o0 + e]["capacity"]
             if cap > 0:
-                rel = out_rings[e, out_slot[e]]
+                rel = rings[ring_at[o0 + e] + out_slot[e]]
                 if rel > s:
                     s = rel
-        # -- servers (timing-model s12) -------------------------------------------------------
+        # -- servers (timing-model s12) -----------------------------------------------------------
         if occupies:
             cf = s
             if fetch_on and rf_pixels > 0:
@@ -248,7 +292,7 @@ def advance_node(pos, node, image, inputs, outputs):
                 cf, shared["fetch"], shared["fetch_m"] = _serve(
                     shared["fetch"], shared["fetch_m"], s, fetch_req, fetch_rate)
             wait_fetch += cf - s
-            r = max(cf + p["pre"], unit["sample"])
+            r = max(cf + pre, unit["sample"])
             if readout:
                 r, c, unit["ro_m"] = _reads(r, b, unit["ro"], unit["ro_m"], ro_req, ro_rate)
                 unit["ro"] = c
@@ -257,8 +301,8 @@ def advance_node(pos, node, image, inputs, outputs):
                 r += b - 1
                 c = r + 1
                 unit["sample"] = r + 1
-            wait_ro += c - (cf + p["pre"] + b)  # last conversion, against reads from cf + pre
-            unit["free"] = r + 1 - p["pre"]
+            wait_ro += c - (cf + pre + b)  # last conversion, against reads from cf + pre
+            unit["free"] = r + 1 - pre
             p["issued"] += 1
             replica += 1  # = issued % replicas, group = replica % groups, without dividing
             group += 1
@@ -267,58 +311,56 @@ def advance_node(pos, node, image, inputs, outputs):
             elif group == groups:
                 group = 0
             bit_cycles += b
-            t = c + p["mid"] + 1
-            cm, shared["merge"], shared["merge_m"] = _book(shared["merge"], shared["merge_m"], t,
-                                                           merge_on, merge_req, merge_rate)
-            wait_merge += cm - t
-            t = cm + p["tile"] + p["span"]
+            t = c + mid + 1
+            cm_, shared["merge"], shared["merge_m"] = _book(shared["merge"], shared["merge_m"], t,
+                                                            merge_on, merge_req, merge_rate)
+            wait_merge += cm_ - t
+            t = cm_ + tile + span
             ca, shared["act"], shared["act_m"] = _book(shared["act"], shared["act_m"], t, act_on,
                                                        act_req, act_rate)
             wait_act += ca - t
-            done = ca + p["act"] - 1
+            done = ca + act_cycles - 1
         else:
-            t = s + p["tail"]
-            cm, shared["merge"], shared["merge_m"] = _book(shared["merge"], shared["merge_m"], t,
-                                                           merge_on, merge_req, merge_rate)
-            wait_merge += cm - t
-            done, shared["act"], shared["act_m"] = _book(shared["act"], shared["act_m"], cm,
+            t = s + tail
+            cm_, shared["merge"], shared["merge_m"] = _book(shared["merge"], shared["merge_m"], t,
+                                                            merge_on, merge_req, merge_rate)
+            wait_merge += cm_ - t
+            done, shared["act"], shared["act_m"] = _book(shared["act"], shared["act_m"], cm_,
                                                          act_on, act_req, act_rate)
-            wait_act += done - cm
-        # -- release the input pixels this op reads ----------------------------------------
+            wait_act += done - cm_
+        # -- release the input pixels this op reads -------------------------------------------------
         for k in range(n_in):
-            cap = in_rows[k]["capacity"]
+            cap = geo[k, _CAP]
             if cap == 0:
                 continue
             y0, y1, x0, x1 = rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3]
-            ready = in_ready[k]
-            slots = in_slots[k]
-            ring = in_rings[k]
-            in_w = in_rows[k]["width"]
+            in_w = geo[k, _W]
+            rbase, sbase, gbase = geo[k, _READY], geo[k, _SLOTS], geo[k, _RING]
             for y in range(y0, y1 if x1 > x0 else y0):
                 # the active pixels of a row segment have consecutive ranks, hence slots: as many
                 # as the slot table advances over the segment (when the segment is shorter than
                 # the ring; else counted pixel by pixel)
                 row = y * in_w
-                slot = slots[row + x0]
+                slot = slots[sbase + row + x0]
                 if x1 - x0 < cap:
-                    count = slots[row + x1] - slot
+                    count = slots[sbase + row + x1] - slot
                     if count < 0:
                         count += cap
                 else:
                     count = 0
                     for x in range(x0, x1):
-                        if ready[y, x] >= 0:
+                        if ready[rbase + row + x] >= 0:
                             count += 1
                 for _ in range(count):
-                    if ring[slot] <= s:
-                        ring[slot] = s + 1
+                    if rings[gbase + slot] <= s:
+                        rings[gbase + slot] = s + 1
                     slot += 1
                     if slot == cap:
                         slot = 0
-        # -- outputs -------------------------------------------------------------------------
-        last = done + p["write"] + 1  # a node without out-edges writes into its home tile
+        # -- outputs ------------------------------------------------------------------------------
+        last = done + write + 1  # a node without out-edges writes into its home tile
         for e in range(n_out):
-            o = out_rows[e]
+            o = out_rows[o0 + e]
             if o["local"]:
                 rdy = done + 1 + o["write"]
             else:  # byte-slots of the edge's pipe from cycle done + 1 (timing-model s6)
@@ -326,11 +368,11 @@ def advance_node(pos, node, image, inputs, outputs):
                     o["busy"], o["busy_m"], done + 1,
                     (pipe[e, 0], pipe[e, 1], pipe[e, 2], pipe[e, 3]), o["cap_bytes"])
                 rdy = sent + 1 + o["latency"] + o["write"]
-                edge_bytes[e] += o["bytes"]
-            out_ready[e, h, w] = rdy
+                edge_bytes[i, edge_of[o0 + e]] += o["bytes"]
+            ready[out_ready[e] + pos] = rdy
             cap = o["capacity"]
             if cap > 0:
-                out_rings[e, out_slot[e]] = rdy
+                rings[ring_at[o0 + e] + out_slot[e]] = rdy
                 out_slot[e] += 1
                 if out_slot[e] == cap:
                     out_slot[e] = 0
@@ -347,5 +389,109 @@ def advance_node(pos, node, image, inputs, outputs):
         w += 1
         if w == width:
             h, w = h + 1, 0
+    if track:
+        act[abase + total] = local_rank
+    for e in range(n_out):
+        if out_rows[o0 + e]["capacity"] > 0:
+            slots[slots_at[o0 + e] + total] = out_slot[e]
     _store(st, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge, wait_act)
     return pos
+
+
+# -- the driver -----------------------------------------------------------------------------------
+UNBOUNDED = 1 << 62
+
+
+@jit
+def frontier(pos_c, hc, wc, row):
+    """Producer raster positions below which no consumer op at or after raster position `pos_c`
+    reads, for a consumer of map hc x wc reading through `row` (an `IN_EDGE` row: its geometry
+    and the producer's map). The first row of receptive fields still to come starts at that op's
+    top row; if the next output row starts no lower, the whole of that row is still read."""
+    hp, wp = row["height"], row["width"]
+    if pos_c >= hc * wc:
+        return hp * wp
+    ho, wo = pos_c // wc, pos_c % wc
+    y0 = max(0, ho * row["sh"] - row["ph"])
+    x0 = max(0, wo * row["sw"] - row["pw"])
+    if ho + 1 < hc and max(0, (ho + 1) * row["sh"] - row["ph"]) <= y0:
+        x0 = 0
+    return min(y0 * wp + min(x0, wp), hp * wp)
+
+
+@jit
+def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
+    """Advance every node as far as the known state allows (docs/timing-model.md s12, "How the
+    work is divided"): `advance_node` over the nodes in plan order, again and again, until a whole
+    pass moves no node. Node n is working on image `cur[n]` at raster position `pos[n]` (carried,
+    updated in place); it advances only images below `hi` (those whose maps are loaded in the image
+    slots of `maps`) and stops at `images` (all done). Before each kernel call the driver tells the
+    node what its neighbours know, as numbers in its rows:
+
+    - on each input edge, `avail`: the raster positions of the producer's map of the same image
+      that the producer has computed (all of them once it is on a later image, none before);
+    - on each bounded output edge, `allowed`: the largest global rank whose ring slot's previous
+      occupant has been read by every op that reads it, i.e. `final + capacity - 1` where `final`
+      is the rank of the first producer pixel that an op of the consumer at or after its position
+      still reads (`frontier`), or unbounded once the consumer has finished every image.
+
+    `graph = (in_src, out_dst, out_in, ab_at)`: the producer node of each input-edge row, the
+    consumer node of each output-edge row and that consumer's input-edge row for it, and where node
+    n's active counts start in `act` (`pix_at[n] + n`). `plan`, `maps`, `out` are `advance_node`'s;
+    `arrivals[i]`, `rank_base[i, n]` fill the node's `arrival` and `rank_base`. Returns the number
+    of kernel calls that moved a node and the largest ready cycle any node reached (`STATS.end`),
+    for the caller's clock."""
+    params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings, edge_of = plan
+    in_src, out_dst, out_in, ab_at = graph
+    act_all = maps[2]
+    slots_n = act_all.shape[0]
+    stats = out[0]
+    n_nodes = params.shape[0]
+    calls = 0
+    newest = -1
+    moved = True
+    while moved:
+        moved = False
+        for n in range(n_nodes):
+            p = params[n]
+            total = p["height"] * p["width"]
+            while cur[n] < hi:
+                i = cur[n]
+                p["arrival"] = arrivals[i]
+                p["rank_base"] = rank_base[i, n]
+                for r in range(in_at[n], in_at[n + 1]):
+                    src = in_src[r]
+                    if cur[src] > i:
+                        in_rows[r]["avail"] = params[src]["height"] * params[src]["width"]
+                    elif cur[src] == i:
+                        in_rows[r]["avail"] = pos[src]
+                    else:
+                        in_rows[r]["avail"] = 0
+                for o in range(out_at[n], out_at[n + 1]):
+                    cap = out_rows[o]["capacity"]
+                    if cap == 0:
+                        continue
+                    c = out_dst[o]
+                    j = cur[c]
+                    if j >= images:
+                        out_rows[o]["allowed"] = UNBOUNDED
+                        continue
+                    q = frontier(pos[c], params[c]["height"], params[c]["width"], in_rows[out_in[o]])
+                    if cur[n] == j and q > pos[n]:
+                        q = pos[n]  # what the producer has not reached is not counted yet
+                    final = rank_base[j, n]
+                    if q > 0:  # (position 0 has no active pixel before it, maybe not written yet)
+                        final += act_all[j % slots_n, ab_at[n] + q]
+                    out_rows[o]["allowed"] = final + cap - 1
+                new = advance_node(n, pos[n], i, plan, maps, out)
+                if new > pos[n]:
+                    moved = True
+                    calls += 1
+                    pos[n] = new
+                    if stats[i, n]["end"] > newest:
+                        newest = stats[i, n]["end"]
+                if new < total:
+                    break
+                cur[n] = i + 1
+                pos[n] = 0
+    return calls, newest
