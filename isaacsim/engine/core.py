@@ -153,6 +153,11 @@ def _static(plan: TimingPlan) -> _Static:
     return static
 
 
+def _copy(rows: np.ndarray) -> np.ndarray:
+    """A copy of an array of rows (as int64 words: several times faster than a structured copy)."""
+    return rows.view(np.int64).copy().view(rows.dtype).reshape(rows.shape)
+
+
 class Engine:
     """Runs a `TimingPlan` over images in one machine (stream semantics)."""
 
@@ -192,8 +197,8 @@ class Engine:
         self.caps = [e.capacity_pixels if e.capacity_pixels < totals[e.src] else 0
                      for e in plan.edges]
         caps = np.array(self.caps + [0], np.int64)  # (+ [0]: no edges, no rows)
-        self.params, self.units = st.params.copy(), st.units.copy()
-        self.in_rows, self.out_rows = st.in_rows.copy(), st.out_rows.copy()
+        self.params, self.units = _copy(st.params), _copy(st.units)
+        self.in_rows, self.out_rows = _copy(st.in_rows), _copy(st.out_rows)
         self.in_rows["capacity"] = caps[st.in_edge]
         self.out_rows["capacity"] = caps[st.out_edge]
         self.rings = np.zeros(int(st.ring_at[-1]), np.int64)

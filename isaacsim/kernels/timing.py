@@ -264,13 +264,21 @@ def advance_node(n, pos, i, plan, maps, out):
             if y1 <= y0 or x1 <= x0:
                 continue
             in_w = geo[k, _W]
-            q0 = geo[k, _READY] + y0 * in_w
-            for y in range(y0, y1):  # branch-free: an inactive pixel's -1 never raises a
-                for x in range(x0, x1):
-                    v = ready[q0 + x]
-                    rf_pixels += v >= 0
-                    a = max(a, v)
-                q0 += in_w
+            q0 = geo[k, _READY] + y0 * in_w + x0
+            if x1 - x0 == 3:  # the common 3-wide row of a 3 x 3 kernel, unrolled
+                for y in range(y0, y1):  # branch-free: an inactive pixel's -1 never raises a
+                    uq = np.uint64(q0)
+                    v0, v1, v2 = ready[uq], ready[uq + np.uint64(1)], ready[uq + np.uint64(2)]
+                    rf_pixels += (v0 >= 0) + (v1 >= 0) + (v2 >= 0)
+                    a = max(a, max(v0, max(v1, v2)))
+                    q0 += in_w
+            else:
+                for y in range(y0, y1):
+                    for x in range(x1 - x0):
+                        v = ready[q0 + x]
+                        rf_pixels += v >= 0
+                        a = max(a, v)
+                    q0 += in_w
         s = max(a + delta, arrival)
         unit = units[u0 + replica]  # the replica's own: free, sample, ro
         shared = units[u0 + group]  # its group's: fetch, merge, act
