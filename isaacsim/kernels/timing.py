@@ -216,10 +216,10 @@ def advance_node(n, pos, i, plan, maps, out):
     h, w = pos // width, pos % width
     while pos < total:
         # -- what a consumer may read of this position, written before anything can stop here ----
-        b = bits[base + pos]
+        b = bits[np.uint64(base + pos)]
         if b <= 0:  # a run of skipped pixels: not ready, no rank, in one sweep
             q = pos + 1
-            while q < total and bits[base + q] <= 0:
+            while q < total and bits[np.uint64(base + q)] <= 0:
                 q += 1
             for e in range(n_out):
                 ready[out_ready[e] + pos:out_ready[e] + q] = -1
@@ -232,10 +232,10 @@ def advance_node(n, pos, i, plan, maps, out):
             h, w = pos // width, pos % width
             continue
         if track:
-            act[abase + pos] = local_rank
+            act[np.uint64(abase + pos)] = local_rank
             for e in range(n_out):
                 if out_rows[o0 + e]["capacity"] > 0:
-                    slots[slots_at[o0 + e] + pos] = out_slot[e]
+                    slots[np.uint64(slots_at[o0 + e] + pos)] = out_slot[e]
         g = rank_base + local_rank
         # -- are the dependencies known? ----------------------------------------------------------
         for k in range(n_in):
@@ -275,19 +275,19 @@ def advance_node(n, pos, i, plan, maps, out):
             else:
                 for y in range(y0, y1):
                     for x in range(x1 - x0):
-                        v = ready[q0 + x]
+                        v = ready[np.uint64(q0 + x)]
                         rf_pixels += v >= 0
                         a = max(a, v)
                     q0 += in_w
         s = max(a + delta, arrival)
-        unit = units[u0 + replica]  # the replica's own: free, sample, ro
-        shared = units[u0 + group]  # its group's: fetch, merge, act
+        unit = units[np.uint64(u0 + replica)]  # the replica's own: free, sample, ro
+        shared = units[np.uint64(u0 + group)]  # its group's: fetch, merge, act
         if occupies:
             s = max(s, unit["free"])
         for e in range(n_out):
             cap = out_rows[o0 + e]["capacity"]
             if cap > 0:
-                rel = rings[ring_at[o0 + e] + out_slot[e]]
+                rel = rings[np.uint64(ring_at[o0 + e] + out_slot[e])]
                 if rel > s:
                     s = rel
         # -- servers (timing-model s12) -----------------------------------------------------------
@@ -349,9 +349,9 @@ def advance_node(n, pos, i, plan, maps, out):
                 # as the slot table advances over the segment (when the segment is shorter than
                 # the ring; else counted pixel by pixel)
                 row = y * in_w
-                slot = slots[sbase + row + x0]
+                slot = slots[np.uint64(sbase + row + x0)]
                 if x1 - x0 < cap:
-                    count = slots[sbase + row + x1] - slot
+                    count = slots[np.uint64(sbase + row + x1)] - slot
                     if count < 0:
                         count += cap
                 else:
@@ -360,8 +360,9 @@ def advance_node(n, pos, i, plan, maps, out):
                         if ready[rbase + row + x] >= 0:
                             count += 1
                 for _ in range(count):
-                    if rings[gbase + slot] <= s:
-                        rings[gbase + slot] = s + 1
+                    at = np.uint64(gbase + slot)
+                    if rings[at] <= s:
+                        rings[at] = s + 1
                     slot += 1
                     if slot == cap:
                         slot = 0
@@ -377,10 +378,10 @@ def advance_node(n, pos, i, plan, maps, out):
                     (pipe[e, 0], pipe[e, 1], pipe[e, 2], pipe[e, 3]), o["cap_bytes"])
                 rdy = sent + 1 + o["latency"] + o["write"]
                 edge_bytes[i, edge_of[o0 + e]] += o["bytes"]
-            ready[out_ready[e] + pos] = rdy
+            ready[np.uint64(out_ready[e] + pos)] = rdy
             cap = o["capacity"]
             if cap > 0:
-                rings[ring_at[o0 + e] + out_slot[e]] = rdy
+                rings[np.uint64(ring_at[o0 + e] + out_slot[e])] = rdy
                 out_slot[e] += 1
                 if out_slot[e] == cap:
                     out_slot[e] = 0
