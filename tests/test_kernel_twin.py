@@ -201,7 +201,7 @@ class Pair:
         self.act = np.full((1, self.total + 1), JUNK, np.int64)
         self.ready = np.full((1, int(self.ready_at[-1])), JUNK, np.int64)
         self.slots = np.full((1, max(int(self.slots_at[-1]), 1)), JUNK, np.int64)
-        self.stats = np.tile(L.new_stats(), (1, 1))
+        self.stats = L.new_stats((1, 1))
         self.edge_bytes = np.zeros((1, max(len(self.outputs), 1)), np.int64)
         self.maps = image["maps"]
         n_out = len(self.outputs)

@@ -103,6 +103,8 @@ class _Static:
     ready_at: np.ndarray
     slots_at: np.ndarray
     ring_at: np.ndarray
+    edge_cap: np.ndarray
+    edge_src: np.ndarray
     spare: dict[int, tuple[np.ndarray, ...]] = field(default_factory=dict)
     """Image-slot buffers of a finished engine, by number of slots, for the next engine: a fresh
     buffer costs a page fault per 4 kB on first touch, about as much as a VGG-16 image's ops."""
@@ -144,7 +146,9 @@ def _static(plan: TimingPlan) -> _Static:
         ab_at=pix_at + np.arange(len(nodes) + 1),
         ready_at=_offsets(src_pixels),
         slots_at=_offsets([p + 1 if b else 0 for p, b in zip(src_pixels, bounded)]),
-        ring_at=_offsets([edges[e].capacity_pixels for e in out_edge]))
+        ring_at=_offsets([edges[e].capacity_pixels for e in out_edge]),
+        edge_cap=np.array([e.capacity_pixels for e in edges], np.int64),
+        edge_src=np.array([e.src for e in edges], np.int64))
 
     def forget(_: weakref.ref, key: int = key) -> None:
         _STATIC.pop(key, None)
@@ -162,10 +166,12 @@ class Engine:
     """Runs a `TimingPlan` over images in one machine (stream semantics)."""
 
     def __init__(self, plan: TimingPlan, images: Sequence[ImageWork], arrivals: list[int],
-                 counts: np.ndarray | None = None, window: int = WINDOW):
+                 counts: np.ndarray | None = None, window: int = WINDOW,
+                 result: TimingResult | None = None):
         """`images` is any sequence (a stream's works may be built when first asked for: image i
         is asked for once, when the window reaches it); `counts` [image, node], the active pixels
-        of every map, when the caller knows them; `window`, the image slots."""
+        of every map, when the caller knows them; `window`, the image slots; `result`, where to
+        put the results (rows for the images; a new `TimingResult` when not given)."""
         self.plan = plan
         self.images = images
         self.arrivals = np.asarray(arrivals, np.int64).reshape(-1)
@@ -178,9 +184,10 @@ class Engine:
             spare = (np.empty((self.slots, int(st.pix_at[-1])), np.int16),
                      np.empty((self.slots, int(st.ab_at[-1])), np.int64),
                      np.empty((self.slots, int(st.ready_at[-1])), np.int64),
-                     np.empty((self.slots, int(st.slots_at[-1])), np.int64))
+                     np.empty((self.slots, int(st.slots_at[-1])), np.int64),
+                     np.empty(int(st.ring_at[-1]), np.int64))
         self._buffers = spare
-        self.bits, self.act, self.ready, self.ring_slots = spare
+        self.bits, self.act, self.ready, self.ring_slots = spare[:4]
         self.loaded = 0  # images [0, loaded) have been put into their slots
         if counts is None:
             counts = np.zeros((n_img, n_nodes), np.int64)
@@ -190,29 +197,32 @@ class Engine:
                 self.loaded = 0  # the first slots now hold the last images: load again in turn
         self._counts = counts
         self.rank_base = np.zeros_like(counts)
-        self.rank_base[1:] = np.cumsum(counts, axis=0)[:-1]
+        if n_img > 1:
+            self.rank_base[1:] = np.cumsum(counts, axis=0)[:-1]
         # a buffer that holds every pixel its producer makes in this run never reuses a slot:
         # it cannot delay an op, so the kernels treat it as unbounded (no rings, no releases)
         totals = counts.sum(axis=0)
-        self.caps = [e.capacity_pixels if e.capacity_pixels < totals[e.src] else 0
-                     for e in plan.edges]
-        caps = np.array(self.caps + [0], np.int64)  # (+ [0]: no edges, no rows)
+        caps = np.where(st.edge_cap < totals[st.edge_src], st.edge_cap, 0)
+        self.caps = caps.tolist()
+        caps = np.append(caps, 0)  # (+ [0]: no edges, no rows)
         self.params, self.units = _copy(st.params), _copy(st.units)
         self.in_rows, self.out_rows = _copy(st.in_rows), _copy(st.out_rows)
         self.in_rows["capacity"] = caps[st.in_edge]
         self.out_rows["capacity"] = caps[st.out_edge]
-        self.rings = np.zeros(int(st.ring_at[-1]), np.int64)
+        self.rings = spare[4]  # only bounded rows' rings are read: those are cleared
+        for o in np.flatnonzero(self.out_rows["capacity"]):
+            self.rings[st.ring_at[o]:st.ring_at[o + 1]] = 0
         self.cur = np.zeros(n_nodes, np.int64)
         self.pos = np.zeros(n_nodes, np.int64)
         self.events = 0
-        self.result = TimingResult.empty(n_img, n_nodes, len(plan.edges))
-        self.stats = np.tile(L.new_stats(), (n_img, n_nodes))  # STATS per image, node
+        self.result = (result if result is not None
+                       else TimingResult.empty(n_img, n_nodes, len(plan.edges)))
+        self.stats = L.new_stats((n_img, n_nodes))  # STATS per image, node
 
     def _load(self, i: int) -> np.ndarray:
         """Put image i's maps into its slot; returns its active pixels per node."""
         st, bits = self.static, self.bits[i % self.slots]
-        for n, m in enumerate(self.images[i].bits):
-            bits[st.pix_at[n]:st.pix_at[n + 1]] = m.reshape(-1)
+        np.concatenate([m.reshape(-1) for m in self.images[i].bits], out=bits, casting="unsafe")
         self.loaded = i + 1
         return active_counts(bits, st.pix_at)
 
@@ -316,7 +326,5 @@ def _single(plan: TimingPlan, images: list[ImageWork], mode: str) -> TimingResul
         raise ValueError(f"mode must be 'single' or 'stream', got {mode!r}")
     result = TimingResult.empty(len(images), len(plan.nodes), len(plan.edges))
     for i, img in enumerate(images):
-        one = Engine(plan, [img], [0]).run()
-        for name in vars(result):
-            getattr(result, name)[i] = getattr(one, name)[0]
+        Engine(plan, [img], [0], result=result.rows(i, i + 1)).run()
     return result

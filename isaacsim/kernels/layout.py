@@ -109,12 +109,12 @@ def row(layout: np.dtype, **values: int) -> np.ndarray:
     return rows(layout, [values])
 
 
-_NEW_STATS = [tuple(STATS_EMPTY.get(name, 0) for name in names(STATS))]
-
-
-def new_stats() -> np.ndarray:
-    """A 1-element `STATS` array for one node and image before its first op."""
-    return np.array(_NEW_STATS, STATS)  # faster than copying a structured array
+def new_stats(shape: tuple[int, ...] = (1,)) -> np.ndarray:
+    """`STATS` rows of the given shape (images x nodes for an engine) before their first op."""
+    stats = np.zeros(shape, STATS)  # (np.tile of a structured row copies field by field: slow)
+    for name, value in STATS_EMPTY.items():
+        stats[name] = value
+    return stats
 
 
 SERVER_CURSORS = ("fetch", "ro", "merge", "act")

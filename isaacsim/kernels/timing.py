@@ -131,9 +131,10 @@ def _book(c, m, t, on, req, rate):
 
 
 @jit
-def _store(st, start, end, ops, bit_cycles, rf_pixels, wait_fetch, wait_ro, wait_merge,
-           wait_act):
-    """Write the counters a call kept in locals back into its `STATS` row."""
+def _store(st, p, issued, start, end, ops, bit_cycles, rf_pixels, wait_fetch, wait_ro,
+           wait_merge, wait_act):
+    """Write the counters a call kept in locals back into its `STATS` row and its `NODE` row."""
+    p["issued"] = issued
     st["start"], st["end"], st["ops"], st["rf_pixels"] = start, end, ops, rf_pixels
     st["bit_cycles"] = bit_cycles
     st["wait_fetch"], st["wait_ro"], st["wait_merge"], st["wait_act"] = (wait_fetch, wait_ro,
@@ -180,7 +181,8 @@ def advance_node(n, pos, i, plan, maps, out):
     ro_req = _split(p["ro_per"], ro_rate)
     fetch_pixels, fetch_req = 0, _split(0, 0)
     replicas, groups = p["replicas"], p["groups"]
-    replica = p["issued"] % replicas if occupies else 0
+    issued = p["issued"]
+    replica = issued % replicas if occupies else 0
     group = replica % groups
     merge_req = _split(p["merge_per"], merge_rate)
     act_req = _split(p["act_per"], act_rate)
@@ -247,13 +249,13 @@ def advance_node(n, pos, i, plan, maps, out):
             rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3] = y0, y1, x0, x1
             if y1 > y0 and x1 > x0:
                 if (y1 - 1) * geo[k, _W] + (x1 - 1) >= geo[k, _AVAIL]:
-                    _store(st, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
+                    _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                            wait_merge, wait_act)
                     return pos
         for e in range(n_out):
             o = out_rows[o0 + e]
             if o["capacity"] > 0 and g > o["allowed"]:
-                _store(st, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge,
+                _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge,
                        wait_act)
                 return pos
         # -- issue cycle: the maximum over the receptive fields, column by column ------------------
@@ -280,9 +282,9 @@ def advance_node(n, pos, i, plan, maps, out):
                         a = max(a, v)
                     q0 += in_w
         s = max(a + delta, arrival)
-        unit = units[np.uint64(u0 + replica)]  # the replica's own: free, sample, ro
         shared = units[np.uint64(u0 + group)]  # its group's: fetch, merge, act
         if occupies:
+            unit = units[np.uint64(u0 + replica)]  # the replica's own: free, sample, ro
             s = max(s, unit["free"])
         for e in range(n_out):
             cap = out_rows[o0 + e]["capacity"]
@@ -311,7 +313,7 @@ def advance_node(n, pos, i, plan, maps, out):
                 unit["sample"] = r + 1
             wait_ro += c - (cf + pre + b)  # last conversion, against reads from cf + pre
             unit["free"] = r + 1 - pre
-            p["issued"] += 1
+            issued += 1
             replica += 1  # = issued % replicas, group = replica % groups, without dividing
             group += 1
             if replica == replicas:
@@ -403,7 +405,7 @@ def advance_node(n, pos, i, plan, maps, out):
     for e in range(n_out):
         if out_rows[o0 + e]["capacity"] > 0:
             slots[slots_at[o0 + e] + total] = out_slot[e]
-    _store(st, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge, wait_act)
+    _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge, wait_act)
     return pos
 
 
