@@ -13,3 +13,6 @@ from __future__ import annotations
 import numba
 
 jit = numba.njit(cache=True, nogil=True)
+inline = numba.njit(cache=True, nogil=True, inline="always")
+"""For the small helpers of a hot loop: inlined into their caller by numba itself (a call between
+compiled functions otherwise passes its tuples through memory and checks a status)."""

@@ -41,10 +41,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from isaacsim.kernels import jit
+from isaacsim.kernels import inline, jit
 
 
-@jit
+@inline
 def _split(x, rate):
     """A request of `x` slots on a server of `rate` slots per cycle, as `_serve` adds it to a
     cursor: (x // rate, x % rate), and where it ends on an idle server relative to its cycle:
@@ -54,7 +54,7 @@ def _split(x, rate):
     return x // rate, x % rate, (x - 1) // rate, (x - 1) % rate
 
 
-@jit
+@inline
 def _serve(c, m, t, req, rate):
     """Slot rule of a server (timing-model s12) for a request in cycle `t` of the slots split by
     `_split` into `req`, on a server whose last filled slot is slot `m` of cycle `c` (c = -1: never
@@ -70,7 +70,7 @@ def _serve(c, m, t, req, rate):
     return c, c, m
 
 
-@jit
+@inline
 def _add(c, m, req, rate):
     """The cursor (c, m) after `req`'s slots are appended to a busy server."""
     xq, xm = req[0], req[1]
@@ -82,7 +82,7 @@ def _add(c, m, req, rate):
     return c, m
 
 
-@jit
+@inline
 def _reads(r, b, c, m, req, rate):
     """`b` reads of one op on a readout server (timing-model s12) whose cursor is (c, m), the first
     read sampled in cycle `r`: read j asks for the split slots `req` in cycle r_j + 1, and the next
@@ -121,7 +121,7 @@ def _reads(r, b, c, m, req, rate):
     return r, c, m
 
 
-@jit
+@inline
 def _book(c, m, t, on, req, rate):
     """`_serve` on a server that may be off (`on` false: unlimited or asked for nothing): then the
     request is complete in cycle `t` and the cursor (c, m) stays."""
@@ -130,7 +130,7 @@ def _book(c, m, t, on, req, rate):
     return _serve(c, m, t, req, rate)
 
 
-@jit
+@inline
 def _store(st, p, issued, start, end, ops, bit_cycles, rf_pixels, wait_fetch, wait_ro,
            wait_merge, wait_act):
     """Write the counters a call kept in locals back into its `STATS` row and its `NODE` row."""
