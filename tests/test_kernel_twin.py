@@ -274,7 +274,35 @@ class Pair:
 @settings(max_examples=300, deadline=None)
 @given(cases())
 def test_kernel_matches_the_twin(case):
-    node, inputs, outputs, images = case
+    _same_as_the_twin(*case)
+
+
+@st.composite
+def source_cases(draw):
+    """Cases shaped like the image source, which the kernel runs in a loop of its own: no inputs,
+    ops that occupy nothing and no servers, one out-edge (local or remote), unbounded."""
+    node, _, outputs, images = draw(cases())
+    node["occupies"], node["replicas"], node["groups"] = 0, 1, 1
+    node["units"] = node["units"][:1]
+    for server in ("merge", "act"):
+        node[f"{server}_rate"] = draw(st.sampled_from([0, 3]))
+        node[f"{server}_per"] = 0 if node[f"{server}_rate"] else draw(ints(0, 12))
+    out = dict(draw(out_edge()), capacity=0)
+    out["ring"] = [0]
+    for image in images:
+        image["maps"] = []
+        for call in image["calls"]:
+            call.update(avail=[], allowed=call["allowed"][:1] or [0], releases=[[]])
+    return node, [], [out], images
+
+
+@settings(max_examples=150, deadline=None)
+@given(source_cases())
+def test_the_source_loop_matches_the_twin(case):
+    _same_as_the_twin(*case)
+
+
+def _same_as_the_twin(node, inputs, outputs, images):
     pair = Pair(node, inputs, outputs, len(images[0]["bits"]), len(images[0]["bits"][0]))
     rank_base = node["rank_base"]
     producer_bases = [e["rank_base"] for e in inputs]

@@ -141,6 +141,41 @@ def _store(st, p, issued, start, end, ops, bit_cycles, rf_pixels, wait_fetch, wa
                                                                          wait_merge, wait_act)
 
 
+@inline
+def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, i, edge, start,
+            end, ops):
+    """`advance_node`'s loop for a node without inputs, servers or bounded out-edges and with one
+    out-edge (the image source): every active pixel issues in cycle `s` and is done `tail` cycles
+    later, then ready (local edge) or sent by the edge's pipe. Returns the new position and the
+    call's `start`, `end` and `ops`."""
+    done = s + tail
+    busy, busy_m = o["busy"], o["busy_m"]
+    req = (pipe[0], pipe[1], pipe[2], pipe[3])
+    local, write, latency = o["local"], o["write"], o["latency"]
+    cap_bytes, nbytes = o["cap_bytes"], o["bytes"]
+    sent_bytes = 0
+    for q in range(pos, total):
+        at = np.uint64(base + q)
+        if bits[at] <= 0:
+            ready[np.uint64(rbase + q)] = -1
+            continue
+        if local:
+            rdy = done + 1 + write
+        else:
+            sent, busy, busy_m = _serve(busy, busy_m, done + 1, req, cap_bytes)
+            rdy = sent + 1 + latency + write
+            sent_bytes += nbytes
+        ready[np.uint64(rbase + q)] = rdy
+        if ops == 0 or s < start:
+            start = s
+        if rdy > end:
+            end = rdy
+        ops += 1
+    o["busy"], o["busy_m"] = busy, busy_m
+    edge_bytes[i, edge] += sent_bytes
+    return total, start, end, ops
+
+
 # columns of the per-input-edge table `geo` of a call
 _KH, _KW, _SH, _SW, _PH, _PW, _H, _W, _CAP, _AVAIL, _READY, _SLOTS, _RING = range(13)
 _COLS = 13
@@ -215,9 +250,16 @@ def advance_node(n, pos, i, plan, maps, out):
     bit_cycles = st["bit_cycles"]
     wait_fetch, wait_ro, wait_merge, wait_act = (st["wait_fetch"], st["wait_ro"],
                                                  st["wait_merge"], st["wait_act"])
+    if (n_in == 0 and n_out == 1 and not occupies and not track and not merge_on
+            and not act_on):  # the image source, as ISAAC lowers it: no inputs, no servers
+        pos, start, end, ops = _source(pos, total, bits, base, ready, out_ready[0], out_rows[o0],
+                                       pipe[0], max(arrival + delta, arrival), tail, edge_bytes,
+                                       i, edge_of[o0], start, end, ops)
+        _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
+               wait_merge, wait_act)
+        return pos
     h, w = pos // width, pos % width
     while pos < total:
-        # -- what a consumer may read of this position, written before anything can stop here ----
         b = bits[np.uint64(base + pos)]
         if b <= 0:  # a run of skipped pixels: not ready, no rank, in one sweep
             q = pos + 1
