@@ -176,6 +176,38 @@ def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, 
     return total, start, end, ops
 
 
+@inline
+def _release(k, geo, pend, read_at, ready, slots, rings):
+    """Apply input edge k's pending releases: every active pixel of input rows [y0, y1) and
+    columns [lo, hi) may be overwritten from one cycle after the latest op that read it
+    (`read_at[k, x] + 1`; -1: none did). Its ring slot comes from the slot table at the row's first
+    column, then one more per active pixel (consecutive ranks). Clears the pending range."""
+    y0, y1, lo, hi = pend[k, 1], pend[k, 2], pend[k, 3], pend[k, 4]
+    pend[k, 3] = pend[k, 4] = 0
+    cap, in_w = geo[k, _CAP], geo[k, _W]
+    rbase, sbase, gbase = geo[k, _READY], geo[k, _SLOTS], geo[k, _RING]
+    for y in range(y0, y1):
+        row = y * in_w
+        slot = slots[np.uint64(sbase + row + lo)]
+        for x in range(lo, hi):
+            if ready[np.uint64(rbase + row + x)] >= 0:
+                t = read_at[k, x] + 1
+                at = np.uint64(gbase + slot)
+                if rings[at] < t:
+                    rings[at] = t
+                slot += 1
+                if slot == cap:
+                    slot = 0
+
+
+@inline
+def _release_all(n_in, geo, pend, read_at, ready, slots, rings):
+    """Apply every input edge's pending releases (before the call returns)."""
+    for k in range(n_in):
+        if pend[k, 3] < pend[k, 4]:
+            _release(k, geo, pend, read_at, ready, slots, rings)
+
+
 # columns of the per-input-edge table `geo` of a call
 _KH, _KW, _SH, _SW, _PH, _PW, _H, _W, _CAP, _AVAIL, _READY, _SLOTS, _RING = range(13)
 _COLS = 13
@@ -233,6 +265,15 @@ def advance_node(n, pos, i, plan, maps, out):
         geo[k, _CAP], geo[k, _AVAIL] = row["capacity"], row["avail"]
         geo[k, _READY], geo[k, _SLOTS], geo[k, _RING] = ready_at[o], slots_at[o], ring_at[o]
     rf = np.empty((max(n_in, 1), 4), np.int64)  # this op's receptive field on each input edge
+    # releases of a bounded input edge, gathered over the ops of one output row (they all read the
+    # same input rows): per input column the latest issue cycle of an op reading it, over the
+    # columns [lo, hi) of input rows [y0, y1), applied to the ring when the row ends or the call
+    # returns (`_release`), before the producer can read the ring
+    max_w = 1
+    for k in range(n_in):
+        max_w = max(max_w, geo[k, _W])
+    read_at = np.empty((max(n_in, 1), max_w), np.int64)
+    pend = np.zeros((max(n_in, 1), 5), np.int64)  # output row, y0, y1, lo, hi (lo >= hi: none)
     # -- per output edge ----------------------------------------------------------------------------
     out_slot = np.zeros(max(n_out, 1), np.int64)  # slot of the next active pixel in a bounded ring
     pipe = np.zeros((max(n_out, 1), 4), np.int64)  # a remote out-edge's bytes, split (`_split`)
@@ -291,14 +332,16 @@ def advance_node(n, pos, i, plan, maps, out):
             rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3] = y0, y1, x0, x1
             if y1 > y0 and x1 > x0:
                 if (y1 - 1) * geo[k, _W] + (x1 - 1) >= geo[k, _AVAIL]:
+                    _release_all(n_in, geo, pend, read_at, ready, slots, rings)
                     _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                            wait_merge, wait_act)
                     return pos
         for e in range(n_out):
             o = out_rows[o0 + e]
             if o["capacity"] > 0 and g > o["allowed"]:
-                _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge,
-                       wait_act)
+                _release_all(n_in, geo, pend, read_at, ready, slots, rings)
+                _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
+                       wait_merge, wait_act)
                 return pos
         # -- issue cycle: the maximum over the receptive fields, column by column ------------------
         a = arrival
@@ -382,34 +425,19 @@ def advance_node(n, pos, i, plan, maps, out):
             wait_act += done - cm_
         # -- release the input pixels this op reads -------------------------------------------------
         for k in range(n_in):
-            cap = geo[k, _CAP]
-            if cap == 0:
-                continue
             y0, y1, x0, x1 = rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3]
-            in_w = geo[k, _W]
-            rbase, sbase, gbase = geo[k, _READY], geo[k, _SLOTS], geo[k, _RING]
-            for y in range(y0, y1 if x1 > x0 else y0):
-                # the active pixels of a row segment have consecutive ranks, hence slots: as many
-                # as the slot table advances over the segment (when the segment is shorter than
-                # the ring; else counted pixel by pixel)
-                row = y * in_w
-                slot = slots[np.uint64(sbase + row + x0)]
-                if x1 - x0 < cap:
-                    count = slots[np.uint64(sbase + row + x1)] - slot
-                    if count < 0:
-                        count += cap
-                else:
-                    count = 0
-                    for x in range(x0, x1):
-                        if ready[rbase + row + x] >= 0:
-                            count += 1
-                for _ in range(count):
-                    at = np.uint64(gbase + slot)
-                    if rings[at] <= s:
-                        rings[at] = s + 1
-                    slot += 1
-                    if slot == cap:
-                        slot = 0
+            if geo[k, _CAP] == 0 or y1 <= y0 or x1 <= x0:
+                continue
+            if pend[k, 3] < pend[k, 4] and pend[k, 0] != h:  # a new output row
+                _release(k, geo, pend, read_at, ready, slots, rings)
+            if pend[k, 3] >= pend[k, 4]:
+                pend[k, 0], pend[k, 1], pend[k, 2], pend[k, 3], pend[k, 4] = h, y0, y1, x0, x0
+            for x in range(pend[k, 4], x1):  # columns no op of the row has read yet
+                read_at[k, x] = -1
+            if x1 > pend[k, 4]:
+                pend[k, 4] = x1
+            for x in range(x0, x1):
+                read_at[k, x] = max(read_at[k, x], s)
         # -- outputs ------------------------------------------------------------------------------
         last = done + write + 1  # a node without out-edges writes into its home tile
         for e in range(n_out):
@@ -442,6 +470,7 @@ def advance_node(n, pos, i, plan, maps, out):
         w += 1
         if w == width:
             h, w = h + 1, 0
+    _release_all(n_in, geo, pend, read_at, ready, slots, rings)
     if track:
         act[abase + total] = local_rank
     for e in range(n_out):
