@@ -1,4 +1,4 @@
-"""The fast cycle-level engine (simpy processes over numba kernels)."""
+"""The fast cycle-level engine (a compiled driver over numba kernels; simpy is its clock)."""
 
 from isaacsim.engine.core import Engine, simulate, simulate_stream
 

@@ -1,12 +1,13 @@
 """The layout of the timing kernel's rows, defined once (docs/timing-model.md sections 4-8).
 
-Each layout is a numpy structured dtype of int64 fields. The kernel (`timing.advance_node`) and the
-engine that fills the rows address fields by name, so a layout is written only here; and because a
+Each layout is a numpy structured dtype of int64 fields, aligned (numba reads an unaligned record
+field by field, byte by byte). The kernels (`timing.advance_node`, `timing.drive`) and the engine
+that fills the rows address fields by name, so a layout is written only here; and because a
 structured dtype is part of the kernel's numba signature, changing a layout recompiles the cached
 kernel (a column constant imported from this module would not: numba's cache checks only the
 kernel's own source file). Fields are marked by who sets them: [static] once per node by the
-engine, [image] by the engine for each image, [call] by the engine before each kernel call,
-[carried] by the kernel, kept across calls and, in stream mode, across images.
+engine, [image] by the driver when a node works on an image, [call] by the driver before each
+kernel call, [carried] by the kernel, kept across calls and, in stream mode, across images.
 
 `NODE`, one row per node:
 - `height`, `width` [static]: the node's output map.
@@ -53,8 +54,8 @@ is the quotient and remainder of the slot count `end - 1` of the timing model.
 - `busy`, `busy_m` [carried]: the pipe's byte-slot cursor (remote edges), kept as the servers'
   cursors are (`UNITS`): the last busy cycle (-1: never used) and the last byte-slot filled in it.
 
-`STATS`, one row per node and image: the engine's `STATS` array (images x nodes, rows from
-`new_stats`); each kernel call gets the 1-element view of its node and image:
+`STATS`, one row per node and image: the engine's `STATS` array (images x nodes, from
+`new_stats`); a kernel call updates the row of its node and image:
 - `start`: smallest issue cycle (-1 before the first op); `end`: largest ready time over the
   out-edges, or done + write + 1 for a node without out-edges (-1 before the first op); `ops`;
   `bit_cycles`: sum of b over ops that occupy a replica; `rf_pixels`: sum over ops and input edges
