@@ -176,7 +176,7 @@ def table(rows: list[dict]) -> str:
             f"{min(e):.2f} / {statistics.median(e):.2f}",
             f"{min(r['engine_wall_ms']):.2f} / {statistics.median(r['engine_wall_ms']):.2f}",
             f"{min(f):.3f} / {statistics.median(f):.3f}",
-            f"{ratio:.0f}x ({ratio_med:.0f}x)",
+            f"{ratio:.1f}x ({ratio_med:.1f}x)",
             f"{r['rss_peak_mb']:.0f}",
             f"{r['rss_import_mb']:.0f}, {r['rss_base_mb']:.0f} ({r['works_mb']:.0f} MB of maps)",
             f"{r['floor_le_engine']}/{r['images']}"
