@@ -29,8 +29,8 @@ import simpy
 
 from isaacsim.errors import InputError, InternalError, Problem
 from isaacsim.kernels import layout as L
-from isaacsim.kernels.timing import drive
 from isaacsim.kernels.maps import active_counts
+from isaacsim.kernels.timing import drive
 from isaacsim.plan import SERVICES, ImageWork, TimingPlan, TimingResult
 
 WINDOW = 16

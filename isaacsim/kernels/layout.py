@@ -73,8 +73,8 @@ def _fields(*names: str) -> np.dtype:
     return np.dtype([(name, np.int64) for name in names], align=True)
 
 
-NODE = _fields("height", "width", "occupies", "replicas", "groups", "delta", "tail", "pre", "mid", "tile", "span", "act",
-               "write",
+NODE = _fields("height", "width", "occupies", "replicas", "groups", "delta", "tail", "pre", "mid",
+               "tile", "span", "act", "write",
                "fetch_rate", "fetch_per", "ro_rate", "ro_per", "merge_rate", "merge_per",
                "act_rate", "act_per", "arrival", "rank_base", "issued")
 UNITS = _fields("free", "fetch", "fetch_m", "ro", "ro_m", "merge", "merge_m", "act", "act_m",

@@ -14,7 +14,7 @@ def active_counts(bits, pix_at):
     out = np.zeros(pix_at.size - 1, np.int64)
     for n in range(pix_at.size - 1):
         seg = bits[pix_at[n]:pix_at[n + 1]]
-        count = 0
+        count = np.int64(0)
         for q in range(seg.size):  # from 0 and branch-free, so that it vectorizes
             count += np.int64(seg[q] > 0)
         out[n] = count

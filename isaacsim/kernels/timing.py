@@ -356,14 +356,14 @@ def advance_node(n, pos, i, plan, maps, out):
                 for y in range(y0, y1):  # branch-free: an inactive pixel's -1 never raises a
                     uq = np.uint64(q0)
                     v0, v1, v2 = ready[uq], ready[uq + np.uint64(1)], ready[uq + np.uint64(2)]
-                    rf_pixels += (v0 >= 0) + (v1 >= 0) + (v2 >= 0)
+                    rf_pixels += int(v0 >= 0) + int(v1 >= 0) + int(v2 >= 0)
                     a = max(a, max(v0, max(v1, v2)))
                     q0 += in_w
             else:
                 for y in range(y0, y1):
                     for x in range(x1 - x0):
                         v = ready[np.uint64(q0 + x)]
-                        rf_pixels += v >= 0
+                        rf_pixels += int(v >= 0)
                         a = max(a, v)
                     q0 += in_w
         s = max(a + delta, arrival)
