@@ -42,6 +42,19 @@ def test_engine_equals_reference_with_any_server_groups(case):
         assert_same(simulate(plan, images, mode), reference.simulate(plan, images, mode))
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st_plans(max_images=7))
+def test_a_stream_longer_than_the_window_of_image_slots(case):
+    """The engine keeps the images in flight in a window of slots and loads the next image into
+    the slot of one every node has passed; with windows of 1 and 2 slots (most images wait for a
+    slot, every slot is reused) a stream gives the reference model's result."""
+    plan, images = case
+    arrivals = [img.arrival_cycle for img in images]
+    want = reference.simulate(plan, images, "stream")
+    for window in (1, 2):
+        assert_same(Engine(plan, images, arrivals, window=window).run(), want)
+
+
 def _example(capacity: int):
     spec = dict(kind="conv", kernel=(1, 3), pad=(0, 1), capacity=capacity)
     return chain_plan((1, 4, 1), [spec, spec])
