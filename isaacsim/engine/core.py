@@ -3,7 +3,7 @@
 `kernels.timing.advance_node` computes the exact timing of as many ops of one node (in raster
 order) as the known state allows: input pixels already computed by the producers, and output
 slots whose release the consumers have already decided (docs/timing-model.md s5), servers included
-(s12). `kernels.driver.drive` calls it for every node in turn until no node can advance, all in
+(s12). `kernels.timing.drive` calls it for every node in turn until no node can advance, all in
 compiled code. The `Engine` owns the arrays: the plan's rows (built once per plan), the carried
 state of replicas, servers, pipes and rings, and a window of image slots holding the maps of the
 images in flight (a stream's works are asked for when the window reaches them and dropped when
@@ -168,9 +168,10 @@ class Engine:
     def __init__(self, plan: TimingPlan, images: Sequence[ImageWork], arrivals: list[int],
                  counts: np.ndarray | None = None, window: int = WINDOW,
                  result: TimingResult | None = None):
-        """`images` is any sequence (a stream's works may be built when first asked for: image i
-        is asked for once, when the window reaches it); `counts` [image, node], the active pixels
-        of every map, when the caller knows them; `window`, the image slots; `result`, where to
+        """`images` is any sequence (a stream's works may be built when first asked for: with
+        `counts` given, image i is asked for once, when the window reaches it; without, every image
+        is read once more first, to count); `counts` [image, node], the active pixels of every
+        map, when the caller knows them; `window`, the image slots; `result`, where to
         put the results (rows for the images; a new `TimingResult` when not given)."""
         self.plan = plan
         self.images = images

@@ -3,8 +3,8 @@
 `drive(...)` (below) advances every node of a plan in turn until none can advance;
 `advance_node(n, pos, i, plan, maps, out)` implements docs/timing-model.md sections 4-8 and 12 for
 the ops of node n on image i in raster order, starting at raster position `pos` and stopping at the
-first active pixel whose inputs or output slots are not yet known (the driver, `kernels.driver`,
-calls it again once a neighbour has progressed). It returns the new raster position. All times are
+first active pixel whose inputs or output slots are not yet known (the driver calls it again once
+a neighbour has progressed). It returns the new raster position. All times are
 ISAAC cycles; the rows are the structured layouts of `isaacsim.kernels.layout` (fields documented
 there), addressed by field name; every other array is a flat int64 (or int16 for bits) array.
 
@@ -28,6 +28,12 @@ there), addressed by field name; every other array is a flat int64 (or int16 for
   `avail`, and `act` and `slots` at `avail` itself. Nothing needs clearing between images. The
   node's active pixels before `pos` are its ops so far on the image, `stats[i, n].ops`.
 - `out = (stats, edge_bytes)`: `stats[i, n]` (`STATS`), `edge_bytes[i, edge]`, accumulated.
+
+The releases an op makes on a bounded input edge are gathered over the ops of one output row (per
+input column, the latest op reading it) and applied to the producer's ring when the row ends or
+the call returns: the producer reads the ring only between calls, and the values are those of
+raising the ring op by op. The image source (no inputs, servers or bounded out-edge) has a loop of
+its own (`_source`).
 
 Per op: `A = max(arrival, ready times of the active pixels of its receptive fields)`;
 `s = max(A + delta, arrival)`, then `max(s, free)` of replica `issued % replicas` when ops occupy a
