@@ -68,7 +68,7 @@ def test_worked_example(capacity, completion):
     assert r.node_start[0].tolist() == [0, 4, 42]
 
 
-def test_events_do_not_grow_with_cycles():
+def test_driver_rounds_do_not_grow_with_cycles():
     """The engine's simpy events are the driver's rounds, which come from images, not cycles: one
     image takes one round whether its ops take 1 or 16 cycles (per-cycle events would multiply
     them by about 16)."""
@@ -78,7 +78,7 @@ def test_events_do_not_grow_with_cycles():
     for bits in (1, 16):
         eng = Engine(plan, [image(plan, default=bits)], [0])
         result = eng.run()
-        counts.append((eng.events, int(result.completion_cycle[0])))
+        counts.append((eng.rounds, int(result.completion_cycle[0])))
     assert counts[0][0] == counts[1][0] == 1
     assert counts[1][1] > 3 * counts[0][1]
 

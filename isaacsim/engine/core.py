@@ -215,7 +215,7 @@ class Engine:
             self.rings[st.ring_at[o]:st.ring_at[o + 1]] = 0
         self.cur = np.zeros(n_nodes, np.int64)
         self.pos = np.zeros(n_nodes, np.int64)
-        self.events = 0
+        self.rounds = 0  # driver rounds, one simpy step each
         self.result = (result if result is not None
                        else TimingResult.empty(n_img, n_nodes, len(plan.edges)))
         self.stats = L.new_stats((n_img, n_nodes))  # STATS per image, node
@@ -251,7 +251,7 @@ class Engine:
             hi = want
             _, newest = drive(hi, n_img, self.cur, self.pos, plan, graph, maps, out,
                               self.arrivals, self.rank_base)
-            self.events += 1
+            self.rounds += 1
             if newest > self.env.now:
                 yield self.env.timeout(newest - self.env.now)
 
