@@ -291,8 +291,8 @@ def compact_map(values) -> np.ndarray:
     fits in 0..255 (bits are 0..16, so always in practice), else int64.
 
     A many-image run holds one map per node and image; uint8 keeps them at an eighth of int64's
-    memory. Whoever computes with a map casts it first (the engine converts each map to int64 as it
-    starts the image; sums cast to int64), so a narrow map never overflows."""
+    memory. Whoever computes with a map casts it first (the engine copies each map into an int16
+    image slot; sums cast to int64), so a narrow map never overflows."""
     a = np.asarray(values)
     if a.dtype == np.uint8:
         return np.ascontiguousarray(a)

@@ -4,17 +4,16 @@ A stream's images share one pipeline, so a stream is one simulation (docs/report
 run"). Its works are nevertheless not all built up front: a first pass builds each image's work,
 keeps what the reports need of it (`WorkFacts`, whose active-pixel counts also give the engine its
 rank bases and buffer sizes) and frees it; during the simulation `StreamWorks` builds image i's
-work again when a node first starts image i (the engine copies each map into its own state) and
-keeps only the last `KEEP_WORKS` (nodes of a pipeline are a few images apart at most; an image
-asked for again after that is rebuilt, the same). Images whose trace record determines the work
-(compact records, every baseline image) share one copy of their maps. Memory then grows with the
-images only by their results, as in single mode (docs/decisions.md D60). Building each explicit
-record twice costs about a tenth of simulating it. The reference engine takes the works as a list.
+work again when the engine's window of image slots reaches image i (the engine copies the maps
+into a slot and asks for each image once) and keeps none of them. Images whose trace record
+determines the work (compact records, every baseline image) share one copy of their maps. Memory
+then grows with the images only by their results, as in single mode (docs/decisions.md D60).
+Building each explicit record twice costs about a third of simulating it. The reference engine
+takes the works as a list.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 
 from isaacsim.engine import simulate_stream
@@ -23,9 +22,6 @@ from isaacsim.single_run import ENGINES, Context
 from isaacsim.targets.isaac.lowering import Lowered
 from isaacsim.workload import Workload
 from isaacsim.works import layer_bits, record_key, work_facts
-
-KEEP_WORKS = 64
-"""Works of explicit records a `StreamWorks` keeps (the most recently built)."""
 
 
 class StreamWorks(Sequence):
@@ -36,15 +32,11 @@ class StreamWorks(Sequence):
         self.lowered, self.workload, self.uncropped = lowered, workload, uncropped
         self.images, self.arrivals = images, arrivals
         self.by_record: dict = {}
-        self.recent: OrderedDict[int, ImageWork] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self.images)
 
     def __getitem__(self, i):  # integers only (the engine asks for one image at a time)
-        work = self.recent.get(i)
-        if work is not None:
-            return work
         image = self.images[i]
         key = record_key(image, self.uncropped)
         bits = self.by_record.get(key) if key is not None else None
@@ -52,12 +44,7 @@ class StreamWorks(Sequence):
             bits = layer_bits(self.lowered, self.workload, image, self.uncropped).bits
             if key is not None:
                 self.by_record[key] = bits
-        work = ImageWork(image.image_id, bits, self.arrivals[i])
-        if key is None:
-            self.recent[i] = work
-            if len(self.recent) > KEEP_WORKS:
-                self.recent.popitem(last=False)
-        return work
+        return ImageWork(image.image_id, bits, self.arrivals[i])
 
 
 def stream_facts(works: StreamWorks) -> WorkFacts:
@@ -77,7 +64,6 @@ def stream_facts(works: StreamWorks) -> WorkFacts:
         else:
             facts.active[i], facts.row_blocks[i] = facts.active[j], facts.row_blocks[j]
         facts.arrival[i] = works.arrivals[i]
-    works.recent.clear()
     return facts
 
 

@@ -69,18 +69,65 @@ def test_worked_example(capacity, completion):
 
 
 def test_driver_rounds_do_not_grow_with_cycles():
-    """The engine's simpy events are the driver's rounds, which come from images, not cycles: one
-    image takes one round whether its ops take 1 or 16 cycles (per-cycle events would multiply
-    them by about 16)."""
+    """The engine's simpy events are the driver's rounds, which come from images, not cycles: an
+    image alone takes one round, a stream of 6 in a window of 2 slots at most one round per image
+    and one more, whether the ops take 1 or 16 cycles (per-cycle events would multiply them)."""
     spec = dict(kind="conv", kernel=(3, 3), pad=(1, 1), capacity=2 * 32 + 3)
     plan = chain_plan((8, 32, 1), [spec, spec, spec])
-    counts = []
-    for bits in (1, 16):
-        eng = Engine(plan, [image(plan, default=bits)], [0])
-        result = eng.run()
-        counts.append((eng.rounds, int(result.completion_cycle[0])))
-    assert counts[0][0] == counts[1][0] == 1
-    assert counts[1][1] > 3 * counts[0][1]
+    for n_img, window, most in ((1, 16, 1), (6, 2, 7)):
+        cycles = []
+        for bits in (1, 16):
+            eng = Engine(plan, [image(plan, default=bits)] * n_img, [0] * n_img, window=window)
+            result = eng.run()
+            assert 1 <= eng.rounds <= most, (n_img, bits, eng.rounds)
+            cycles.append(int(result.completion_cycle.max()))
+        assert cycles[1] > 3 * cycles[0]
+
+
+def _poison_spare_buffers(plan, value: int) -> None:
+    """Give the next engines of `plan` image-slot buffers full of `value` for any window (an
+    engine must read only what it wrote: a producer's ready cycles below `avail`, its active
+    counts and ring slots up to `avail`, and never an image its producer has not started)."""
+    from isaacsim.engine.core import _static
+
+    st = _static(plan)
+    for slots in range(1, 17):
+        def junk(size: int, rows: int = slots) -> np.ndarray:
+            return np.full((rows, size), value, np.int64)
+
+        st.spare[slots] = (np.full((slots, int(st.pix_at[-1])), 7, np.int16),
+                           junk(int(st.ab_at[-1])), junk(int(st.ready_at[-1])),
+                           junk(int(st.slots_at[-1])), junk(int(st.ring_at[-1]), 1)[0])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st_plans(max_images=7))
+def test_stale_image_slots_change_nothing(case):
+    """Reused image-slot buffers full of junk (large negative or positive numbers) give the
+    reference model's results, alone and in streams with windows of 1 to 3 and 16 slots (with a
+    window smaller than the stream, a consumer can start an image its producer has not)."""
+    plan, images = case
+    arrivals = [img.arrival_cycle for img in images]
+    stream = reference.simulate(plan, images, "stream")
+    for value in (-(1 << 40), 1 << 40):
+        for window in (1, 2, 3, 16):
+            _poison_spare_buffers(plan, value)
+            assert_same(Engine(plan, images, arrivals, window=window).run(), stream)
+        _poison_spare_buffers(plan, value)
+        assert_same(simulate(plan, images, "single"), reference.simulate(plan, images, "single"))
+
+
+def test_an_engine_runs_once_and_checks_its_arguments():
+    plan = chain_plan((4, 4, 1), [dict(kind="conv", kernel=(3, 3), pad=(1, 1), capacity=0)])
+    img = image(plan)
+    eng = Engine(plan, [img], [0])
+    eng.run()
+    with pytest.raises(RuntimeError, match="once"):
+        eng.run()
+    with pytest.raises(ValueError, match="arrival"):
+        Engine(plan, [img, img], [0])
+    with pytest.raises(ValueError, match="counts"):
+        Engine(plan, [img, img], [0, 0], counts=np.zeros((1, len(plan.nodes)), np.int64))
 
 
 def test_too_small_buffer_deadlocks_with_a_message():

@@ -204,14 +204,13 @@ class Pair:
         self.stats = L.new_stats((1, 1))
         self.edge_bytes = np.zeros((1, max(len(self.outputs), 1)), np.int64)
         self.maps = image["maps"]
-        n_out = len(self.outputs)
+        self.slot_tables = []  # per input edge: the producer's ring slot of every position
         for k, (edge, (active, _, _)) in enumerate(zip(self.inputs, self.maps)):
             edge["active"] = active
             edge["rank_base"] = producer_bases[k]
             flat = np.array(active, bool).reshape(-1)
             ranks = producer_bases[k] + np.concatenate([[0], np.cumsum(flat)]).astype(np.int64)
-            at = self.slots_at[n_out + k]
-            self.slots[0, at:at + len(ranks)] = ranks % edge["capacity"] if edge["capacity"] else ranks
+            self.slot_tables.append(ranks % edge["capacity"] if edge["capacity"] else ranks)
 
     def progress(self, avail: list[int], allowed: list[int], releases: list[list]):
         """Producers computed `avail` positions; consumers decided ranks up to `allowed` (offsets
@@ -226,6 +225,10 @@ class Pair:
             edge["ready"] = known
             at = self.ready_at[n_out + k]
             self.ready[0, at:at + edge["height"] * width] = np.array(known, np.int64).reshape(-1)
+            # the producer has written its slot table up to `avail` (inclusive), nothing beyond
+            table, at = self.slot_tables[k], self.slots_at[n_out + k]
+            self.slots[0, at:at + avail[k] + 1] = table[:avail[k] + 1]
+            self.slots[0, at + avail[k] + 1:at + len(table)] = JUNK
         for j, out in enumerate(self.outputs):
             out["allowed"] = self.out_rows[j]["allowed"] = self.node["rank_base"] + allowed[j]
             ring = self._ring(j)

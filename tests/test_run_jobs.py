@@ -149,10 +149,10 @@ def test_jobs_are_checked_and_never_change_a_sweep_fingerprint(capsys):
     assert fingerprint(a) == fingerprint(b)
 
 
-def test_a_stream_builds_its_works_on_demand_and_keeps_few(monkeypatch):
-    """Stream mode: explicit records' works are built when the engine needs them and at most
-    `KEEP_WORKS` are kept; with one kept (works rebuilt when asked for again) the result is the
-    engine's on the whole list of works."""
+def test_a_stream_builds_its_works_on_demand_and_keeps_none(monkeypatch):
+    """Stream mode: explicit records' works are built when the engine needs them and none is
+    kept (the engine copies the maps into its window of image slots); the result is the engine's
+    on the whole list of works."""
     import numpy as np
 
     from isaacsim import stream_run
@@ -167,7 +167,6 @@ def test_a_stream_builds_its_works_on_demand_and_keeps_few(monkeypatch):
     low = lower(wl.network, wl.map(), wl.arch)
     arrivals = [300 * i for i in range(len(images))]
     built = _count_live_maps(monkeypatch, stream_run)
-    monkeypatch.setattr(stream_run, "KEEP_WORKS", 1)
     ctx = stream_run.Context(((low, False),), wl, "fast")
     result, facts = stream_run.run_stream(ctx, 0, images, arrivals)
     assert built.peak <= 2 and built.count >= len(images)

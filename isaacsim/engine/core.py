@@ -178,6 +178,11 @@ class Engine:
         self.arrivals = np.asarray(arrivals, np.int64).reshape(-1)
         self.env = simpy.Environment()
         n_img, n_nodes = len(images), len(plan.nodes)
+        if len(self.arrivals) != n_img:  # (the compiled driver does not check its indices)
+            raise ValueError(f"{n_img} images but {len(self.arrivals)} arrival cycles")
+        if counts is not None and np.shape(counts) != (n_img, n_nodes):
+            raise ValueError(f"counts must be [image, node] = ({n_img}, {n_nodes}), "
+                             f"got {np.shape(counts)}")
         self.static = st = _static(plan)
         self.slots = max(1, min(window, n_img))
         spare = st.spare.pop(self.slots, None)
@@ -187,7 +192,7 @@ class Engine:
                      np.empty((self.slots, int(st.ready_at[-1])), np.int64),
                      np.empty((self.slots, int(st.slots_at[-1])), np.int64),
                      np.empty(int(st.ring_at[-1]), np.int64))
-        self._buffers = spare
+        self._buffers: tuple[np.ndarray, ...] | None = spare
         self.bits, self.act, self.ready, self.ring_slots = spare[:4]
         self.loaded = 0  # images [0, loaded) have been put into their slots
         if counts is None:
@@ -196,16 +201,14 @@ class Engine:
                 counts[i] = self._load(i)
             if n_img > self.slots:
                 self.loaded = 0  # the first slots now hold the last images: load again in turn
-        self._counts = counts
         self.rank_base = np.zeros_like(counts)
         if n_img > 1:
             self.rank_base[1:] = np.cumsum(counts, axis=0)[:-1]
         # a buffer that holds every pixel its producer makes in this run never reuses a slot:
         # it cannot delay an op, so the kernels treat it as unbounded (no rings, no releases)
         totals = counts.sum(axis=0)
-        caps = np.where(st.edge_cap < totals[st.edge_src], st.edge_cap, 0)
-        self.caps = caps.tolist()
-        caps = np.append(caps, 0)  # (+ [0]: no edges, no rows)
+        caps = np.append(np.where(st.edge_cap < totals[st.edge_src], st.edge_cap, 0), 0)
+        # (+ [0]: no edges, no rows)
         self.params, self.units = _copy(st.params), _copy(st.units)
         self.in_rows, self.out_rows = _copy(st.in_rows), _copy(st.out_rows)
         self.in_rows["capacity"] = caps[st.in_edge]
@@ -249,19 +252,22 @@ class Engine:
             while self.loaded < want:
                 self._load(self.loaded)
             hi = want
-            _, newest = drive(hi, n_img, self.cur, self.pos, plan, graph, maps, out,
-                              self.arrivals, self.rank_base)
+            newest = drive(hi, n_img, self.cur, self.pos, plan, graph, maps, out,
+                           self.arrivals, self.rank_base)
             self.rounds += 1
             if newest > self.env.now:
                 yield self.env.timeout(newest - self.env.now)
 
     def run(self) -> TimingResult:
+        if self._buffers is None:
+            raise RuntimeError("an Engine runs once")
         self.stuck = False
         self.env.process(self._rounds())
         try:
             self.env.run()
-        finally:  # the image-slot buffers go to the next engine of this plan
+        finally:  # the image-slot buffers go to the next engine of this plan, and only there
             self.static.spare[self.slots] = self._buffers
+            self._buffers = None
         if self.stuck:
             raise self._stall()
         r, stats = self.result, self.stats

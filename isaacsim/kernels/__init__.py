@@ -1,6 +1,7 @@
 """All numba code of isaacsim lives in this package.
 
-Kernels are pure functions over int64/float64 numpy arrays (and tuples of them): the caller
+Kernels are pure functions over int64/float64 numpy arrays (the timing kernel's read cycles are
+int16) and tuples of them: the caller
 validates, allocates and owns the state arrays; a kernel only reads its inputs and fills or updates
 the arrays it is given. The timing kernel's parameter and state rows are int64 structured arrays
 whose layouts are defined once, in `layout`, and addressed by field name. Every kernel is compiled

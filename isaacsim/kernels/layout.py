@@ -110,7 +110,7 @@ def row(layout: np.dtype, **values: int) -> np.ndarray:
     return rows(layout, [values])
 
 
-def new_stats(shape: tuple[int, ...] = (1,)) -> np.ndarray:
+def new_stats(shape: tuple[int, ...]) -> np.ndarray:
     """`STATS` rows of the given shape (images x nodes for an engine) before their first op."""
     stats = np.zeros(shape, STATS)  # (np.tile of a structured row copies field by field: slow)
     for name, value in STATS_EMPTY.items():
@@ -129,15 +129,3 @@ def new_units(replicas: int) -> np.ndarray:
     for name in SERVER_CURSORS:
         units[name] = -1
     return units
-
-
-_NO_VIEWS = ((np.full((1, 1), -1, np.int64),), (np.zeros(1, np.int64),), (np.zeros(1, np.int64),))
-
-
-def pack_inputs(in_rows: np.ndarray, ready: list, slots: list, rings: list) -> tuple:
-    """The kernel's `inputs` argument: the `IN_EDGE` rows and, per input edge, the producer's ready
-    map (int64 [H, W]), its ring slots and its release ring (int64 1-D), as tuples. A node without
-    inputs gets one placeholder per tuple (numba cannot index an empty tuple); it is never read."""
-    if not len(in_rows):
-        return (in_rows, *_NO_VIEWS)
-    return in_rows, tuple(ready), tuple(slots), tuple(rings)

@@ -510,7 +510,7 @@ def frontier(pos_c, hc, wc, row):
 @jit
 def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
     """Advance every node as far as the known state allows (docs/timing-model.md s12, "How the
-    work is divided"): `advance_node` over the nodes in plan order, again and again, until a whole
+    engine divides the work"): `advance_node` over the nodes in plan order, again and again, until a whole
     pass moves no node. Node n is working on image `cur[n]` at raster position `pos[n]` (carried,
     updated in place); it advances only images below `hi` (those whose maps are loaded in the image
     slots of `maps`) and stops at `images` (all done). Before each kernel call the driver tells the
@@ -526,16 +526,17 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
     `graph = (in_src, out_dst, out_in, ab_at)`: the producer node of each input-edge row, the
     consumer node of each output-edge row and that consumer's input-edge row for it, and where node
     n's active counts start in `act` (`pix_at[n] + n`). `plan`, `maps`, `out` are `advance_node`'s;
-    `arrivals[i]`, `rank_base[i, n]` fill the node's `arrival` and `rank_base`. Returns the number
-    of kernel calls that moved a node and the largest ready cycle any node reached (`STATS.end`),
-    for the caller's clock."""
+    `arrivals[i]`, `rank_base[i, n]` fill the node's `arrival` and `rank_base`. A consumer can be
+    on a later image than its producer (it passes leading pixels of image j that read nothing
+    while the producer finishes trailing pixels of image j - 1 that nothing reads); then the
+    producer has not written image j's active counts, and none of its ranks of image j is final.
+    Returns the largest ready cycle any node reached (`STATS.end`), for the caller's clock."""
     params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings, edge_of = plan
     in_src, out_dst, out_in, ab_at = graph
     act_all = maps[2]
     slots_n = act_all.shape[0]
     stats = out[0]
     n_nodes = params.shape[0]
-    calls = 0
     newest = -1
     moved = True
     while moved:
@@ -565,7 +566,9 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
                         out_rows[o]["allowed"] = UNBOUNDED
                         continue
                     q = frontier(pos[c], params[c]["height"], params[c]["width"], in_rows[out_in[o]])
-                    if cur[n] == j and q > pos[n]:
+                    if cur[n] < j:  # the consumer has passed pixels of image j that read
+                        q = 0  # nothing, while the producer is finishing image j - 1
+                    elif cur[n] == j and q > pos[n]:
                         q = pos[n]  # what the producer has not reached is not counted yet
                     final = rank_base[j, n]
                     if q > 0:  # (position 0 has no active pixel before it, maybe not written yet)
@@ -574,7 +577,6 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
                 new = advance_node(n, pos[n], i, plan, maps, out)
                 if new > pos[n]:
                     moved = True
-                    calls += 1
                     pos[n] = new
                     if stats[i, n]["end"] > newest:
                         newest = stats[i, n]["end"]
@@ -582,4 +584,4 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
                     break
                 cur[n] = i + 1
                 pos[n] = 0
-    return calls, newest
+    return newest
