@@ -255,7 +255,7 @@ def test_a_buffer_at_its_rolling_need_finishes(sim):
 
 def _stalling_engine(monkeypatch):
     """A bug in the engine: its driver never advances a node."""
-    monkeypatch.setattr(engine_core, "drive", lambda *args: (0, -1))
+    monkeypatch.setattr(engine_core, "drive", lambda *args: -1)
 
 
 def _stalling_reference(monkeypatch):
