@@ -92,12 +92,11 @@ def _poison_spare_buffers(plan, value: int) -> None:
 
     st = _static(plan)
     for slots in range(1, 17):
-        def junk(size: int, rows: int = slots) -> np.ndarray:
-            return np.full((rows, size), value, np.int64)
-
-        st.spare[slots] = (np.full((slots, int(st.pix_at[-1])), 7, np.int16),
-                           junk(int(st.ab_at[-1])), junk(int(st.ready_at[-1])),
-                           junk(int(st.slots_at[-1])), junk(int(st.ring_at[-1]), 1)[0])
+        bits, *rest = st.buffers(slots)
+        bits.fill(7)
+        for array in rest:
+            array.fill(value)
+        st.spare[slots] = (bits, *rest)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -109,6 +109,15 @@ class _Static:
     """Image-slot buffers of a finished engine, by number of slots, for the next engine: a fresh
     buffer costs a page fault per 4 kB on first touch, about as much as a VGG-16 image's ops."""
 
+    def buffers(self, slots: int) -> tuple[np.ndarray, ...]:
+        """New (uninitialised) image-slot buffers for `slots` images: read cycles, active
+        counts, ready cycles, ring slots (per slot), and the release rings (one set)."""
+        return (np.empty((slots, int(self.pix_at[-1])), np.int16),
+                np.empty((slots, int(self.ab_at[-1])), np.int64),
+                np.empty((slots, int(self.ready_at[-1])), np.int64),
+                np.empty((slots, int(self.slots_at[-1])), np.int64),
+                np.empty(int(self.ring_at[-1]), np.int64))
+
 
 _STATIC: dict[int, tuple[weakref.ref, _Static]] = {}
 
@@ -187,11 +196,7 @@ class Engine:
         self.slots = max(1, min(window, n_img))
         spare = st.spare.pop(self.slots, None)
         if spare is None:
-            spare = (np.empty((self.slots, int(st.pix_at[-1])), np.int16),
-                     np.empty((self.slots, int(st.ab_at[-1])), np.int64),
-                     np.empty((self.slots, int(st.ready_at[-1])), np.int64),
-                     np.empty((self.slots, int(st.slots_at[-1])), np.int64),
-                     np.empty(int(st.ring_at[-1]), np.int64))
+            spare = st.buffers(self.slots)
         self._buffers: tuple[np.ndarray, ...] | None = spare
         self.bits, self.act, self.ready, self.ring_slots = spare[:4]
         self.loaded = 0  # images [0, loaded) have been put into their slots

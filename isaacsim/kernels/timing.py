@@ -285,13 +285,13 @@ def advance_node(n, pos, i, plan, maps, out):
     pipe = np.zeros((max(n_out, 1), 4), np.int64)  # a remote out-edge's bytes, split (`_split`)
     out_ready = np.empty(max(n_out, 1), np.int64)  # where each out-edge's ready cycles start
     track = False  # a bounded out-edge: its consumer's driver reads `act` and `slots`
+    # `ops`, this image's ops so far, is also the active pixels before `pos` (the local rank)
     start, end, ops, rf_total = st["start"], st["end"], st["ops"], st["rf_pixels"]
-    local_rank = ops  # the active pixels before `pos`: this image's ops so far
     for e in range(n_out):
         o = out_rows[o0 + e]
         out_ready[e] = ready_at[o0 + e]
         if o["capacity"] > 0:
-            out_slot[e] = (rank_base + local_rank) % o["capacity"]
+            out_slot[e] = (rank_base + ops) % o["capacity"]
             track = True
         pipe[e, 0], pipe[e, 1], pipe[e, 2], pipe[e, 3] = _split(o["bytes"], o["cap_bytes"])
     bit_cycles = st["bit_cycles"]
@@ -315,7 +315,7 @@ def advance_node(n, pos, i, plan, maps, out):
             for e in range(n_out):
                 ready[out_ready[e] + pos:out_ready[e] + q] = -1
             if track:
-                act[abase + pos:abase + q] = local_rank
+                act[abase + pos:abase + q] = ops
                 for e in range(n_out):
                     if out_rows[o0 + e]["capacity"] > 0:
                         slots[slots_at[o0 + e] + pos:slots_at[o0 + e] + q] = out_slot[e]
@@ -323,11 +323,11 @@ def advance_node(n, pos, i, plan, maps, out):
             h, w = pos // width, pos % width
             continue
         if track:
-            act[np.uint64(abase + pos)] = local_rank
+            act[np.uint64(abase + pos)] = ops
             for e in range(n_out):
                 if out_rows[o0 + e]["capacity"] > 0:
                     slots[np.uint64(slots_at[o0 + e] + pos)] = out_slot[e]
-        g = rank_base + local_rank
+        g = rank_base + ops
         # -- are the dependencies known? ----------------------------------------------------------
         for k in range(n_in):
             y0 = h * geo[k, _SH] - geo[k, _PH]
@@ -471,14 +471,13 @@ def advance_node(n, pos, i, plan, maps, out):
             end = last
         ops += 1
         rf_total += rf_pixels
-        local_rank += 1
         pos += 1
         w += 1
         if w == width:
             h, w = h + 1, 0
     _release_all(n_in, geo, pend, read_at, ready, slots, rings)
     if track:
-        act[abase + total] = local_rank
+        act[abase + total] = ops
     for e in range(n_out):
         if out_rows[o0 + e]["capacity"] > 0:
             slots[slots_at[o0 + e] + total] = out_slot[e]
