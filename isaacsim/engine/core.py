@@ -236,15 +236,20 @@ class Engine:
         return active_counts(bits, st.pix_at)
 
     # -- running ----------------------------------------------------------------------------------
+    def kernel_args(self) -> tuple[tuple, tuple, tuple, tuple]:
+        """The kernels' grouped arguments `plan`, `graph`, `maps`, `out` (`kernels.timing`)."""
+        st = self.static
+        return ((self.params, self.units, st.units_at, self.in_rows, st.in_at, st.in_out,
+                 self.out_rows, st.out_at, st.ring_at, self.rings, st.out_edge),
+                (st.in_src, st.out_dst, st.out_in, st.ab_at),
+                (self.bits, st.pix_at, self.act, self.ready, st.ready_at, self.ring_slots,
+                 st.slots_at),
+                (self.stats, self.result.edge_bytes))
+
     def _rounds(self):
         """The simpy process: load the images the window reaches, drive, advance the clock."""
-        st, n_img = self.static, len(self.images)
-        plan = (self.params, self.units, st.units_at, self.in_rows, st.in_at, st.in_out,
-                self.out_rows, st.out_at, st.ring_at, self.rings, st.out_edge)
-        graph = (st.in_src, st.out_dst, st.out_in, st.ab_at)
-        maps = (self.bits, st.pix_at, self.act, self.ready, st.ready_at, self.ring_slots,
-                st.slots_at)
-        out = (self.stats, self.result.edge_bytes)
+        n_img = len(self.images)
+        plan, graph, maps, out = self.kernel_args()
         hi = 0
         while True:
             lo = int(self.cur.min()) if n_img else 0
