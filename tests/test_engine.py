@@ -86,8 +86,8 @@ def test_driver_rounds_do_not_grow_with_cycles():
 
 def _poison_spare_buffers(plan, value: int) -> None:
     """Give the next engines of `plan` image-slot buffers full of `value` for any window (an
-    engine must read only what it wrote: a producer's ready cycles below `avail`, its active
-    counts and ring slots up to `avail`, and never an image its producer has not started)."""
+    engine must read only what it wrote: a producer's ready cycles below `avail`, and the read
+    cycles and row counts of loaded images only)."""
     from isaacsim.engine.core import _static
 
     st = _static(plan)

@@ -29,7 +29,7 @@ import simpy
 
 from isaacsim.errors import InputError, InternalError, Problem
 from isaacsim.kernels import layout as L
-from isaacsim.kernels.maps import active_counts
+from isaacsim.kernels.maps import row_counts
 from isaacsim.kernels.timing import drive
 from isaacsim.plan import SERVICES, ImageWork, TimingPlan, TimingResult
 
@@ -54,13 +54,14 @@ def _node_row(plan: TimingPlan, n: int) -> dict[str, int]:
                 span=node.span_cycles, act=st.act, write=st.write, **services)
 
 
-def _in_edge(plan: TimingPlan, e: int) -> dict[str, int]:
+def _in_edge(plan: TimingPlan, e: int, pix_at: np.ndarray, rows_at: np.ndarray) -> dict[str, int]:
     """The static fields of edge e's `IN_EDGE` row at its consumer."""
     edge = plan.edges[e]
     g = edge.geometry
     h, w = plan.nodes[edge.src].shape[:2]
     return dict(kh=g.kh, kw=g.kw, sh=g.sh, sw=g.sw, ph=g.ph, pw=g.pw, height=h, width=w,
-                capacity=edge.capacity_pixels)
+                capacity=edge.capacity_pixels, bits_at=pix_at[edge.src],
+                rows_at=rows_at[edge.src])
 
 
 def _out_edge(plan: TimingPlan, e: int) -> dict[str, int]:
@@ -82,8 +83,9 @@ class _Static:
     """A plan as the driver's arrays, built once per plan object; every engine copies the rows
     it changes. Node n's input-edge rows are `in_at[n]:in_at[n + 1]` (plan edges `in_edge`), its
     output-edge rows `out_at[n]:out_at[n + 1]` (`out_edge`); `pix_at[n]` where its pixels start in
-    an image's flat maps, `ready_at[o]` where out-edge row o's ready cycles start; `slots_at[o]`,
-    `ring_at[o]` the same for the ring slots and release ring of a bounded row."""
+    an image's flat maps, `rows_at[n]` where its active pixels before each row (height + 1 of
+    them) start, `widths[n]` its map's width; `ready_at[o]` where out-edge row o's ready cycles
+    start, `ring_at[o]` where its release ring starts."""
 
     params: np.ndarray
     units: np.ndarray
@@ -99,9 +101,9 @@ class _Static:
     out_dst: np.ndarray
     out_in: np.ndarray
     pix_at: np.ndarray
-    ab_at: np.ndarray
+    rows_at: np.ndarray
+    widths: np.ndarray
     ready_at: np.ndarray
-    slots_at: np.ndarray
     ring_at: np.ndarray
     edge_cap: np.ndarray
     edge_src: np.ndarray
@@ -110,12 +112,11 @@ class _Static:
     buffer costs a page fault per 4 kB on first touch, about as much as a VGG-16 image's ops."""
 
     def buffers(self, slots: int) -> tuple[np.ndarray, ...]:
-        """New (uninitialised) image-slot buffers for `slots` images: read cycles, active
-        counts, ready cycles, ring slots (per slot), and the release rings (one set)."""
+        """New (uninitialised) image-slot buffers for `slots` images: read cycles, active pixels
+        before each row, ready cycles (per slot), and the release rings (one set)."""
         return (np.empty((slots, int(self.pix_at[-1])), np.int16),
-                np.empty((slots, int(self.ab_at[-1])), np.int64),
+                np.empty((slots, int(self.rows_at[-1])), np.int64),
                 np.empty((slots, int(self.ready_at[-1])), np.int64),
-                np.empty((slots, int(self.slots_at[-1])), np.int64),
                 np.empty(int(self.ring_at[-1]), np.int64))
 
 
@@ -135,13 +136,13 @@ def _static(plan: TimingPlan) -> _Static:
     in_row = {e: r for r, e in enumerate(in_edge)}
     pixels = [node.shape[0] * node.shape[1] for node in nodes]
     src_pixels = [pixels[edges[e].src] for e in out_edge]
-    bounded = [edges[e].capacity_pixels > 0 for e in out_edge]
     pix_at = _offsets(pixels)
+    rows_at = _offsets([node.shape[0] + 1 for node in nodes])
     static = _Static(
         params=L.rows(L.NODE, [_node_row(plan, n) for n in range(len(nodes))]),
         units=np.concatenate([L.new_units(max(node.replicas, 1)) for node in nodes]),
         units_at=_offsets([max(node.replicas, 1) for node in nodes]),
-        in_rows=L.rows(L.IN_EDGE, [_in_edge(plan, e) for e in in_edge]),
+        in_rows=L.rows(L.IN_EDGE, [_in_edge(plan, e, pix_at, rows_at) for e in in_edge]),
         in_at=_offsets([len(node.inputs) for node in nodes]),
         in_edge=np.array(in_edge, np.int64),
         out_rows=L.rows(L.OUT_EDGE, [_out_edge(plan, e) for e in out_edge]),
@@ -152,9 +153,9 @@ def _static(plan: TimingPlan) -> _Static:
         out_dst=np.array([edges[e].dst for e in out_edge], np.int64),
         out_in=np.array([in_row[e] for e in out_edge], np.int64),
         pix_at=pix_at,
-        ab_at=pix_at + np.arange(len(nodes) + 1),
+        rows_at=rows_at,
+        widths=np.array([node.shape[1] for node in nodes], np.int64),
         ready_at=_offsets(src_pixels),
-        slots_at=_offsets([p + 1 if b else 0 for p, b in zip(src_pixels, bounded)]),
         ring_at=_offsets([edges[e].capacity_pixels for e in out_edge]),
         edge_cap=np.array([e.capacity_pixels for e in edges], np.int64),
         edge_src=np.array([e.src for e in edges], np.int64))
@@ -198,7 +199,7 @@ class Engine:
         if spare is None:
             spare = st.buffers(self.slots)
         self._buffers: tuple[np.ndarray, ...] | None = spare
-        self.bits, self.act, self.ready, self.ring_slots = spare[:4]
+        self.bits, self.rows, self.ready = spare[:3]
         self.loaded = 0  # images [0, loaded) have been put into their slots
         if counts is None:
             counts = np.zeros((n_img, n_nodes), np.int64)
@@ -218,7 +219,7 @@ class Engine:
         self.in_rows, self.out_rows = _copy(st.in_rows), _copy(st.out_rows)
         self.in_rows["capacity"] = caps[st.in_edge]
         self.out_rows["capacity"] = caps[st.out_edge]
-        self.rings = spare[4]  # only bounded rows' rings are read: those are cleared
+        self.rings = spare[3]  # only bounded rows' rings are read: those are cleared
         for o in np.flatnonzero(self.out_rows["capacity"]):
             self.rings[st.ring_at[o]:st.ring_at[o + 1]] = 0
         self.cur = np.zeros(n_nodes, np.int64)
@@ -230,10 +231,11 @@ class Engine:
 
     def _load(self, i: int) -> np.ndarray:
         """Put image i's maps into its slot; returns its active pixels per node."""
-        st, bits = self.static, self.bits[i % self.slots]
-        np.concatenate([m.reshape(-1) for m in self.images[i].bits], out=bits, casting="unsafe")
+        st, k = self.static, i % self.slots
+        np.concatenate([m.reshape(-1) for m in self.images[i].bits], out=self.bits[k],
+                       casting="unsafe")
         self.loaded = i + 1
-        return active_counts(bits, st.pix_at)
+        return row_counts(self.bits[k], st.pix_at, st.widths, st.rows_at, self.rows[k])
 
     # -- running ----------------------------------------------------------------------------------
     def kernel_args(self) -> tuple[tuple, tuple, tuple, tuple]:
@@ -241,9 +243,8 @@ class Engine:
         st = self.static
         return ((self.params, self.units, st.units_at, self.in_rows, st.in_at, st.in_out,
                  self.out_rows, st.out_at, st.ring_at, self.rings, st.out_edge),
-                (st.in_src, st.out_dst, st.out_in, st.ab_at),
-                (self.bits, st.pix_at, self.act, self.ready, st.ready_at, self.ring_slots,
-                 st.slots_at),
+                (st.in_src, st.out_dst, st.out_in),
+                (self.bits, st.pix_at, self.rows, st.rows_at, self.ready, st.ready_at),
                 (self.stats, self.result.edge_bytes))
 
     def _rounds(self):

@@ -41,8 +41,10 @@ is the quotient and remainder of the slot count `end - 1` of the timing model.
 `IN_EDGE`, one row per input edge:
 - `kh`, `kw`, `sh`, `sw`, `ph`, `pw` [static]: receptive-field rule; `height`, `width` [static]: the
   producer's map; `capacity` [static]: slots of the edge's rolling buffer (0 = unbounded: no
-  release is recorded).
-- `avail` [call]: raster positions of the producer's map already computed for the image.
+  release is recorded); `bits_at`, `rows_at` [static]: where the producer's read cycles and its
+  active pixels before each row start in an image's maps (its `pix_at`, `rows_at`).
+- `avail` [call]: raster positions of the producer's map already computed for the image;
+  `rank_base` [call]: the producer's `rank_base` for the image.
 
 `OUT_EDGE`, one row per output edge:
 - `local` [static]: 1 if the consumer shares the home tile (no transfer); `write` [static]: cycles
@@ -79,7 +81,8 @@ NODE = _fields("height", "width", "occupies", "replicas", "groups", "delta", "ta
                "act_rate", "act_per", "arrival", "rank_base", "issued")
 UNITS = _fields("free", "fetch", "fetch_m", "ro", "ro_m", "merge", "merge_m", "act", "act_m",
                 "sample")
-IN_EDGE = _fields("kh", "kw", "sh", "sw", "ph", "pw", "height", "width", "capacity", "avail")
+IN_EDGE = _fields("kh", "kw", "sh", "sw", "ph", "pw", "height", "width", "capacity", "bits_at",
+                  "rows_at", "avail", "rank_base")
 OUT_EDGE = _fields("local", "write", "bytes", "cap_bytes", "latency", "capacity", "allowed", "busy",
                    "busy_m")
 STATS = _fields("start", "end", "ops", "bit_cycles", "rf_pixels", "wait_fetch", "wait_ro",

@@ -17,23 +17,22 @@ there), addressed by field name; every other array is a flat int64 (or int16 for
   (`rings[ring_at[o] + r % capacity]` is the cycle the slot of rank r may be overwritten: a new
   pixel first sets it to its ready time, each op reading the pixel raises it to s + 1); `edge_of[o]`
   is row o's edge of the plan.
-- `maps = (bits, pix_at, act, ready, ready_at, slots, slots_at)`: per image slot (the first index,
-  `i mod` the number of slots), flat maps in raster order: node n's read cycles `bits[., pix_at[n] +
-  q]` (<= 0: skipped); `act[., pix_at[n] + n + q]`, the active pixels before position q (H*W + 1 of
-  them); out-edge row o's ready cycles `ready[., ready_at[o] + q]` (-1 for an inactive pixel) and,
-  for a bounded row, `slots[., slots_at[o] + q]`, the ring slot of the first active pixel at or after
-  q (H*W + 1 of them). The kernel writes `ready` for every position it passes, and `act` and
-  `slots` too when the node has a bounded out-edge (only then does its consumers' driver read
-  them), so a consumer reads only what its producer has written: positions below the producer's
-  `avail`, and `act` and `slots` at `avail` itself. Nothing needs clearing between images. The
-  node's active pixels before `pos` are its ops so far on the image, `stats[i, n].ops`.
+- `maps = (bits, pix_at, rows, rows_at, ready, ready_at)`: per image slot (the first index, `i mod`
+  the number of slots), flat maps in raster order: node n's read cycles `bits[., pix_at[n] + q]`
+  (<= 0: skipped) and its active pixels before row y, `rows[., rows_at[n] + y]` (H + 1 of them),
+  both filled when the image is loaded; out-edge row o's ready cycles `ready[., ready_at[o] + q]`
+  (-1 for an inactive pixel), which the kernel writes for every position it passes, so a consumer
+  reads only what its producer has written (positions below the producer's `avail`). A pixel's rank
+  comes from `bits` and `rows` (`active_before`), so no per-position table of ranks or ring slots is
+  written. Nothing needs clearing between images. The node's active pixels before `pos` are its ops
+  so far on the image, `stats[i, n].ops`.
 - `out = (stats, edge_bytes)`: `stats[i, n]` (`STATS`), `edge_bytes[i, edge]`, accumulated.
 
-The releases an op makes on a bounded input edge are gathered over the ops of one output row (per
-input column, the latest op reading it) and applied to the producer's ring when the row ends or
-the call returns: the producer reads the ring only between calls, and the values are those of
-raising the ring op by op. The image source (no inputs, servers or bounded out-edge) has a loop of
-its own (`_source`).
+The releases an op makes on a bounded input edge are gathered over the ops of one output row
+(their issue cycles) and applied to the producer's ring when the row ends or the call returns (per
+input column, the latest op reading it): the producer reads the ring only between calls, and the
+values are those of raising the ring op by op. The image source (no inputs or servers, one
+out-edge) has a loop of its own (`_source`).
 
 Per op: `A = max(arrival, ready times of the active pixels of its receptive fields)`;
 `s = max(A + delta, arrival)`, then `max(s, free)` of replica `issued % replicas` when ops occupy a
@@ -149,22 +148,32 @@ def _store(st, p, issued, start, end, ops, bit_cycles, rf_pixels, wait_fetch, wa
 
 @inline
 def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, i, edge, start,
-            end, ops):
-    """`advance_node`'s loop for a node without inputs, servers or bounded out-edges and with one
-    out-edge (the image source): every active pixel issues in cycle `s` and is done `tail` cycles
-    later, then ready (local edge) or sent by the edge's pipe. Returns the new position and the
-    call's `start`, `end` and `ops`."""
-    done = s + tail
+            end, ops, ring, slot, g0):
+    """`advance_node`'s loop for a node without inputs or servers and with one out-edge (the image
+    source): every active pixel issues in cycle `s`, or when its ring slot is released if the
+    edge is bounded, and is done `tail` cycles later, then ready (local edge) or sent by the
+    edge's pipe. `ring` is the edge's release ring (empty: unbounded), `slot` the slot of the next
+    active pixel, `g0` the image's rank base. Returns the new position and the call's `start`,
+    `end` and `ops`."""
     busy, busy_m = o["busy"], o["busy_m"]
     req = (pipe[0], pipe[1], pipe[2], pipe[3])
     local, write, latency = o["local"], o["write"], o["latency"]
-    cap_bytes, nbytes = o["cap_bytes"], o["bytes"]
+    cap_bytes, nbytes, allowed = o["cap_bytes"], o["bytes"], o["allowed"]
+    cap = ring.shape[0]
     sent_bytes = 0
-    for q in range(pos, total):
-        at = np.uint64(base + q)
-        if bits[at] <= 0:
+    q = pos
+    while q < total:
+        if bits[np.uint64(base + q)] <= 0:
             ready[np.uint64(rbase + q)] = -1
+            q += 1
             continue
+        t = s
+        if cap > 0:
+            if g0 + ops > allowed:
+                break
+            if ring[np.uint64(slot)] > t:
+                t = ring[np.uint64(slot)]
+        done = t + tail
         if local:
             rdy = done + 1 + write
         else:
@@ -172,51 +181,81 @@ def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, 
             rdy = sent + 1 + latency + write
             sent_bytes += nbytes
         ready[np.uint64(rbase + q)] = rdy
-        if ops == 0 or s < start:
-            start = s
+        if cap > 0:
+            ring[np.uint64(slot)] = rdy
+            slot += 1
+            if slot == cap:
+                slot = 0
+        if ops == 0 or t < start:
+            start = t
         if rdy > end:
             end = rdy
         ops += 1
+        q += 1
     o["busy"], o["busy_m"] = busy, busy_m
     edge_bytes[i, edge] += sent_bytes
-    return total, start, end, ops
+    return q, start, end, ops
 
 
 @inline
-def _release(k, geo, pend, read_at, ready, slots, rings):
-    """Apply input edge k's pending releases: every active pixel of input rows [y0, y1) and
-    columns [lo, hi) may be overwritten from one cycle after the latest op that read it
-    (`read_at[k, x] + 1`; -1: none did). Its ring slot comes from the slot table at the row's first
-    column, then one more per active pixel (consecutive ranks). Clears the pending range."""
-    y0, y1, lo, hi = pend[k, 1], pend[k, 2], pend[k, 3], pend[k, 4]
-    pend[k, 3] = pend[k, 4] = 0
-    cap, in_w = geo[k, _CAP], geo[k, _W]
-    rbase, sbase, gbase = geo[k, _READY], geo[k, _SLOTS], geo[k, _RING]
-    for y in range(y0, y1):
-        row = y * in_w
-        slot = slots[np.uint64(sbase + row + lo)]
-        for x in range(lo, hi):
-            if ready[np.uint64(rbase + row + x)] >= 0:
-                t = read_at[k, x] + 1
-                at = np.uint64(gbase + slot)
-                if rings[at] < t:
-                    rings[at] = t
-                slot += 1
-                if slot == cap:
-                    slot = 0
+def active_before(bits, base, rows, rows_base, width, q):
+    """The active pixels before raster position q of a map of `width` columns whose read cycles
+    start at `bits[base]` and whose active pixels before each row are `rows[rows_base + y]`."""
+    y = q // width
+    count = rows[np.uint64(rows_base + y)]
+    first = base + y * width
+    for x in range(q - y * width):  # from 0 and branch-free, so that it vectorizes
+        count += np.int64(bits[np.uint64(first + x)] > 0)
+    return count
 
 
 @inline
-def _release_all(n_in, geo, pend, read_at, ready, slots, rings):
-    """Apply every input edge's pending releases (before the call returns)."""
+def _release(n_in, geo, h, wlo, whi, row_s, read_at, bits, rows, ready, rings):
+    """Apply the releases of the ops of output row h at columns [wlo, whi) (`row_s[w]`: op w's
+    issue cycle, -1 where no op issued) on every bounded input edge: every active pixel an op
+    read may be overwritten from one cycle after the latest op that read it. Per input column the
+    latest reader is found first (`read_at`). A pixel's ring slot is its rank modulo the
+    capacity: the producer's rank base, plus its active pixels before the row (`rows`), plus those
+    of the row before the column (`active_before`), then one more per active pixel."""
     for k in range(n_in):
-        if pend[k, 3] < pend[k, 4]:
-            _release(k, geo, pend, read_at, ready, slots, rings)
+        cap = geo[k, _CAP]
+        if cap == 0:
+            continue
+        in_w, kw, sw, pw = geo[k, _W], geo[k, _KW], geo[k, _SW], geo[k, _PW]
+        y0 = h * geo[k, _SH] - geo[k, _PH]
+        y1 = min(y0 + geo[k, _KH], geo[k, _H])
+        y0 = max(y0, 0)
+        lo = max(wlo * sw - pw, 0)
+        hi = min((whi - 1) * sw - pw + kw, in_w)
+        if y1 <= y0 or hi <= lo:
+            continue
+        for x in range(lo, hi):
+            read_at[np.uint64(x)] = -1
+        for w in range(wlo, whi):
+            t = row_s[np.uint64(w)]
+            x0 = w * sw - pw
+            for x in range(max(x0, 0), min(x0 + kw, in_w)):
+                if read_at[np.uint64(x)] < t:
+                    read_at[np.uint64(x)] = t
+        rbase, gbase = geo[k, _READY], geo[k, _RING]
+        for y in range(y0, y1):
+            row = y * in_w
+            slot = (geo[k, _RANK] + active_before(bits, geo[k, _BITS], rows, geo[k, _ROWS], in_w,
+                                                  row + lo)) % cap
+            for x in range(lo, hi):
+                if ready[np.uint64(rbase + row + x)] >= 0:
+                    t = read_at[np.uint64(x)] + 1
+                    at = np.uint64(gbase + slot)
+                    if rings[at] < t:
+                        rings[at] = t
+                    slot += 1
+                    if slot == cap:
+                        slot = 0
 
 
 # columns of the per-input-edge table `geo` of a call
-_KH, _KW, _SH, _SW, _PH, _PW, _H, _W, _CAP, _AVAIL, _READY, _SLOTS, _RING = range(13)
-_COLS = 13
+_KH, _KW, _SH, _SW, _PH, _PW, _H, _W, _CAP, _AVAIL, _READY, _RING, _BITS, _ROWS, _RANK = range(15)
+_COLS = 15
 
 
 @jit
@@ -227,17 +266,15 @@ def advance_node(n, pos, i, plan, maps, out):
     updated in place.
     """
     params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings, edge_of = plan
-    bits_all, pix_at, act_all, ready_all, ready_at, slots_all, slots_at = maps
+    bits_all, pix_at, rows_all, rows_at, ready_all, ready_at = maps
     stats, edge_bytes = out
     k_slot = i % bits_all.shape[0]
-    bits, act, ready = bits_all[k_slot], act_all[k_slot], ready_all[k_slot]
-    slots = slots_all[k_slot]
+    bits, rows, ready = bits_all[k_slot], rows_all[k_slot], ready_all[k_slot]
     p = params[n]
     st = stats[i, n]
     u0 = units_at[n]
     base = pix_at[n]
     total = pix_at[n + 1] - base
-    abase = base + n
     r0, n_in = in_at[n], in_at[n + 1] - in_at[n]
     o0, n_out = out_at[n], out_at[n + 1] - out_at[n]
     width = p["width"]
@@ -269,7 +306,8 @@ def advance_node(n, pos, i, plan, maps, out):
         geo[k, _KH], geo[k, _KW], geo[k, _SH], geo[k, _SW] = row["kh"], row["kw"], row["sh"], row["sw"]
         geo[k, _PH], geo[k, _PW], geo[k, _H], geo[k, _W] = row["ph"], row["pw"], row["height"], row["width"]
         geo[k, _CAP], geo[k, _AVAIL] = row["capacity"], row["avail"]
-        geo[k, _READY], geo[k, _SLOTS], geo[k, _RING] = ready_at[o], slots_at[o], ring_at[o]
+        geo[k, _READY], geo[k, _RING] = ready_at[o], ring_at[o]
+        geo[k, _BITS], geo[k, _ROWS], geo[k, _RANK] = row["bits_at"], row["rows_at"], row["rank_base"]
     rf = np.empty((max(n_in, 1), 4), np.int64)  # this op's receptive field on each input edge
     # releases of a bounded input edge, gathered over the ops of one output row (they all read the
     # same input rows): per input column the latest issue cycle of an op reading it, over the
@@ -278,13 +316,17 @@ def advance_node(n, pos, i, plan, maps, out):
     max_w = 1
     for k in range(n_in):
         max_w = max(max_w, geo[k, _W])
-    read_at = np.empty((max(n_in, 1), max_w), np.int64)
-    pend = np.zeros((max(n_in, 1), 5), np.int64)  # output row, y0, y1, lo, hi (lo >= hi: none)
+    read_at = np.empty(max_w, np.int64)
+    row_s = np.empty(width, np.int64)
+    bounded_in = False
+    for k in range(n_in):
+        if geo[k, _CAP] > 0:
+            bounded_in = True
+    gh, wlo, whi = -1, 0, 0  # the output row whose ops' releases are pending, at [wlo, whi)
     # -- per output edge ----------------------------------------------------------------------------
     out_slot = np.zeros(max(n_out, 1), np.int64)  # slot of the next active pixel in a bounded ring
     pipe = np.zeros((max(n_out, 1), 4), np.int64)  # a remote out-edge's bytes, split (`_split`)
     out_ready = np.empty(max(n_out, 1), np.int64)  # where each out-edge's ready cycles start
-    track = False  # a bounded out-edge: its consumer's driver reads `act` and `slots`
     # `ops`, this image's ops so far, is also the active pixels before `pos` (the local rank)
     start, end, ops, rf_total = st["start"], st["end"], st["ops"], st["rf_pixels"]
     for e in range(n_out):
@@ -292,16 +334,18 @@ def advance_node(n, pos, i, plan, maps, out):
         out_ready[e] = ready_at[o0 + e]
         if o["capacity"] > 0:
             out_slot[e] = (rank_base + ops) % o["capacity"]
-            track = True
         pipe[e, 0], pipe[e, 1], pipe[e, 2], pipe[e, 3] = _split(o["bytes"], o["cap_bytes"])
     bit_cycles = st["bit_cycles"]
     wait_fetch, wait_ro, wait_merge, wait_act = (st["wait_fetch"], st["wait_ro"],
                                                  st["wait_merge"], st["wait_act"])
-    if (n_in == 0 and n_out == 1 and not occupies and not track and not merge_on
-            and not act_on):  # the image source, as ISAAC lowers it: no inputs, no servers
+    if n_in == 0 and n_out == 1 and not occupies and not merge_on and not act_on:
+        # the image source, as ISAAC lowers it: no inputs, no servers
+        cap0 = out_rows[o0]["capacity"]
+        ring = rings[ring_at[o0]:ring_at[o0] + cap0]
         pos, start, end, ops = _source(pos, total, bits, base, ready, out_ready[0], out_rows[o0],
                                        pipe[0], max(arrival + delta, arrival), tail, edge_bytes,
-                                       i, edge_of[o0], start, end, ops)
+                                       i, edge_of[o0], start, end, ops, ring, out_slot[0],
+                                       rank_base)
         _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                wait_merge, wait_act)
         return pos
@@ -314,19 +358,9 @@ def advance_node(n, pos, i, plan, maps, out):
                 q += 1
             for e in range(n_out):
                 ready[out_ready[e] + pos:out_ready[e] + q] = -1
-            if track:
-                act[abase + pos:abase + q] = ops
-                for e in range(n_out):
-                    if out_rows[o0 + e]["capacity"] > 0:
-                        slots[slots_at[o0 + e] + pos:slots_at[o0 + e] + q] = out_slot[e]
             pos = q
             h, w = pos // width, pos % width
             continue
-        if track:
-            act[np.uint64(abase + pos)] = ops
-            for e in range(n_out):
-                if out_rows[o0 + e]["capacity"] > 0:
-                    slots[np.uint64(slots_at[o0 + e] + pos)] = out_slot[e]
         g = rank_base + ops
         # -- are the dependencies known? ----------------------------------------------------------
         for k in range(n_in):
@@ -338,14 +372,16 @@ def advance_node(n, pos, i, plan, maps, out):
             rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3] = y0, y1, x0, x1
             if y1 > y0 and x1 > x0:
                 if (y1 - 1) * geo[k, _W] + (x1 - 1) >= geo[k, _AVAIL]:
-                    _release_all(n_in, geo, pend, read_at, ready, slots, rings)
+                    if whi > wlo:
+                        _release(n_in, geo, gh, wlo, whi, row_s, read_at, bits, rows, ready, rings)
                     _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                            wait_merge, wait_act)
                     return pos
         for e in range(n_out):
             o = out_rows[o0 + e]
             if o["capacity"] > 0 and g > o["allowed"]:
-                _release_all(n_in, geo, pend, read_at, ready, slots, rings)
+                if whi > wlo:
+                    _release(n_in, geo, gh, wlo, whi, row_s, read_at, bits, rows, ready, rings)
                 _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                        wait_merge, wait_act)
                 return pos
@@ -430,20 +466,15 @@ def advance_node(n, pos, i, plan, maps, out):
                                                          act_on, act_req, act_rate)
             wait_act += done - cm_
         # -- release the input pixels this op reads -------------------------------------------------
-        for k in range(n_in):
-            y0, y1, x0, x1 = rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3]
-            if geo[k, _CAP] == 0 or y1 <= y0 or x1 <= x0:
-                continue
-            if pend[k, 3] < pend[k, 4] and pend[k, 0] != h:  # a new output row
-                _release(k, geo, pend, read_at, ready, slots, rings)
-            if pend[k, 3] >= pend[k, 4]:
-                pend[k, 0], pend[k, 1], pend[k, 2], pend[k, 3], pend[k, 4] = h, y0, y1, x0, x0
-            for x in range(pend[k, 4], x1):  # columns no op of the row has read yet
-                read_at[k, x] = -1
-            if x1 > pend[k, 4]:
-                pend[k, 4] = x1
-            for x in range(x0, x1):
-                read_at[k, x] = max(read_at[k, x], s)
+        if bounded_in:  # gathered per output row, applied when it ends (or the call returns)
+            if gh != h:
+                if whi > wlo:
+                    _release(n_in, geo, gh, wlo, whi, row_s, read_at, bits, rows, ready, rings)
+                gh, wlo, whi = h, w, w
+            for x in range(whi, w):  # positions of the row without an op
+                row_s[np.uint64(x)] = -1
+            row_s[np.uint64(w)] = s
+            whi = w + 1
         # -- outputs ------------------------------------------------------------------------------
         last = done + write + 1  # a node without out-edges writes into its home tile
         for e in range(n_out):
@@ -475,18 +506,15 @@ def advance_node(n, pos, i, plan, maps, out):
         w += 1
         if w == width:
             h, w = h + 1, 0
-    _release_all(n_in, geo, pend, read_at, ready, slots, rings)
-    if track:
-        act[abase + total] = ops
-    for e in range(n_out):
-        if out_rows[o0 + e]["capacity"] > 0:
-            slots[slots_at[o0 + e] + total] = out_slot[e]
+    if whi > wlo:
+        _release(n_in, geo, gh, wlo, whi, row_s, read_at, bits, rows, ready, rings)
     _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge, wait_act)
     return pos
 
 
 # -- the driver -----------------------------------------------------------------------------------
 UNBOUNDED = 1 << 62
+
 
 
 @jit
@@ -522,18 +550,18 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
       is the rank of the first producer pixel that an op of the consumer at or after its position
       still reads (`frontier`), or unbounded once the consumer has finished every image.
 
-    `graph = (in_src, out_dst, out_in, ab_at)`: the producer node of each input-edge row, the
-    consumer node of each output-edge row and that consumer's input-edge row for it, and where node
-    n's active counts start in `act` (`pix_at[n] + n`). `plan`, `maps`, `out` are `advance_node`'s;
-    `arrivals[i]`, `rank_base[i, n]` fill the node's `arrival` and `rank_base`. A consumer can be
-    on a later image than its producer (it passes leading pixels of image j that read nothing
-    while the producer finishes trailing pixels of image j - 1 that nothing reads); then the
-    producer has not written image j's active counts, and none of its ranks of image j is final.
+    `graph = (in_src, out_dst, out_in)`: the producer node of each input-edge row, the consumer
+    node of each output-edge row and that consumer's input-edge row for it. `plan`, `maps`, `out`
+    are `advance_node`'s; `arrivals[i]`, `rank_base[i, n]` fill the node's `arrival` and
+    `rank_base`, and each input edge's `rank_base` (the producer's). A consumer can be on a later
+    image than its producer (it passes leading pixels of image j that read nothing while the
+    producer finishes trailing pixels of image j - 1 that nothing reads); then none of the
+    producer's ranks of image j is final (and image j may not be loaded yet).
     Returns the largest ready cycle any node reached (`STATS.end`), for the caller's clock."""
     params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings, edge_of = plan
-    in_src, out_dst, out_in, ab_at = graph
-    act_all = maps[2]
-    slots_n = act_all.shape[0]
+    in_src, out_dst, out_in = graph
+    bits_all, pix_at, rows_all, rows_at = maps[0], maps[1], maps[2], maps[3]
+    slots_n = bits_all.shape[0]
     stats = out[0]
     n_nodes = params.shape[0]
     newest = -1
@@ -549,6 +577,7 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
                 p["rank_base"] = rank_base[i, n]
                 for r in range(in_at[n], in_at[n + 1]):
                     src = in_src[r]
+                    in_rows[r]["rank_base"] = rank_base[i, src]
                     if cur[src] > i:
                         in_rows[r]["avail"] = params[src]["height"] * params[src]["width"]
                     elif cur[src] == i:
@@ -570,8 +599,10 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
                     elif cur[n] == j and q > pos[n]:
                         q = pos[n]  # what the producer has not reached is not counted yet
                     final = rank_base[j, n]
-                    if q > 0:  # (position 0 has no active pixel before it, maybe not written yet)
-                        final += act_all[j % slots_n, ab_at[n] + q]
+                    if q > 0:  # (none before position 0; and image j may not be loaded yet)
+                        k = j % slots_n
+                        final += active_before(bits_all[k], pix_at[n], rows_all[k], rows_at[n],
+                                               p["width"], q)
                     out_rows[o]["allowed"] = final + cap - 1
                 new = advance_node(n, pos[n], i, plan, maps, out)
                 if new > pos[n]:
