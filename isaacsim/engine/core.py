@@ -178,10 +178,11 @@ class Engine:
     def __init__(self, plan: TimingPlan, images: Sequence[ImageWork], arrivals: list[int],
                  counts: np.ndarray | None = None, window: int = WINDOW,
                  result: TimingResult | None = None):
-        """`images` is any sequence (a stream's works may be built when first asked for: with
-        `counts` given, image i is asked for once, when the window reaches it; without, every image
-        is read once more first, to count); `counts` [image, node], the active pixels of every
-        map, when the caller knows them; `window`, the image slots; `result`, where to
+        """`images` is any sequence (a stream's works may be built when first asked for: image i
+        is asked for once, when the window reaches it); `counts` [image, node], the active pixels
+        of every map, when the caller knows them (without, a buffer is treated as unbounded only
+        if it holds every pixel of every image, or the images fit in the window and are counted
+        when loaded: the same results either way); `window`, the image slots; `result`, where to
         put the results (rows for the images; a new `TimingResult` when not given)."""
         self.plan = plan
         self.images = images
@@ -201,18 +202,17 @@ class Engine:
         self._buffers: tuple[np.ndarray, ...] | None = spare
         self.bits, self.rows, self.ready = spare[:3]
         self.loaded = 0  # images [0, loaded) have been put into their slots
-        if counts is None:
-            counts = np.zeros((n_img, n_nodes), np.int64)
-            for i in range(n_img):
-                counts[i] = self._load(i)
-            if n_img > self.slots:
-                self.loaded = 0  # the first slots now hold the last images: load again in turn
-        self.rank_base = np.zeros_like(counts)
-        if n_img > 1:
-            self.rank_base[1:] = np.cumsum(counts, axis=0)[:-1]
+        # the global rank of each image's first active pixel per node, filled as images load
+        self.rank_base = np.zeros((n_img, n_nodes), np.int64)
+        self._next_base = np.zeros(n_nodes, np.int64)
+        if counts is None and n_img <= self.slots:  # all fit: load them now, and count
+            counts = np.array([self._load(i) for i in range(n_img)], np.int64).reshape(
+                n_img, n_nodes)
         # a buffer that holds every pixel its producer makes in this run never reuses a slot:
-        # it cannot delay an op, so the kernels treat it as unbounded (no rings, no releases)
-        totals = counts.sum(axis=0)
+        # it cannot delay an op, so the kernels treat it as unbounded (no rings, no releases);
+        # without counts, every pixel of every image stands for them (a bound: same results)
+        totals = (counts.sum(axis=0) if counts is not None
+                  else n_img * (st.pix_at[1:] - st.pix_at[:-1]))
         caps = np.append(np.where(st.edge_cap < totals[st.edge_src], st.edge_cap, 0), 0)
         # (+ [0]: no edges, no rows)
         self.params, self.units = _copy(st.params), _copy(st.units)
@@ -230,12 +230,18 @@ class Engine:
         self.stats = L.new_stats((n_img, n_nodes))  # STATS per image, node
 
     def _load(self, i: int) -> np.ndarray:
-        """Put image i's maps into its slot; returns its active pixels per node."""
+        """Put image i's maps into its slot (images load in order) and set its rank bases and
+        the next image's; returns its active pixels per node."""
         st, k = self.static, i % self.slots
         np.concatenate([m.reshape(-1) for m in self.images[i].bits], out=self.bits[k],
                        casting="unsafe")
         self.loaded = i + 1
-        return row_counts(self.bits[k], st.pix_at, st.widths, st.rows_at, self.rows[k])
+        counts = row_counts(self.bits[k], st.pix_at, st.widths, st.rows_at, self.rows[k])
+        self.rank_base[i] = self._next_base
+        self._next_base += counts
+        if i + 1 < len(self.rank_base):  # the driver may read it before image i + 1 loads (a
+            self.rank_base[i + 1] = self._next_base  # consumer that has passed image i)
+        return counts
 
     # -- running ----------------------------------------------------------------------------------
     def kernel_args(self) -> tuple[tuple, tuple, tuple, tuple]:

@@ -210,47 +210,113 @@ def active_before(bits, base, rows, rows_base, width, q):
 
 
 @inline
-def _release(n_in, geo, h, wlo, whi, row_s, read_at, bits, rows, ready, rings):
-    """Apply the releases of the ops of output row h at columns [wlo, whi) (`row_s[w]`: op w's
-    issue cycle, -1 where no op issued) on every bounded input edge: every active pixel an op
-    read may be overwritten from one cycle after the latest op that read it. Per input column the
-    latest reader is found first (`read_at`). A pixel's ring slot is its rank modulo the
-    capacity: the producer's rank base, plus its active pixels before the row (`rows`), plus those
-    of the row before the column (`active_before`), then one more per active pixel."""
+def _release_row(k, geo, y, lo, hi, read, at, bits, rows, rings):
+    """Release the active pixels of input row y of edge k at columns [lo, hi): each may be
+    overwritten from one cycle after the latest op that read it, `read[at + x] + 1` (-1: none
+    did). A pixel's ring slot is its rank modulo the capacity: the producer's rank base, plus its
+    active pixels before the row (`rows`), plus those of the row before the column
+    (`active_before`), then one more per active pixel; a run of active pixels takes consecutive
+    slots (raised in one loop, which vectorizes)."""
+    cap, in_w = geo[k, _CAP], geo[k, _W]
+    row = y * in_w
+    slot = (geo[k, _RANK] + active_before(bits, geo[k, _BITS], rows, geo[k, _ROWS], in_w,
+                                          row + lo)) % cap
+    first, ring = geo[k, _BITS] + row, geo[k, _RING]
+    x = lo
+    while x < hi:
+        while x < hi and bits[np.uint64(first + x)] <= 0:
+            x += 1
+        run = x
+        while x < hi and bits[np.uint64(first + x)] > 0:
+            x += 1
+        while run < x:  # the run's slots, up to the end of the ring at a time
+            m = min(x - run, cap - slot)
+            dst, src = np.uint64(ring + slot), np.uint64(at + run)
+            for j in range(m):
+                u = np.uint64(j)
+                rings[dst + u] = max(rings[dst + u], read[src + u] + 1)
+            run += m
+            slot += m
+            if slot == cap:
+                slot = 0
+
+
+@jit
+def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, rows, rings, last):
+    """Apply, on every bounded input edge, the releases of the ops of output row h at columns
+    [wlo, whi) (`row_s[w]`: op w's issue cycle, -1 where no op issued; wlo >= whi: none).
+
+    Per input column the latest reader among these ops is found first (`read_at`); an input row
+    that a later output row also reads is held (slot r = y mod kh of edge k: `held[k, r]` =
+    (y, lo, hi), y = -1: none; its columns' latest readers so far in `acc`, from
+    `(k * max_kh + r) * acc_w`) until the first output row that no longer reads it, so that each
+    pixel is released once. With `last` (the call returns) every held row is released as it
+    stands: a later call raises the same slots further if more ops read them, and the producer
+    reads a slot only once every reader has issued. Indices are unsigned, so the loops over
+    columns vectorize."""
+    max_kh = held.shape[1]
     for k in range(n_in):
-        cap = geo[k, _CAP]
-        if cap == 0:
+        if geo[k, _CAP] == 0:
             continue
-        in_w, kw, sw, pw = geo[k, _W], geo[k, _KW], geo[k, _SW], geo[k, _PW]
-        y0 = h * geo[k, _SH] - geo[k, _PH]
-        y1 = min(y0 + geo[k, _KH], geo[k, _H])
-        y0 = max(y0, 0)
-        lo = max(wlo * sw - pw, 0)
-        hi = min((whi - 1) * sw - pw + kw, in_w)
-        if y1 <= y0 or hi <= lo:
-            continue
-        for x in range(lo, hi):
-            read_at[np.uint64(x)] = -1
-        for w in range(wlo, whi):
-            t = row_s[np.uint64(w)]
-            x0 = w * sw - pw
-            for x in range(max(x0, 0), min(x0 + kw, in_w)):
-                if read_at[np.uint64(x)] < t:
-                    read_at[np.uint64(x)] = t
-        rbase, gbase = geo[k, _READY], geo[k, _RING]
-        for y in range(y0, y1):
-            row = y * in_w
-            slot = (geo[k, _RANK] + active_before(bits, geo[k, _BITS], rows, geo[k, _ROWS], in_w,
-                                                  row + lo)) % cap
+        in_w, kh, kw, sh, sw, pw = (geo[k, _W], geo[k, _KH], geo[k, _KW], geo[k, _SH], geo[k, _SW],
+                                    geo[k, _PW])
+        top = h * sh - geo[k, _PH]
+        y0, y1 = max(top, 0), min(top + kh, geo[k, _H])
+        y_next = top + sh  # rows above the next output row's are read by no later row
+        lo, hi = max(wlo * sw - pw, 0), min((whi - 1) * sw - pw + kw, in_w)
+        gathered = whi > wlo
+        for r in range(kh):  # held rows above this output row's
+            y = held[k, r, 0]
+            if y >= 0 and (y < y0 or not gathered):
+                _release_row(k, geo, y, held[k, r, 1], held[k, r, 2], acc,
+                             (k * max_kh + r) * acc_w, bits, rows, rings)
+                held[k, r, 0] = -1
+        if y1 > y0 and hi > lo and gathered:
             for x in range(lo, hi):
-                if ready[np.uint64(rbase + row + x)] >= 0:
-                    t = read_at[np.uint64(x)] + 1
-                    at = np.uint64(gbase + slot)
-                    if rings[at] < t:
-                        rings[at] = t
-                    slot += 1
-                    if slot == cap:
-                        slot = 0
+                read_at[np.uint64(x)] = -1
+            for j in range(kw):  # op w reads column w * sw - pw + j
+                w_lo = max(wlo, -((j - pw) // sw))  # (the first w whose column is >= 0)
+                w_hi = min(whi, (in_w - 1 + pw - j) // sw + 1)
+                if sw == 1:  # consecutive columns: vectorizes
+                    for w in range(w_lo, w_hi):
+                        u, x = np.uint64(w), np.uint64(w + j - pw)
+                        read_at[x] = max(read_at[x], row_s[u])
+                else:
+                    for w in range(w_lo, w_hi):
+                        u, x = np.uint64(w), np.uint64(w * sw - pw + j)
+                        read_at[x] = max(read_at[x], row_s[u])
+            for y in range(y0, y1):
+                r = y % kh
+                done = last or y < y_next
+                base = (k * max_kh + r) * acc_w
+                if held[k, r, 0] != y:
+                    if done:  # read by no other output row: released at once
+                        _release_row(k, geo, y, lo, hi, read_at, 0, bits, rows, rings)
+                        continue
+                    held[k, r, 0], held[k, r, 1], held[k, r, 2] = y, lo, hi
+                    for x in range(lo, hi):
+                        u = np.uint64(x)
+                        acc[np.uint64(base) + u] = read_at[u]
+                    continue
+                alo, ahi = held[k, r, 1], held[k, r, 2]
+                for x in range(min(lo, alo), alo):  # columns new to the held row
+                    acc[np.uint64(base + x)] = -1
+                for x in range(ahi, max(hi, ahi)):
+                    acc[np.uint64(base + x)] = -1
+                for x in range(lo, hi):
+                    u = np.uint64(x)
+                    acc[np.uint64(base) + u] = max(acc[np.uint64(base) + u], read_at[u])
+                alo, ahi = min(lo, alo), max(hi, ahi)
+                held[k, r, 1], held[k, r, 2] = alo, ahi
+                if done:
+                    _release_row(k, geo, y, alo, ahi, acc, base, bits, rows, rings)
+                    held[k, r, 0] = -1
+        if last:
+            for r in range(kh):
+                if held[k, r, 0] >= 0:
+                    _release_row(k, geo, held[k, r, 0], held[k, r, 1], held[k, r, 2], acc,
+                                 (k * max_kh + r) * acc_w, bits, rows, rings)
+                    held[k, r, 0] = -1
 
 
 # columns of the per-input-edge table `geo` of a call
@@ -319,9 +385,13 @@ def advance_node(n, pos, i, plan, maps, out):
     read_at = np.empty(max_w, np.int64)
     row_s = np.empty(width, np.int64)
     bounded_in = False
+    max_kh = 1
     for k in range(n_in):
         if geo[k, _CAP] > 0:
             bounded_in = True
+            max_kh = max(max_kh, geo[k, _KH])
+    held = np.full((max(n_in, 1), max_kh, 3), -1, np.int64)  # rows held by `_release`
+    acc = np.empty(max(n_in, 1) * max_kh * max_w if bounded_in else 1, np.int64)
     gh, wlo, whi = -1, 0, 0  # the output row whose ops' releases are pending, at [wlo, whi)
     # -- per output edge ----------------------------------------------------------------------------
     out_slot = np.zeros(max(n_out, 1), np.int64)  # slot of the next active pixel in a bounded ring
@@ -372,16 +442,18 @@ def advance_node(n, pos, i, plan, maps, out):
             rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3] = y0, y1, x0, x1
             if y1 > y0 and x1 > x0:
                 if (y1 - 1) * geo[k, _W] + (x1 - 1) >= geo[k, _AVAIL]:
-                    if whi > wlo:
-                        _release(n_in, geo, gh, wlo, whi, row_s, read_at, bits, rows, ready, rings)
+                    if bounded_in:
+                        _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits,
+                                 rows, rings, True)
                     _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                            wait_merge, wait_act)
                     return pos
         for e in range(n_out):
             o = out_rows[o0 + e]
             if o["capacity"] > 0 and g > o["allowed"]:
-                if whi > wlo:
-                    _release(n_in, geo, gh, wlo, whi, row_s, read_at, bits, rows, ready, rings)
+                if bounded_in:
+                    _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows,
+                             rings, True)
                 _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                        wait_merge, wait_act)
                 return pos
@@ -469,7 +541,8 @@ def advance_node(n, pos, i, plan, maps, out):
         if bounded_in:  # gathered per output row, applied when it ends (or the call returns)
             if gh != h:
                 if whi > wlo:
-                    _release(n_in, geo, gh, wlo, whi, row_s, read_at, bits, rows, ready, rings)
+                    _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows,
+                             rings, False)
                 gh, wlo, whi = h, w, w
             for x in range(whi, w):  # positions of the row without an op
                 row_s[np.uint64(x)] = -1
@@ -506,8 +579,9 @@ def advance_node(n, pos, i, plan, maps, out):
         w += 1
         if w == width:
             h, w = h + 1, 0
-    if whi > wlo:
-        _release(n_in, geo, gh, wlo, whi, row_s, read_at, bits, rows, ready, rings)
+    if bounded_in:
+        _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows, rings,
+                 True)
     _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge, wait_act)
     return pos
 
