@@ -279,12 +279,12 @@ def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, row
                 w_hi = min(whi, (in_w - 1 + pw - j) // sw + 1)
                 if sw == 1:  # consecutive columns: vectorizes
                     for w in range(w_lo, w_hi):
-                        u, x = np.uint64(w), np.uint64(w + j - pw)
-                        read_at[x] = max(read_at[x], row_s[u])
+                        u, c = np.uint64(w), np.uint64(w + j - pw)
+                        read_at[c] = max(read_at[c], row_s[u])
                 else:
                     for w in range(w_lo, w_hi):
-                        u, x = np.uint64(w), np.uint64(w * sw - pw + j)
-                        read_at[x] = max(read_at[x], row_s[u])
+                        u, c = np.uint64(w), np.uint64(w * sw - pw + j)
+                        read_at[c] = max(read_at[c], row_s[u])
             for y in range(y0, y1):
                 r = y % kh
                 done = last or y < y_next
