@@ -147,6 +147,15 @@ def _store(st, p, issued, start, end, ops, bit_cycles, rf_pixels, wait_fetch, wa
 
 
 @inline
+def _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, pixels):
+    """Count the bytes of `pixels` pixels sent on each remote out-edge (every op sends one)."""
+    for e in range(n_out):
+        o = out_rows[o0 + e]
+        if not o["local"]:
+            edge_bytes[i, edge_of[o0 + e]] += pixels * o["bytes"]
+
+
+@inline
 def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, i, edge, start,
             end, ops, ring, slot, g0):
     """`advance_node`'s loop for a node without inputs or servers and with one out-edge (the image
@@ -319,6 +328,9 @@ def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, row
                     held[k, r, 0] = -1
 
 
+UNBOUNDED = 1 << 62
+"""An `allowed` rank above every rank (a consumer that has finished every image)."""
+
 # columns of the per-input-edge table `geo` of a call
 _KH, _KW, _SH, _SW, _PH, _PW, _H, _W, _CAP, _AVAIL, _READY, _RING, _BITS, _ROWS, _RANK = range(15)
 _COLS = 15
@@ -399,12 +411,19 @@ def advance_node(n, pos, i, plan, maps, out):
     out_ready = np.empty(max(n_out, 1), np.int64)  # where each out-edge's ready cycles start
     # `ops`, this image's ops so far, is also the active pixels before `pos` (the local rank)
     start, end, ops, rf_total = st["start"], st["end"], st["ops"], st["rf_pixels"]
+    limit = UNBOUNDED  # the largest rank whose out-slots are all known to be released
     for e in range(n_out):
         o = out_rows[o0 + e]
         out_ready[e] = ready_at[o0 + e]
         if o["capacity"] > 0:
             out_slot[e] = (rank_base + ops) % o["capacity"]
+            limit = min(limit, o["allowed"])
         pipe[e, 0], pipe[e, 1], pipe[e, 2], pipe[e, 3] = _split(o["bytes"], o["cap_bytes"])
+    ops0 = ops
+    waiting = False  # an input edge whose producer has not computed the whole map yet
+    for k in range(n_in):
+        if geo[k, _AVAIL] < geo[k, _H] * geo[k, _W]:
+            waiting = True
     bit_cycles = st["bit_cycles"]
     wait_fetch, wait_ro, wait_merge, wait_act = (st["wait_fetch"], st["wait_ro"],
                                                  st["wait_merge"], st["wait_act"])
@@ -440,23 +459,23 @@ def advance_node(n, pos, i, plan, maps, out):
             x1 = min(x0 + geo[k, _KW], geo[k, _W])
             y0, x0 = max(y0, 0), max(x0, 0)
             rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3] = y0, y1, x0, x1
-            if y1 > y0 and x1 > x0:
+            if waiting and y1 > y0 and x1 > x0:
                 if (y1 - 1) * geo[k, _W] + (x1 - 1) >= geo[k, _AVAIL]:
                     if bounded_in:
                         _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits,
                                  rows, rings, True)
+                    _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
                     _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                            wait_merge, wait_act)
                     return pos
-        for e in range(n_out):
-            o = out_rows[o0 + e]
-            if o["capacity"] > 0 and g > o["allowed"]:
-                if bounded_in:
-                    _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows,
-                             rings, True)
-                _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
-                       wait_merge, wait_act)
-                return pos
+        if g > limit:
+            if bounded_in:
+                _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows,
+                         rings, True)
+            _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
+            _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
+                   wait_merge, wait_act)
+            return pos
         # -- issue cycle: the maximum over the receptive fields, column by column ------------------
         a = arrival
         rf_pixels = 0
@@ -559,7 +578,6 @@ def advance_node(n, pos, i, plan, maps, out):
                     o["busy"], o["busy_m"], done + 1,
                     (pipe[e, 0], pipe[e, 1], pipe[e, 2], pipe[e, 3]), o["cap_bytes"])
                 rdy = sent + 1 + o["latency"] + o["write"]
-                edge_bytes[i, edge_of[o0 + e]] += o["bytes"]
             ready[np.uint64(out_ready[e] + pos)] = rdy
             cap = o["capacity"]
             if cap > 0:
@@ -582,12 +600,12 @@ def advance_node(n, pos, i, plan, maps, out):
     if bounded_in:
         _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows, rings,
                  True)
+    _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
     _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge, wait_act)
     return pos
 
 
 # -- the driver -----------------------------------------------------------------------------------
-UNBOUNDED = 1 << 62
 
 
 
