@@ -2,8 +2,8 @@
 
 A stream's images share one pipeline, so a stream is one simulation (docs/reports.md, "Splitting a
 run"). Its works are nevertheless not all built up front: a first pass builds each image's work,
-keeps what the reports need of it (`WorkFacts`, whose active-pixel counts also give the engine its
-rank bases and buffer sizes) and frees it; during the simulation `StreamWorks` builds image i's
+keeps what the reports need of it (`WorkFacts`, whose active-pixel counts also tell the engine
+which buffers hold every pixel of the run) and frees it; during the simulation `StreamWorks` builds image i's
 work again when the engine's window of image slots reaches image i (the engine copies the maps
 into a slot and asks for each image once) and keeps none of them. Images whose trace record
 determines the work (compact records, every baseline image) share one copy of their maps. Memory

@@ -332,7 +332,9 @@ class Engine:
 def simulate(plan: TimingPlan, images: list[ImageWork], mode: str = "single") -> TimingResult:
     """Simulate `images` on `plan` (docs/timing-model.md). `mode` is "single" or "stream"."""
     if mode == "stream":
-        return Engine(plan, images, [img.arrival_cycle for img in images]).run()
+        counts = np.array([[np.count_nonzero(m > 0) for m in img.bits] for img in images],
+                          np.int64).reshape(len(images), len(plan.nodes))
+        return Engine(plan, images, [img.arrival_cycle for img in images], counts).run()
     return _single(plan, images, mode)
 
 
@@ -340,8 +342,8 @@ def simulate_stream(plan: TimingPlan, images: Sequence[ImageWork], arrivals: lis
                     counts: np.ndarray) -> TimingResult:
     """A stream whose works are a sequence built on demand (`images[i]` is asked for once, when
     the engine's window of image slots reaches image i; the engine copies its maps), with the
-    arrival cycles and the active-pixel counts [image, node] given, so that no work is held for
-    the whole run."""
+    arrival cycles and the active-pixel counts [image, node] given (they tell the engine which
+    buffers hold every pixel of the run)."""
     return Engine(plan, images, arrivals, counts).run()
 
 

@@ -29,9 +29,10 @@ there), addressed by field name; every other array is a flat int64 (or int16 for
 - `out = (stats, edge_bytes)`: `stats[i, n]` (`STATS`), `edge_bytes[i, edge]`, accumulated.
 
 The releases an op makes on a bounded input edge are gathered over the ops of one output row
-(their issue cycles) and applied to the producer's ring when the row ends or the call returns (per
-input column, the latest op reading it): the producer reads the ring only between calls, and the
-values are those of raising the ring op by op. The image source (no inputs or servers, one
+(their issue cycles) and applied to the producer's ring (per input pixel, one cycle after the
+latest op reading it) once no later output row reads the pixel, or when the call returns
+(`_release`): the producer reads the ring only between calls, and the values are those of raising
+the ring op by op. The image source (no inputs or servers, one
 out-edge) has a loop of its own (`_source`).
 
 Per op: `A = max(arrival, ready times of the active pixels of its receptive fields)`;
@@ -159,9 +160,10 @@ def _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, pixels):
 def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, i, edge, start,
             end, ops, ring, slot, g0):
     """`advance_node`'s loop for a node without inputs or servers and with one out-edge (the image
-    source): every active pixel issues in cycle `s`, or when its ring slot is released if the
-    edge is bounded, and is done `tail` cycles later, then ready (local edge) or sent by the
-    edge's pipe. `ring` is the edge's release ring (empty: unbounded), `slot` the slot of the next
+    source): every active pixel issues in cycle max(s, its ring slot's release) (`s` alone when
+    the edge is unbounded) and is done `tail` cycles later, then ready (local edge) or sent by the
+    edge's pipe; the loop stops at the first active pixel whose rank is above the edge's
+    `allowed`. `ring` is the edge's release ring (empty: unbounded), `slot` the slot of the next
     active pixel, `g0` the image's rank base. Returns the new position and the call's `start`,
     `end` and `ops`."""
     busy, busy_m = o["busy"], o["busy_m"]
@@ -222,10 +224,10 @@ def active_before(bits, base, rows, rows_base, width, q):
 def _release_row(k, geo, y, lo, hi, read, at, bits, rows, rings):
     """Release the active pixels of input row y of edge k at columns [lo, hi): each may be
     overwritten from one cycle after the latest op that read it, `read[at + x] + 1` (-1: none
-    did). A pixel's ring slot is its rank modulo the capacity: the producer's rank base, plus its
-    active pixels before the row (`rows`), plus those of the row before the column
-    (`active_before`), then one more per active pixel; a run of active pixels takes consecutive
-    slots (raised in one loop, which vectorizes)."""
+    did, and 0 raises no slot: ring values are cycles, >= 0). A pixel's ring slot is its rank
+    modulo the capacity: the producer's rank base, plus its active pixels before the row (`rows`),
+    plus those of the row before the column (`active_before`), then one more per active pixel; a
+    run of active pixels takes consecutive slots (raised in one loop, which vectorizes)."""
     cap, in_w = geo[k, _CAP], geo[k, _W]
     row = y * in_w
     slot = (geo[k, _RANK] + active_before(bits, geo[k, _BITS], rows, geo[k, _ROWS], in_w,
@@ -258,11 +260,11 @@ def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, row
     Per input column the latest reader among these ops is found first (`read_at`); an input row
     that a later output row also reads is held (slot r = y mod kh of edge k: `held[k, r]` =
     (y, lo, hi), y = -1: none; its columns' latest readers so far in `acc`, from
-    `(k * max_kh + r) * acc_w`) until the first output row that no longer reads it, so that each
-    pixel is released once. With `last` (the call returns) every held row is released as it
-    stands: a later call raises the same slots further if more ops read them, and the producer
-    reads a slot only once every reader has issued. Indices are unsigned, so the loops over
-    columns vectorize."""
+    `(k * max_kh + r) * acc_w`) and released when its last reader row ends (or, if that row had
+    no op in this call, when a lower output row is applied), so that each pixel is released once.
+    With `last` (the call returns) every held row is then released as it stands: a later call
+    raises the same slots further if more ops read them, and the producer reads a slot only once
+    every reader has issued. Indices are unsigned, so the loops over columns vectorize."""
     max_kh = held.shape[1]
     for k in range(n_in):
         if geo[k, _CAP] == 0:
@@ -273,14 +275,13 @@ def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, row
         y0, y1 = max(top, 0), min(top + kh, geo[k, _H])
         y_next = top + sh  # rows above the next output row's are read by no later row
         lo, hi = max(wlo * sw - pw, 0), min((whi - 1) * sw - pw + kw, in_w)
-        gathered = whi > wlo
         for r in range(kh):  # held rows above this output row's
             y = held[k, r, 0]
-            if y >= 0 and (y < y0 or not gathered):
+            if y >= 0 and y < y0:
                 _release_row(k, geo, y, held[k, r, 1], held[k, r, 2], acc,
                              (k * max_kh + r) * acc_w, bits, rows, rings)
                 held[k, r, 0] = -1
-        if y1 > y0 and hi > lo and gathered:
+        if y1 > y0 and hi > lo and whi > wlo:
             for x in range(lo, hi):
                 read_at[np.uint64(x)] = -1
             for j in range(kw):  # op w reads column w * sw - pw + j
@@ -296,7 +297,7 @@ def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, row
                         read_at[c] = max(read_at[c], row_s[u])
             for y in range(y0, y1):
                 r = y % kh
-                done = last or y < y_next
+                done = y < y_next
                 base = (k * max_kh + r) * acc_w
                 if held[k, r, 0] != y:
                     if done:  # read by no other output row: released at once
@@ -328,6 +329,7 @@ def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, row
                     held[k, r, 0] = -1
 
 
+# -- the kernel -----------------------------------------------------------------------------------
 UNBOUNDED = 1 << 62
 """An `allowed` rank above every rank (a consumer that has finished every image)."""
 
@@ -340,11 +342,12 @@ _COLS = 15
 def advance_node(n, pos, i, plan, maps, out):
     """Advance node n of image i from raster position `pos`; return the new position.
 
-    See the module docstring for the arguments; everything marked carried or filled there is
-    updated in place.
+    See the module docstring for the arguments. Updates in place: the ready cycles the node
+    passes, the rings (its out-slots, its producers' releases), its units and out-edge pipes,
+    `issued`, its `STATS` row and `edge_bytes`.
     """
     params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings, edge_of = plan
-    bits_all, pix_at, rows_all, rows_at, ready_all, ready_at = maps
+    bits_all, pix_at, rows_all, _, ready_all, ready_at = maps
     stats, edge_bytes = out
     k_slot = i % bits_all.shape[0]
     bits, rows, ready = bits_all[k_slot], rows_all[k_slot], ready_all[k_slot]
@@ -387,23 +390,19 @@ def advance_node(n, pos, i, plan, maps, out):
         geo[k, _READY], geo[k, _RING] = ready_at[o], ring_at[o]
         geo[k, _BITS], geo[k, _ROWS], geo[k, _RANK] = row["bits_at"], row["rows_at"], row["rank_base"]
     rf = np.empty((max(n_in, 1), 4), np.int64)  # this op's receptive field on each input edge
-    # releases of a bounded input edge, gathered over the ops of one output row (they all read the
-    # same input rows): per input column the latest issue cycle of an op reading it, over the
-    # columns [lo, hi) of input rows [y0, y1), applied to the ring when the row ends or the call
-    # returns (`_release`), before the producer can read the ring
-    max_w = 1
-    for k in range(n_in):
-        max_w = max(max_w, geo[k, _W])
-    read_at = np.empty(max_w, np.int64)
-    row_s = np.empty(width, np.int64)
+    # releases on bounded input edges: the issue cycles of the ops of one output row (`row_s`),
+    # applied by `_release` when the row ends or the call returns, before the producer can read
+    # the ring
     bounded_in = False
-    max_kh = 1
+    max_w, max_kh = 1, 1
     for k in range(n_in):
         if geo[k, _CAP] > 0:
             bounded_in = True
-            max_kh = max(max_kh, geo[k, _KH])
+            max_w, max_kh = max(max_w, geo[k, _W]), max(max_kh, geo[k, _KH])
+    read_at = np.empty(max_w, np.int64)
+    row_s = np.empty(width if bounded_in else 1, np.int64)
     held = np.full((max(n_in, 1), max_kh, 3), -1, np.int64)  # rows held by `_release`
-    acc = np.empty(max(n_in, 1) * max_kh * max_w if bounded_in else 1, np.int64)
+    acc = np.empty(max(n_in, 1) * max_kh * max_w, np.int64)
     gh, wlo, whi = -1, 0, 0  # the output row whose ops' releases are pending, at [wlo, whi)
     # -- per output edge ----------------------------------------------------------------------------
     out_slot = np.zeros(max(n_out, 1), np.int64)  # slot of the next active pixel in a bounded ring
@@ -607,8 +606,6 @@ def advance_node(n, pos, i, plan, maps, out):
 
 # -- the driver -----------------------------------------------------------------------------------
 
-
-
 @jit
 def frontier(pos_c, hc, wc, row):
     """Producer raster positions below which no consumer op at or after raster position `pos_c`
@@ -648,8 +645,9 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
     `rank_base`, and each input edge's `rank_base` (the producer's). A consumer can be on a later
     image than its producer (it passes leading pixels of image j that read nothing while the
     producer finishes trailing pixels of image j - 1 that nothing reads); then none of the
-    producer's ranks of image j is final (and image j may not be loaded yet).
-    Returns the largest ready cycle any node reached (`STATS.end`), for the caller's clock."""
+    producer's ranks of image j is final (and image j may not be loaded yet, so `rank_base[hi]`
+    must be set when hi < images). Returns the largest ready cycle any node reached (`STATS.end`),
+    for the caller's clock."""
     params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings, edge_of = plan
     in_src, out_dst, out_in = graph
     bits_all, pix_at, rows_all, rows_at = maps[0], maps[1], maps[2], maps[3]
