@@ -180,9 +180,10 @@ class Engine:
                  result: TimingResult | None = None):
         """`images` is any sequence (a stream's works may be built when first asked for: image i
         is asked for once, when the window reaches it); `counts` [image, node], the active pixels
-        of every map, when the caller knows them (without, a buffer is treated as unbounded only
-        if it holds every pixel of every image, or the images fit in the window and are counted
-        when loaded: the same results either way); `window`, the image slots; `result`, where to
+        of every map (or more), when the caller knows them: a buffer that holds that many pixels
+        of its producer is treated as unbounded (without, only if it holds every pixel of every
+        image, or the images fit in the window and are counted when loaded: the same results
+        either way); `window`, the image slots; `result`, where to
         put the results (rows for the images; a new `TimingResult` when not given)."""
         self.plan = plan
         self.images = images
@@ -332,7 +333,9 @@ class Engine:
 def simulate(plan: TimingPlan, images: list[ImageWork], mode: str = "single") -> TimingResult:
     """Simulate `images` on `plan` (docs/timing-model.md). `mode` is "single" or "stream"."""
     if mode == "stream":
-        counts = np.array([[np.count_nonzero(m > 0) for m in img.bits] for img in images],
+        # (nonzero pixels: never fewer than the active ones, which is all the engine needs of
+        # them, to know which buffers hold every pixel of the run)
+        counts = np.array([[np.count_nonzero(m) for m in img.bits] for img in images],
                           np.int64).reshape(len(images), len(plan.nodes))
         return Engine(plan, images, [img.arrival_cycle for img in images], counts).run()
     return _single(plan, images, mode)
