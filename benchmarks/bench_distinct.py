@@ -89,7 +89,7 @@ def engine_run(plan, works, mode: str, counts: np.ndarray | None = None) -> np.n
 
 def active_counts(works) -> np.ndarray:
     """[image, node]: the active pixels of every map."""
-    return np.array([[np.count_nonzero(m > 0) for m in w.bits] for w in works], np.int64)
+    return np.array([w.active_pixels() for w in works], np.int64)
 
 
 def floor_run(fp, works, mode: str) -> np.ndarray:
@@ -122,7 +122,7 @@ def measure(network: str, mode: str, images: int, repeats: int, seed: int) -> di
     t_setup = time.perf_counter() - t0
     plan = lowered.plan
     distinct = len({work_digest(w) for w in works})
-    ops = float(np.mean([sum(int(np.count_nonzero(b)) for b in w.bits[1:]) for w in works]))
+    ops = float(np.mean([w.active_pixels()[1:].sum() for w in works]))
     # JIT warm-up (or cache load) of both, on the first images
     engine_run(plan, works[:2], mode)
     floor_run(fp, works[:2], mode)

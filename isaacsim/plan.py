@@ -313,6 +313,10 @@ class ImageWork:
     (`compact_map`), so a consumer must cast before arithmetic that can exceed 255."""
     arrival_cycle: int = 0
 
+    def active_pixels(self) -> np.ndarray:
+        """int64 [node]: the active (nonzero) pixels of every map."""
+        return np.array([np.count_nonzero(b) for b in self.bits], np.int64)
+
 
 @dataclass(frozen=True)
 class WorkFacts:

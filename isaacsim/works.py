@@ -87,7 +87,7 @@ def work_facts(lowered: Lowered, works: list[ImageWork]) -> WorkFacts:
         if j != i:
             facts.active[i], facts.row_blocks[i] = facts.active[j], facts.row_blocks[j]
             continue
-        facts.active[i] = [np.count_nonzero(b) for b in w.bits]
+        facts.active[i] = w.active_pixels()
         for n, spec in specs:
             facts.row_blocks[i, n] = _active_row_blocks(spec, w.bits[spec.source])
     return facts

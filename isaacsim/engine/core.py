@@ -333,9 +333,7 @@ class Engine:
 def simulate(plan: TimingPlan, images: list[ImageWork], mode: str = "single") -> TimingResult:
     """Simulate `images` on `plan` (docs/timing-model.md). `mode` is "single" or "stream"."""
     if mode == "stream":
-        # (nonzero pixels: never fewer than the active ones, which is all the engine needs of
-        # them, to know which buffers hold every pixel of the run)
-        counts = np.array([[np.count_nonzero(m) for m in img.bits] for img in images],
+        counts = np.array([img.active_pixels() for img in images],
                           np.int64).reshape(len(images), len(plan.nodes))
         return Engine(plan, images, [img.arrival_cycle for img in images], counts).run()
     return _single(plan, images, mode)

@@ -32,8 +32,8 @@ The releases an op makes on a bounded input edge are gathered over the ops of on
 (their issue cycles) and applied to the producer's ring (per input pixel, one cycle after the
 latest op reading it) once no later output row reads the pixel, or when the call returns
 (`_release`): the producer reads the ring only between calls, and the values are those of raising
-the ring op by op. The image source (no inputs or servers, one
-out-edge) has a loop of its own (`_source`).
+the ring op by op. The image source (no inputs or servers, one out-edge) has a loop of its own
+(`_source`).
 
 Per op: `A = max(arrival, ready times of the active pixels of its receptive fields)`;
 `s = max(A + delta, arrival)`, then `max(s, free)` of replica `issued % replicas` when ops occupy a
@@ -252,6 +252,15 @@ def _release_row(k, geo, y, lo, hi, read, at, bits, rows, rings):
                 slot = 0
 
 
+@inline
+def _release_held(k, r, held, acc, acc_w, geo, bits, rows, rings):
+    """Release the row held in slot r of input edge k (`_release`) and free the slot."""
+    base = (k * held.shape[1] + r) * acc_w
+    _release_row(k, geo, held[k, r, 0], held[k, r, 1], held[k, r, 2], acc, base, bits, rows,
+                 rings)
+    held[k, r, 0] = -1
+
+
 @jit
 def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, rows, rings, last):
     """Apply, on every bounded input edge, the releases of the ops of output row h at columns
@@ -276,11 +285,8 @@ def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, row
         y_next = top + sh  # rows above the next output row's are read by no later row
         lo, hi = max(wlo * sw - pw, 0), min((whi - 1) * sw - pw + kw, in_w)
         for r in range(kh):  # held rows above this output row's
-            y = held[k, r, 0]
-            if y >= 0 and y < y0:
-                _release_row(k, geo, y, held[k, r, 1], held[k, r, 2], acc,
-                             (k * max_kh + r) * acc_w, bits, rows, rings)
-                held[k, r, 0] = -1
+            if 0 <= held[k, r, 0] < y0:
+                _release_held(k, r, held, acc, acc_w, geo, bits, rows, rings)
         if y1 > y0 and hi > lo and whi > wlo:
             for x in range(lo, hi):
                 read_at[np.uint64(x)] = -1
@@ -316,17 +322,13 @@ def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, row
                 for x in range(lo, hi):
                     u = np.uint64(x)
                     acc[np.uint64(base) + u] = max(acc[np.uint64(base) + u], read_at[u])
-                alo, ahi = min(lo, alo), max(hi, ahi)
-                held[k, r, 1], held[k, r, 2] = alo, ahi
+                held[k, r, 1], held[k, r, 2] = min(lo, alo), max(hi, ahi)
                 if done:
-                    _release_row(k, geo, y, alo, ahi, acc, base, bits, rows, rings)
-                    held[k, r, 0] = -1
+                    _release_held(k, r, held, acc, acc_w, geo, bits, rows, rings)
         if last:
             for r in range(kh):
                 if held[k, r, 0] >= 0:
-                    _release_row(k, geo, held[k, r, 0], held[k, r, 1], held[k, r, 2], acc,
-                                 (k * max_kh + r) * acc_w, bits, rows, rings)
-                    held[k, r, 0] = -1
+                    _release_held(k, r, held, acc, acc_w, geo, bits, rows, rings)
 
 
 # -- the kernel -----------------------------------------------------------------------------------
