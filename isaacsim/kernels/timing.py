@@ -51,6 +51,15 @@ from isaacsim.kernels import inline, jit
 
 
 @inline
+def _hi(a, b):
+    """max(a, b) of two int64 cycles without a branch: a loop storing it then vectorizes with
+    plain stores (with `max`, LLVM stores through a mask, which AMD cores run slowly). Cycles are
+    far from overflow (< 2**62)."""
+    d = b - a
+    return a + (d & ~(d >> 63))
+
+
+@inline
 def _split(x, rate):
     """A request of `x` slots on a server of `rate` slots per cycle, as `_serve` adds it to a
     cursor: (x // rate, x % rate), and where it ends on an idle server relative to its cycle:
@@ -245,7 +254,7 @@ def _release_row(k, geo, y, lo, hi, read, at, bits, rows, rings):
             dst, src = np.uint64(ring + slot), np.uint64(at + run)
             for j in range(m):
                 u = np.uint64(j)
-                rings[dst + u] = max(rings[dst + u], read[src + u] + 1)
+                rings[dst + u] = _hi(rings[dst + u], read[src + u] + 1)
             run += m
             slot += m
             if slot == cap:
@@ -296,11 +305,11 @@ def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, row
                 if sw == 1:  # consecutive columns: vectorizes
                     for w in range(w_lo, w_hi):
                         u, c = np.uint64(w), np.uint64(w + j - pw)
-                        read_at[c] = max(read_at[c], row_s[u])
+                        read_at[c] = _hi(read_at[c], row_s[u])
                 else:
                     for w in range(w_lo, w_hi):
                         u, c = np.uint64(w), np.uint64(w * sw - pw + j)
-                        read_at[c] = max(read_at[c], row_s[u])
+                        read_at[c] = _hi(read_at[c], row_s[u])
             for y in range(y0, y1):
                 r = y % kh
                 done = y < y_next
@@ -321,7 +330,7 @@ def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, row
                     acc[np.uint64(base + x)] = -1
                 for x in range(lo, hi):
                     u = np.uint64(x)
-                    acc[np.uint64(base) + u] = max(acc[np.uint64(base) + u], read_at[u])
+                    acc[np.uint64(base) + u] = _hi(acc[np.uint64(base) + u], read_at[u])
                 held[k, r, 1], held[k, r, 2] = min(lo, alo), max(hi, ahi)
                 if done:
                     _release_held(k, r, held, acc, acc_w, geo, bits, rows, rings)
@@ -338,6 +347,36 @@ UNBOUNDED = 1 << 62
 # columns of the per-input-edge table `geo` of a call
 _KH, _KW, _SH, _SW, _PH, _PW, _H, _W, _CAP, _AVAIL, _READY, _RING, _BITS, _ROWS, _RANK = range(15)
 _COLS = 15
+_COLUMNS_AHEAD = 256  # see `_columns`
+
+
+@inline
+def _columns(k, geo, ready, y0, y1, x0, x1, waiting, col_max, col_act, col_hi, at):
+    """Extend input edge k's column maxima (`advance_node`) so that they cover input columns
+    [x0, x1) of input rows [y0, y1): from `col_hi[k]` on (from x0 if the columns built so far end
+    before x0), `_COLUMNS_AHEAD` columns past x1 when the producer has computed them, so that the
+    next ops of the row find theirs built (a row at a time: the loops vectorize)."""
+    in_w = geo[k, _W]
+    lo = col_hi[k]
+    if x0 > lo:  # a gap of columns no op of the row reads so far: skip it
+        lo = x0
+    hi = min(x1 + _COLUMNS_AHEAD, in_w)
+    if waiting:  # only columns whose last input row the producer has computed
+        hi = max(x1, min(hi, geo[k, _AVAIL] - (y1 - 1) * in_w))
+    n = np.uint64(hi - lo)
+    cm, ca = col_max[at + lo:at + hi], col_act[at + lo:at + hi]
+    row = ready[geo[k, _READY] + y0 * in_w + lo:]
+    for x in range(n):  # row by row (each loop vectorizes)
+        cm[x] = row[x]
+    for x in range(n):
+        ca[x] = np.int64(row[x] >= 0)
+    for _ in range(y0 + 1, y1):
+        row = row[in_w:]
+        for x in range(n):
+            cm[x] = _hi(cm[x], row[x])
+        for x in range(n):
+            ca[x] += np.int64(row[x] >= 0)
+    col_hi[k] = hi
 
 
 @jit
@@ -402,6 +441,16 @@ def advance_node(n, pos, i, plan, maps, out):
             bounded_in = True
             max_w, max_kh = max(max_w, geo[k, _W]), max(max_kh, geo[k, _KH])
     read_at = np.empty(max_w, np.int64)
+    # the receptive fields' maxima, separably: per input edge, the maximum ready cycle and the
+    # active pixels of each input column over the current output row's input rows
+    # (`col_max[k * max_in_w + x]`, `col_act`), built up to column `col_hi[k]`
+    max_in_w = 1
+    for k in range(n_in):
+        max_in_w = max(max_in_w, geo[k, _W])
+    col_max = np.empty(max(n_in, 1) * max_in_w, np.int64)
+    col_act = np.empty(max(n_in, 1) * max_in_w, np.int64)
+    col_hi = np.zeros(max(n_in, 1), np.int64)
+    col_row = -1  # the output row they belong to
     row_s = np.empty(width if bounded_in else 1, np.int64)
     held = np.full((max(n_in, 1), max_kh, 3), -1, np.int64)  # rows held by `_release`
     acc = np.empty(max(n_in, 1) * max_kh * max_w, np.int64)
@@ -477,29 +526,30 @@ def advance_node(n, pos, i, plan, maps, out):
             _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                    wait_merge, wait_act)
             return pos
-        # -- issue cycle: the maximum over the receptive fields, column by column ------------------
+        # -- issue cycle: the maximum over the receptive fields, from the column maxima ----------
         a = arrival
         rf_pixels = 0
+        if col_row != h:
+            col_row = h
+            col_hi[:] = 0
         for k in range(n_in):
             y0, y1, x0, x1 = rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3]
             if y1 <= y0 or x1 <= x0:
                 continue
-            in_w = geo[k, _W]
-            q0 = geo[k, _READY] + y0 * in_w + x0
-            if x1 - x0 == 3:  # the common 3-wide row of a 3 x 3 kernel, unrolled
-                for y in range(y0, y1):  # branch-free: an inactive pixel's -1 never raises a
-                    uq = np.uint64(q0)
-                    v0, v1, v2 = ready[uq], ready[uq + np.uint64(1)], ready[uq + np.uint64(2)]
-                    rf_pixels += int(v0 >= 0) + int(v1 >= 0) + int(v2 >= 0)
-                    a = max(a, max(v0, max(v1, v2)))
-                    q0 += in_w
+            at = k * max_in_w
+            if x1 > col_hi[k]:
+                _columns(k, geo, ready, y0, y1, x0, x1, waiting, col_max, col_act, col_hi, at)
+            if x1 - x0 == 3:  # the common 3-wide window, unrolled
+                uq = np.uint64(at + x0)
+                a = max(a, max(col_max[uq], max(col_max[uq + np.uint64(1)],
+                                                col_max[uq + np.uint64(2)])))
+                rf_pixels += (col_act[uq] + col_act[uq + np.uint64(1)]
+                              + col_act[uq + np.uint64(2)])
             else:
-                for y in range(y0, y1):
-                    for x in range(x1 - x0):
-                        v = ready[np.uint64(q0 + x)]
-                        rf_pixels += int(v >= 0)
-                        a = max(a, v)
-                    q0 += in_w
+                for x in range(x0, x1):
+                    ux = np.uint64(at + x)
+                    a = max(a, col_max[ux])
+                    rf_pixels += col_act[ux]
         s = max(a + delta, arrival)
         shared = units[np.uint64(u0 + group)]  # its group's: fetch, merge, act
         if occupies:
