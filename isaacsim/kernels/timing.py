@@ -351,18 +351,18 @@ _COLUMNS_AHEAD = 256  # see `_columns`
 
 
 @inline
-def _columns(k, geo, ready, y0, y1, x0, x1, waiting, col_max, col_act, col_hi, at):
+def _columns(k, geo, ready, y0, y1, x0, x1, col_max, col_act, col_hi, at):
     """Extend input edge k's column maxima (`advance_node`) so that they cover input columns
     [x0, x1) of input rows [y0, y1): from `col_hi[k]` on (from x0 if the columns built so far end
-    before x0), `_COLUMNS_AHEAD` columns past x1 when the producer has computed them, so that the
-    next ops of the row find theirs built (a row at a time: the loops vectorize)."""
+    before x0) to `_COLUMNS_AHEAD` columns past x1, so that the next ops of the row find theirs
+    built (a row at a time: the loops vectorize). Columns the producer has not computed yet hold
+    stale cycles, but an op reading one fails its availability check (in this call, before it
+    reads any column), so no op uses them; the maxima are rebuilt at every call."""
     in_w = geo[k, _W]
     lo = col_hi[k]
     if x0 > lo:  # a gap of columns no op of the row reads so far: skip it
         lo = x0
     hi = min(x1 + _COLUMNS_AHEAD, in_w)
-    if waiting:  # only columns whose last input row the producer has computed
-        hi = max(x1, min(hi, geo[k, _AVAIL] - (y1 - 1) * in_w))
     n = np.uint64(hi - lo)
     cm, ca = col_max[at + lo:at + hi], col_act[at + lo:at + hi]
     row = ready[geo[k, _READY] + y0 * in_w + lo:]
@@ -430,7 +430,7 @@ def advance_node(n, pos, i, plan, maps, out):
         geo[k, _CAP], geo[k, _AVAIL] = row["capacity"], row["avail"]
         geo[k, _READY], geo[k, _RING] = ready_at[o], ring_at[o]
         geo[k, _BITS], geo[k, _ROWS], geo[k, _RANK] = row["bits_at"], row["rows_at"], row["rank_base"]
-    rf = np.empty((max(n_in, 1), 4), np.int64)  # this op's receptive field on each input edge
+    rows_in = np.empty((max(n_in, 1), 2), np.int64)  # the input rows [y0, y1) of output row h
     # releases on bounded input edges: the issue cycles of the ops of one output row (`row_s`),
     # applied by `_release` when the row ends or the call returns, before the producer can read
     # the ring
@@ -501,44 +501,34 @@ def advance_node(n, pos, i, plan, maps, out):
             h, w = pos // width, pos % width
             continue
         g = rank_base + ops
-        # -- are the dependencies known? ----------------------------------------------------------
-        for k in range(n_in):
-            y0 = h * geo[k, _SH] - geo[k, _PH]
-            x0 = w * geo[k, _SW] - geo[k, _PW]
-            y1 = min(y0 + geo[k, _KH], geo[k, _H])
-            x1 = min(x0 + geo[k, _KW], geo[k, _W])
-            y0, x0 = max(y0, 0), max(x0, 0)
-            rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3] = y0, y1, x0, x1
-            if waiting and y1 > y0 and x1 > x0:
-                if (y1 - 1) * geo[k, _W] + (x1 - 1) >= geo[k, _AVAIL]:
-                    if bounded_in:
-                        _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits,
-                                 rows, rings, True)
-                    _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
-                    _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
-                           wait_merge, wait_act)
-                    return pos
-        if g > limit:
-            if bounded_in:
-                _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows,
-                         rings, True)
-            _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
-            _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
-                   wait_merge, wait_act)
-            return pos
-        # -- issue cycle: the maximum over the receptive fields, from the column maxima ----------
+        if col_row != h:  # a new output row: its input rows, no column maxima yet
+            col_row = h
+            for k in range(n_in):
+                top = h * geo[k, _SH] - geo[k, _PH]
+                rows_in[k, 0], rows_in[k, 1] = max(top, 0), min(top + geo[k, _KH], geo[k, _H])
+                col_hi[k] = 0
+        # -- are the dependencies known? The issue cycle: the maximum over the receptive fields,
+        # from the column maxima
         a = arrival
         rf_pixels = 0
-        if col_row != h:
-            col_row = h
-            col_hi[:] = 0
         for k in range(n_in):
-            y0, y1, x0, x1 = rf[k, 0], rf[k, 1], rf[k, 2], rf[k, 3]
+            y0, y1 = rows_in[k, 0], rows_in[k, 1]
+            x0 = w * geo[k, _SW] - geo[k, _PW]
+            x1 = min(x0 + geo[k, _KW], geo[k, _W])
+            x0 = max(x0, 0)
             if y1 <= y0 or x1 <= x0:
                 continue
+            if waiting and (y1 - 1) * geo[k, _W] + (x1 - 1) >= geo[k, _AVAIL]:
+                if bounded_in:
+                    _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits,
+                             rows, rings, True)
+                _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
+                _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
+                       wait_merge, wait_act)
+                return pos
             at = k * max_in_w
             if x1 > col_hi[k]:
-                _columns(k, geo, ready, y0, y1, x0, x1, waiting, col_max, col_act, col_hi, at)
+                _columns(k, geo, ready, y0, y1, x0, x1, col_max, col_act, col_hi, at)
             if x1 - x0 == 3:  # the common 3-wide window, unrolled
                 uq = np.uint64(at + x0)
                 a = max(a, max(col_max[uq], max(col_max[uq + np.uint64(1)],
@@ -550,6 +540,14 @@ def advance_node(n, pos, i, plan, maps, out):
                     ux = np.uint64(at + x)
                     a = max(a, col_max[ux])
                     rf_pixels += col_act[ux]
+        if g > limit:  # (the column maxima built above are this call's alone)
+            if bounded_in:
+                _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows,
+                         rings, True)
+            _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
+            _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
+                   wait_merge, wait_act)
+            return pos
         s = max(a + delta, arrival)
         shared = units[np.uint64(u0 + group)]  # its group's: fetch, merge, act
         if occupies:
