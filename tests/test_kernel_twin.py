@@ -8,12 +8,13 @@ remote, bounded or not), over 1..3 images that carry the replicas, the round-rob
 pipes and the rings from one to the next as in stream mode. Each image is advanced in several
 calls, each continuing from the returned position after the producers (`avail`) and the consumers
 (`allowed`, ring releases) have progressed; map cells beyond `avail` hold junk the kernel must not
-read. After every call the position and every array the kernel may write must equal the twin's.
+use. After every call the position and every array the kernel may write must equal the twin's.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from kernel_twin import twin_advance
@@ -90,7 +91,9 @@ def cases(draw):
         for edge in inputs:
             active = draw(active_map(edge["height"], edge["width"], zero_prob))
             ready = [[draw(ints(0, 80)) if a else -1 for a in row] for row in active]
-            junk = [[draw(ints(-1, 90)) for _ in row] for row in active]
+            # junk in the range of real cycles, or far above them (any use then shows for sure)
+            junk_lo = draw(st.sampled_from([-1, 1000]))
+            junk = [[draw(ints(junk_lo, junk_lo + 91)) for _ in row] for row in active]
             maps.append((active, ready, junk))
         calls = []
         for _ in range(draw(ints(0, 3))):
@@ -152,7 +155,7 @@ def _twin_out(row) -> dict:
 
 JUNK = 777
 """What the kernel's own output maps hold before it writes them: every position it passes it
-writes (its ready cycle, or -1 when inactive), so a consumer never reads a stale value."""
+writes (its ready cycle, or -1 when inactive), so a consumer never uses a stale value."""
 
 
 def _offsets(sizes: list[int]) -> np.ndarray:
@@ -339,3 +342,52 @@ def test_a_held_input_row_survives_output_rows_without_ops():
                  arrival=0)
     _same_as_the_twin(node, [edge], [], [image])
     assert edge["ring"][:5] == [12, 12, 15, 15, 15]  # (the case is the one described)
+
+
+def _wide_case(seed: int):
+    """A case whose input rows are wider than the column maxima the kernel builds ahead (256
+    columns past an op's window), so that they are extended, and gaps skipped, within one output
+    row; strides up to 300, windows up to 7 wide (clipped at both ends), 1-2 input edges, 1-5
+    calls per image with partial `avail`, and junk far above every real cycle. (Drawn with numpy:
+    hypothesis cannot draw maps this size.)"""
+    rng = np.random.default_rng(seed)
+    node = dict(occupies=int(rng.integers(2)), replicas=1, groups=1,
+                delta=int(rng.integers(-1, 3)), tail=0, pre=0, mid=0, tile=0, span=0, act=0,
+                write=0, arrival=0, rank_base=0, issued=0,
+                units=[dict(free=0, fetch=0, ro=0, merge=0, act=0, sample=0)])
+    for server in ("fetch", "ro", "merge", "act"):
+        node[f"{server}_rate"] = int(rng.choice([0, 1, 3]))
+        node[f"{server}_per"] = int(rng.integers(0, 5))
+    inputs = []
+    for _ in range(int(rng.integers(1, 3))):
+        kh, kw = int(rng.integers(1, 4)), int(rng.choice([1, 2, 3, 4, 5, 7]))
+        capacity = int(rng.choice([0, 0, 3, 8]))
+        inputs.append(dict(kh=kh, kw=kw, sh=int(rng.integers(1, 3)),
+                           sw=int(rng.choice([1, 1, 2, 3, 5, 200, 300])),
+                           ph=int(rng.integers(0, kh)), pw=int(rng.integers(0, kw)),
+                           height=int(rng.integers(1, 5)), width=int(rng.integers(257, 800)),
+                           capacity=capacity, rank_base=0, avail=0, ring=[0] * max(capacity, 1)))
+    outputs = [dict(local=1, write=0, bytes=1, cap_bytes=1, latency=0, capacity=0, allowed=0,
+                    busy=0, ring=[0])]
+    height = int(rng.integers(1, 4))
+    width = min(800, max((e["width"] + 2 * e["pw"] - e["kw"]) // e["sw"] + 1 for e in inputs))
+    images = []
+    for _ in range(2):
+        bits = (rng.random((height, width)) > 0.2) * rng.integers(1, 4, (height, width))
+        maps = []
+        for e in inputs:
+            active = rng.random((e["height"], e["width"])) > 0.3
+            ready = np.where(active, rng.integers(0, 500, active.shape), -1)
+            junk = rng.integers(1000, 10**6, active.shape)
+            maps.append((active.tolist(), ready.tolist(), junk.tolist()))
+        calls = sorted((dict(avail=[int(rng.integers(0, e["height"] * e["width"] + 1))
+                                    for e in inputs], allowed=[0], releases=[[]])
+                        for _ in range(int(rng.integers(1, 6)))), key=lambda c: c["avail"])
+        images.append(dict(bits=bits.tolist(), maps=maps, calls=calls,
+                           arrival=int(rng.integers(0, 40))))
+    return node, inputs, outputs, images
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_wide_rows_extend_their_column_maxima(seed):
+    _same_as_the_twin(*_wide_case(seed))

@@ -22,7 +22,7 @@ there), addressed by field name; every other array is a flat int64 (or int16 for
   (<= 0: skipped) and its active pixels before row y, `rows[., rows_at[n] + y]` (H + 1 of them),
   both filled when the image is loaded; out-edge row o's ready cycles `ready[., ready_at[o] + q]`
   (-1 for an inactive pixel), which the kernel writes for every position it passes, so a consumer
-  reads only what its producer has written (positions below the producer's `avail`). A pixel's rank
+  uses only what its producer has written (positions below the producer's `avail`). A pixel's rank
   comes from `bits` and `rows` (`active_before`), so no per-position table of ranks or ring slots is
   written. Nothing needs clearing between images. The node's active pixels before `pos` are its ops
   so far on the image, `stats[i, n].ops`.
@@ -351,18 +351,21 @@ _COLUMNS_AHEAD = 256  # see `_columns`
 
 
 @inline
-def _columns(k, geo, ready, y0, y1, x0, x1, col_max, col_act, col_hi, at):
+def _columns(k, geo, ready, y0, y1, x0, x1, waiting, col_max, col_act, col_hi, at):
     """Extend input edge k's column maxima (`advance_node`) so that they cover input columns
     [x0, x1) of input rows [y0, y1): from `col_hi[k]` on (from x0 if the columns built so far end
     before x0) to `_COLUMNS_AHEAD` columns past x1, so that the next ops of the row find theirs
-    built (a row at a time: the loops vectorize). Columns the producer has not computed yet hold
-    stale cycles, but an op reading one fails its availability check (in this call, before it
-    reads any column), so no op uses them; the maxima are rebuilt at every call."""
+    built (a row at a time: the loops vectorize). While the producer is still computing the map
+    (`waiting`), only columns whose lowest pixel it has computed are built; that saves work and
+    nothing else, since an op reads a column only after passing its availability check on the
+    edge, which covers the column's lowest pixel. The maxima belong to the call."""
     in_w = geo[k, _W]
     lo = col_hi[k]
     if x0 > lo:  # a gap of columns no op of the row reads so far: skip it
         lo = x0
     hi = min(x1 + _COLUMNS_AHEAD, in_w)
+    if waiting:  # (for speed alone: not beyond the columns the producer has computed)
+        hi = max(x1, min(hi, geo[k, _AVAIL] - (y1 - 1) * in_w))
     n = np.uint64(hi - lo)
     cm, ca = col_max[at + lo:at + hi], col_act[at + lo:at + hi]
     row = ready[geo[k, _READY] + y0 * in_w + lo:]
@@ -528,7 +531,7 @@ def advance_node(n, pos, i, plan, maps, out):
                 return pos
             at = k * max_in_w
             if x1 > col_hi[k]:
-                _columns(k, geo, ready, y0, y1, x0, x1, col_max, col_act, col_hi, at)
+                _columns(k, geo, ready, y0, y1, x0, x1, waiting, col_max, col_act, col_hi, at)
             if x1 - x0 == 3:  # the common 3-wide window, unrolled
                 uq = np.uint64(at + x0)
                 a = max(a, max(col_max[uq], max(col_max[uq + np.uint64(1)],
