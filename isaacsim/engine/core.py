@@ -112,11 +112,13 @@ class _Static:
     buffer costs a page fault per 4 kB on first touch, about as much as a VGG-16 image's ops."""
 
     def buffers(self, slots: int) -> tuple[np.ndarray, ...]:
-        """New (uninitialised) image-slot buffers for `slots` images: read cycles, active pixels
-        before each row, ready cycles (per slot), and the release rings (one set)."""
+        """New image-slot buffers for `slots` images: read cycles, active pixels before each row,
+        ready cycles (per slot), and the release rings (one set). Only the ready cycles are
+        initialised (to 0, at no cost: fresh pages are zero), so that a value the kernel reads
+        before its producer wrote it is still a cycle (`timing._columns`)."""
         return (np.empty((slots, int(self.pix_at[-1])), np.int16),
                 np.empty((slots, int(self.rows_at[-1])), np.int64),
-                np.empty((slots, int(self.ready_at[-1])), np.int64),
+                np.zeros((slots, int(self.ready_at[-1])), np.int64),
                 np.empty(int(self.ring_at[-1]), np.int64))
 
 
