@@ -408,3 +408,42 @@ def test_the_image_crosses_the_mesh_from_the_chip_port_to_the_first_layer():
     source = low.plan.edges[low.plan.nodes[0].outputs[0]]
     assert low.home_tile[1] == 10
     assert (source.mesh_hops, source.ht_links) == (2, 1)
+
+
+# -- units shared between nodes on a tile: shares in proportion to each node's load ---------------
+
+def test_shared_tile_units_split_in_proportion_to_each_node_load():
+    """c (3x3 conv, 32 -> 32 channels, pad 1, on a 3x3 map) has 288 rows: 3 row blocks, 2 column
+    blocks of 16 outputs, so 6 arrays on 6 tiles; the add s = c + input runs on c's tiles. Per op c
+    merges 32 x (3 - 1) = 64 partial sums on the tiles' shift-and-add units, s adds 32; both do 9
+    ops per image, spread over the same 6 tiles, so c has 2/3 of each tile's unit and s 1/3. A
+    tile's unit adds 1 x 1.2 GHz x 100 ns = 120 per cycle: c 6 x 120 x 2/3 = 480 sums per cycle,
+    7.5 ops; s 6 x 120 x 1/3 = 240, also 7.5 ops (equal shares would give c 5.6 ops and s 11.25).
+    Their sigmoid loads are equal (32 per op each): half of 6 x 2 units x 120 each, 720 per cycle,
+    22.5 ops."""
+    low = lowered(net((3, 3, 32), [conv("c", 32, kernel=3, padding=1),
+                                   {"name": "s", "kind": "add", "add": "input",
+                                    "activation": "relu"}]), small_arch())
+    lm = {m.name: m for m in low.mapping.layers}
+    assert (len(lm["c"].tiles), lm["c"].row_blocks, lm["c"].replication) == (6, 3, 1)
+    c, s = (low.plan.nodes[low.node_of[name]] for name in ("c", "s"))
+    assert c.merge.rate * 64 == 480 * c.merge.per  # partial sums per cycle: rate / per x 64
+    assert s.merge.rate * 32 == 240 * s.merge.per
+    assert c.act.rate * 32 == 720 * c.act.per and s.act.rate * 32 == 720 * s.act.per
+    # c alone on its tiles (no add) has each tile's whole unit
+    alone = lowered(net((3, 3, 32), [conv("c", 32, kernel=3, padding=1)]), small_arch())
+    c_alone = alone.plan.nodes[alone.node_of["c"]]
+    assert c_alone.merge.rate * 64 == 720 * c_alone.merge.per
+
+
+@pytest.mark.parametrize("kernel,stride,padding,out_hw,in_hw", [
+    ((3, 3), (1, 1), (1, 1), (5, 7), (5, 7)), ((7, 7), (2, 2), (3, 3), (4, 4), (8, 8)),
+    ((2, 3), (2, 1), (0, 2), (3, 8), (7, 6)), ((5, 5), (4, 4), (4, 4), (4, 3), (9, 5))])
+def test_rf_pixels_counts_every_field_pixel_inside_the_map(kernel, stride, padding, out_hw, in_hw):
+    from isaacsim.targets.isaac.servers import rf_pixels
+    g = Geometry(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1])
+    brute = sum(1 for h in range(out_hw[0]) for w in range(out_hw[1])
+                for y in range(h * g.sh - g.ph, h * g.sh - g.ph + g.kh)
+                for x in range(w * g.sw - g.pw, w * g.sw - g.pw + g.kw)
+                if 0 <= y < in_hw[0] and 0 <= x < in_hw[1])
+    assert rf_pixels(g, out_hw, in_hw) == brute
