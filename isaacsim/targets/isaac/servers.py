@@ -17,13 +17,8 @@ integer (rate, per) pairs, from the architecture's counts and clocks and the map
 - `act`: the sigmoid units, `C_out` per op of a crossbar layer or of a digital layer with an
   activation; one operation per tile clock per unit.
 
-A tile-level unit used by several nodes on a tile (the `shared` packing, a digital layer on the
-tiles of its producer) is time-divided between them in proportion to their loads there [U]: a
-node's load of a unit is its demand for one uncropped image (ops x demand per op; the eDRAM's,
-receptive-field pixels inside the map x bytes per pixel) spread evenly over its tiles. That is the
-share a busy unit serving requests first come, first served gives each node over an image, so
-each finishes its image's work on the unit in the same time; an equal split would leave the
-lighter node's share idle while the heavier one waits. A crossbar layer's fetch, merge and act
+A tile-level unit is time-divided equally between the nodes that use it on a tile (the `shared`
+packing, a digital layer on the tiles of its producer) [U]. A crossbar layer's fetch, merge and act
 servers form `G` groups, the largest divisor of its replicas that is at most its tiles (about one
 group per tile when there are more replicas than tiles, one per replica when a replica spans
 several tiles; a divisor, so that every group serves as many replicas), each with `1 / G` of the
@@ -39,7 +34,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from isaacsim.network import IMAGE, Network
-from isaacsim.plan import UNLIMITED, Geometry, Service
+from isaacsim.plan import UNLIMITED, Service
 from isaacsim.targets.isaac.arch import Architecture
 from isaacsim.targets.isaac.mapping import VALUE_BYTES, Mapping
 
@@ -83,23 +78,9 @@ def _tile_rate(arch: Architecture, per_clock: Fraction) -> Fraction:
     return per_clock * exact(arch.tile_clock_ghz) * exact(arch.cycle_ns)
 
 
-def _shared_rate(tiles: Iterable[int], load: Fraction, loads: Counter, unit: str,
-                 one_tile: Fraction) -> Fraction:
-    """Sum over `tiles` of a tile's rate of `unit` times the node's share of it there: its load
-    on the tile (`load`, the same on each of its tiles) over the load of every node using the
-    unit there (`loads[tile, unit]`); the whole rate where the node is alone or nobody loads the
-    unit."""
-    return sum((one_tile * load / loads[t, unit] if loads[t, unit] > load else one_tile
-                for t in tiles), Fraction(0))
-
-
-def rf_pixels(geometry: Geometry, out_hw: tuple[int, int], in_hw: tuple[int, int]) -> int:
-    """Receptive-field pixels inside the input map, summed over every output position (the fetch
-    demand of an uncropped image, in pixels): the rows of each output row times the columns of
-    each output column, since the field is a rectangle."""
-    rows = sum(len(geometry.rows(h, in_hw[0])) for h in range(out_hw[0]))
-    cols = sum(len(geometry.cols(w, in_hw[1])) for w in range(out_hw[1]))
-    return rows * cols
+def _shared_rate(tiles: Iterable[int], users: Counter, unit: str, one_tile: Fraction) -> Fraction:
+    """Sum over `tiles` of a tile's rate of `unit`, divided by the nodes using it there."""
+    return sum((one_tile / max(users[t, unit], 1) for t in tiles), Fraction(0))
 
 
 def server_groups(replicas: int, tiles: int) -> int:
@@ -129,22 +110,13 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture) -> lis
     maps = {lm.name: lm for lm in mapping.layers}
     tiles: dict[str, tuple[int, ...]] = {IMAGE: (0,)}
     uses: dict[str, dict[str, int]] = {}  # layer -> unit -> demand per op (or per pixel, read)
-    load: dict[str, dict[str, Fraction]] = {}  # layer -> unit -> demand of an image per tile
     for layer in network.layers:
         lm = maps[layer.name]
         out_c = layer.out_shape.channels
-        ops = layer.out_shape.height * layer.out_shape.width
         if layer.uses_crossbars:
             tiles[layer.name] = tuple(lm.tiles)
             uses[layer.name] = {"edram": network.shape_of(layer.inputs[0]).channels * VALUE_BYTES,
                                 "shift_add": out_c * (lm.row_blocks - 1), "sigmoid": out_c}
-            src = network.shape_of(layer.inputs[0])
-            pixels = rf_pixels(layer.handler.geometry(layer, src),
-                               (layer.out_shape.height, layer.out_shape.width),
-                               (src.height, src.width))
-            total = {"edram": pixels * uses[layer.name]["edram"],
-                     "shift_add": ops * uses[layer.name]["shift_add"],
-                     "sigmoid": ops * out_c}
         else:
             tiles[layer.name] = tiles[layer.inputs[0]]
             unit = UNIT_OF_KIND[layer.handler.unit]
@@ -152,12 +124,11 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture) -> lis
             if layer.activation != "none":
                 demand["sigmoid"] = out_c
             uses[layer.name] = demand
-            total = {u: ops * per for u, per in demand.items()}
-        load[layer.name] = {u: Fraction(v, len(tiles[layer.name])) for u, v in total.items()}
-    loads: Counter = Counter()
-    for name, per_unit in load.items():
-        for unit, value in per_unit.items():
-            loads.update({(t, unit): value for t in tiles[name]})
+    users: Counter = Counter()
+    for name, demand in uses.items():
+        for unit, per in demand.items():
+            if per:
+                users.update((t, unit) for t in tiles[name])
 
     clocks = {unit: _tile_rate(arch, Fraction(count)) for unit, count in
               (("shift_add", arch.tile_shift_add_units), ("sigmoid", arch.sigmoid_units),
@@ -165,16 +136,13 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture) -> lis
     out: list[dict] = [{}]
     for layer in network.layers:
         demand, where = uses[layer.name], tiles[layer.name]
-        mine = load[layer.name]
-        rate = {unit: _shared_rate(where, mine.get(unit, Fraction(0)), loads, unit, clocks[unit])
-                for unit in clocks}
+        rate = {unit: _shared_rate(where, users, unit, clocks[unit]) for unit in clocks}
         if layer.uses_crossbars:
             lm = maps[layer.name]
             r = server_groups(lm.replication, len(where))
             columns = max(lm.cols_per_col_block) + (1 if arch.flip_encoding else 0)
             out.append(dict(
-                fetch=service(_shared_rate(where, mine["edram"], loads, "edram",
-                                           fetch_rate(arch)) / r,
+                fetch=service(_shared_rate(where, users, "edram", fetch_rate(arch)) / r,
                               demand["edram"]),
                 readout=service(readout_rate(arch, lm.shift_passes), columns * arch.arrays_per_ima),
                 merge=service(rate["shift_add"] / r, demand["shift_add"]),
