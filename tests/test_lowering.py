@@ -408,3 +408,27 @@ def test_the_image_crosses_the_mesh_from_the_chip_port_to_the_first_layer():
     source = low.plan.edges[low.plan.nodes[0].outputs[0]]
     assert low.home_tile[1] == 10
     assert (source.mesh_hops, source.ht_links) == (2, 1)
+
+
+# -- units shared between nodes on a tile: equal shares (docs/decisions.md D54) --------------------
+
+def test_shared_tile_units_are_split_equally_between_the_nodes_using_them():
+    """c (3x3 conv, 32 -> 32 channels, pad 1, on a 3x3 map) has 288 rows: 3 row blocks, 2 column
+    blocks of 16 outputs, so 6 arrays on 6 tiles; the add s = c + input runs on c's tiles. A
+    tile's shift-and-add unit adds 1 x 1.2 GHz x 100 ns = 120 per cycle and its 2 sigmoid units
+    240; each node gets half of both on each of the 6 tiles: 360 additions and 720 activations
+    per cycle. Per op c merges 32 x (3 - 1) = 64 partial sums (5.625 ops per cycle), s adds 32
+    (11.25); both activate 32 (22.5). Alone on its tiles, c has the whole units (720 sums)."""
+    low = lowered(net((3, 3, 32), [conv("c", 32, kernel=3, padding=1),
+                                   {"name": "s", "kind": "add", "add": "input",
+                                    "activation": "relu"}]), small_arch())
+    lm = {m.name: m for m in low.mapping.layers}
+    assert (len(lm["c"].tiles), lm["c"].row_blocks, lm["c"].replication) == (6, 3, 1)
+    c, s = (low.plan.nodes[low.node_of[name]] for name in ("c", "s"))
+    assert c.merge.rate * 64 == 360 * c.merge.per  # sums per cycle: rate / per x sums per op
+    assert s.merge.rate * 32 == 360 * s.merge.per
+    assert c.act.rate * 32 == 720 * c.act.per and s.act.rate * 32 == 720 * s.act.per
+    alone = lowered(net((3, 3, 32), [conv("c", 32, kernel=3, padding=1)]), small_arch())
+    c_alone = alone.plan.nodes[alone.node_of["c"]]
+    assert c_alone.merge.rate * 64 == 720 * c_alone.merge.per
+    assert c_alone.act.rate * 32 == 1440 * c_alone.act.per
