@@ -437,10 +437,8 @@ def advance_node(n, pos, i, plan, maps, out):
     # applied by `_release` when the row ends or the call returns, before the producer can read
     # the ring
     bounded_in = False
-    max_w, max_kh = 1, 1  # over the bounded input edges
-    max_in_w = 1  # over all input edges
+    max_w, max_kh = 1, 1
     for k in range(n_in):
-        max_in_w = max(max_in_w, geo[k, _W])
         if geo[k, _CAP] > 0:
             bounded_in = True
             max_w, max_kh = max(max_w, geo[k, _W]), max(max_kh, geo[k, _KH])
@@ -448,6 +446,9 @@ def advance_node(n, pos, i, plan, maps, out):
     # the receptive fields' maxima, separably: per input edge, the maximum ready cycle and the
     # active pixels of each input column over the current output row's input rows
     # (`col_max[k * max_in_w + x]`, `col_act`), built up to column `col_hi[k]`
+    max_in_w = 1
+    for k in range(n_in):
+        max_in_w = max(max_in_w, geo[k, _W])
     col_max = np.empty(max(n_in, 1) * max_in_w, np.int64)
     col_act = np.empty(max(n_in, 1) * max_in_w, np.int64)
     col_hi = np.zeros(max(n_in, 1), np.int64)
@@ -512,7 +513,6 @@ def advance_node(n, pos, i, plan, maps, out):
         # from the column maxima
         a = arrival
         rf_pixels = 0
-        unknown = False  # an input pixel of this op its producer has not computed yet
         for k in range(n_in):
             y0, y1 = rows_in[k, 0], rows_in[k, 1]
             x0 = w * geo[k, _SW] - geo[k, _PW]
@@ -521,8 +521,13 @@ def advance_node(n, pos, i, plan, maps, out):
             if y1 <= y0 or x1 <= x0:
                 continue
             if waiting and (y1 - 1) * geo[k, _W] + (x1 - 1) >= geo[k, _AVAIL]:
-                unknown = True
-                break
+                if bounded_in:
+                    _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits,
+                             rows, rings, True)
+                _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
+                _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
+                       wait_merge, wait_act)
+                return pos
             at = k * max_in_w
             if x1 > col_hi[k]:
                 _columns(k, geo, ready, y0, y1, x0, x1, col_max, col_act, col_hi, at)
@@ -537,8 +542,14 @@ def advance_node(n, pos, i, plan, maps, out):
                     ux = np.uint64(at + x)
                     a = max(a, col_max[ux])
                     rf_pixels += col_act[ux]
-        if unknown or g > limit:  # stop here (the column maxima built above are this call's)
-            break
+        if g > limit:  # (the column maxima built above are this call's alone)
+            if bounded_in:
+                _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows,
+                         rings, True)
+            _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
+            _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
+                   wait_merge, wait_act)
+            return pos
         s = max(a + delta, arrival)
         shared = units[np.uint64(u0 + group)]  # its group's: fetch, merge, act
         if occupies:
@@ -637,7 +648,6 @@ def advance_node(n, pos, i, plan, maps, out):
         w += 1
         if w == width:
             h, w = h + 1, 0
-    # the call returns (every pixel passed, or at the first op that cannot be decided yet)
     if bounded_in:
         _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows, rings,
                  True)
