@@ -114,9 +114,9 @@ class Node:
     span_cycles: int = 0
     """Crossbar layers only: partial-sum latency across tiles and chips (timing-model s7)."""
     groups: int = 1
-    """Crossbar layers: the replicas share `groups` sets of fetch, merge and act servers (replica r
-    uses set `r mod groups`, requests served in rank order; timing-model s12); 1 <= groups <=
-    replicas."""
+    """Sets of fetch, merge and act servers (timing-model s12): a crossbar layer's replica r uses
+    set `r mod groups` (1 <= groups <= replicas), a digital layer's op of rank k set `k mod
+    groups`; each set serves its requests in rank order."""
     op_cycles: int = 0
     """Digital layers only: `pool_cycles` or `add_cycles`."""
     fetch: Service = UNLIMITED
@@ -129,6 +129,11 @@ class Node:
     unit (max-pool, shift-and-add), per op."""
     act: Service = UNLIMITED
     """The activation (sigmoid) units, per op."""
+    pools: tuple[int, int] = (-1, -1)
+    """Shared servers (timing-model s12) for `merge` and `act`: -1, the node's own; p >= 0, group g
+    asks the plan's shared server `p + g`, which serves every node that names it in time order
+    (requests ordered by effective cycle, then node). All users of a shared server give it the
+    same `rate`."""
     inputs: tuple[int, ...] = ()
     """Indices of the edges into this node."""
     outputs: tuple[int, ...] = ()
@@ -216,10 +221,11 @@ def _problems(plan: "TimingPlan") -> list[str]:
         if node.is_crossbar:
             _at_least(problems, where, {"replicas": node.replicas}, 1,
                       " (a crossbar layer runs its ops on at least one replica)")
-        if not _whole(node.groups) or not 1 <= node.groups <= (
-                max(node.replicas, 1) if node.is_crossbar and _whole(node.replicas) else 1):
+        top = (max(node.replicas, 1) if _whole(node.replicas) else 1) if node.is_crossbar else (
+            1 << 20 if node.is_digital else 1)
+        if not _whole(node.groups) or not 1 <= node.groups <= top:
             problems.append(f"{where}: groups must be an integer from 1 to "
-                            f"{'its replicas' if node.is_crossbar else '1 (not a crossbar layer)'}"
+                            f"{'its replicas' if node.is_crossbar else top if node.is_digital else '1 (the image source)'}"
                             f", got {node.groups!r}")
         for name in SERVICES:
             service = getattr(node, name)
@@ -243,6 +249,7 @@ def _problems(plan: "TimingPlan") -> list[str]:
                 elif getattr(edges[e], end) != i:
                     problems.append(f"{where}: {kind} list edge {e}, whose {end} is node "
                                     f"{getattr(edges[e], end)}")
+    _pool_problems(plan, problems)
     for e, edge in enumerate(edges):
         ends = (edge.src, edge.dst)
         if not all(_whole(v) and 0 <= v < n_nodes for v in ends):
@@ -284,6 +291,48 @@ def _problems(plan: "TimingPlan") -> list[str]:
                             f"{names[edge.dst]!r}, a {nodes[edge.dst].rule} node: only crossbar "
                             f"layers have a rolling input buffer (use 0, unbounded)")
     return problems
+
+
+POOLED = ("merge", "act")
+"""The servers a node may share with other nodes (`Node.pools`, in this order)."""
+
+
+def _pool_problems(plan: "TimingPlan", problems: list[str]) -> None:
+    """The shared servers of `Node.pools`: ids, one rate per server, and the cycle order that the
+    time-ordered arbitration needs (timing-model s12)."""
+    users: dict[int, list[tuple[int, str, int]]] = {}
+    for i, node in enumerate(plan.nodes):
+        where = f"node {i} ({node.name!r})"
+        pools = node.pools
+        if not isinstance(pools, tuple) or len(pools) != len(POOLED) or not all(
+                _whole(p) and p >= -1 for p in pools):
+            problems.append(f"{where}: pools must be a pair of integers >= -1 (merge, act), got "
+                            f"{pools!r}")
+            continue
+        for name, p in zip(POOLED, pools):
+            if p < 0:
+                continue
+            if node.is_source:
+                problems.append(f"{where}: the image source uses no shared server (pools "
+                                f"{pools!r}; use (-1, -1))")
+                continue
+            service = getattr(node, name)
+            rate = service.rate if isinstance(service, Service) else None
+            for g in range(node.groups if _whole(node.groups) and node.groups >= 1 else 1):
+                users.setdefault(p + g, []).append((i, name, rate))
+    for q, who in sorted(users.items()):
+        if len({i for i, _, _ in who}) != len(who):
+            problems.append(f"shared server {q}: node {who[0][0]} names it twice (its merge "
+                            f"and act are different units, and each group has its own server)")
+        if len({rate for _, _, rate in who}) != 1:
+            problems.append(f"shared server {q}: its users give it different rates "
+                            f"{sorted({rate for _, _, rate in who})}; a server has one rate")
+    crossbar_pooled = any(node.is_crossbar and max(node.pools, default=-1) >= 0
+                          for node in plan.nodes if isinstance(node.pools, tuple))
+    if crossbar_pooled and _whole(plan.stages.act) and plan.stages.act < 1:
+        problems.append("stages: act must be >= 1 when a crossbar layer uses a shared server "
+                        "(with 0 an op would be done before its act request is served, and a "
+                        "shared server serves requests in cycle order)")
 
 
 def compact_map(values) -> np.ndarray:

@@ -66,7 +66,8 @@ import numpy as np
 
 from isaacsim.errors import InputError, InternalError, Problem
 from isaacsim.plan import DIGITAL, SERVICES, SOURCE, XBAR, ImageWork, Node, TimingPlan, TimingResult
-from isaacsim.reference_units import ACT, FETCH, MERGE, READOUT, Group, Op, Pipe, Replica, demand
+from isaacsim.reference_units import (ACT, FETCH, MERGE, READOUT, Group, Op, Pipe, Replica, Server,
+                                      demand)
 
 MODES = ("single", "stream")
 
@@ -118,12 +119,16 @@ class _Machine:
                           for k in range(node.replicas)] if node.is_crossbar else []
                          for v, node in enumerate(nodes)]
         self.groups: list[list[Group]] = []
+        self.shared: dict[int, Server] = {}  # the servers shared between nodes, by id
         for v, node in enumerate(nodes):
-            members: list[list[Op]] = [[] for _ in range(node.groups if node.is_crossbar else 1)]
+            members: list[list[Op]] = [[] for _ in range(1 if node.is_source else node.groups)]
             for op in self.ops[v]:  # in rank order
-                op.group = op.rank % node.replicas % len(members) if node.is_crossbar else 0
+                op.group = (op.rank % node.replicas if node.is_crossbar else op.rank) % len(members)
                 members[op.group].append(op)
-            self.groups.append([Group(node, ops) for ops in members])
+            self.groups.append([Group(node, g, ops, self.shared) for g, ops in enumerate(members)])
+        # requests on shared servers, per node, to be served in their effective cycle:
+        # a heap of (e, rank, server, op)
+        self.due: list[list[tuple[int, int, int, Op]]] = [[] for _ in nodes]
         self.pipes = {e: Pipe(self.ops[edge.src], edge.bytes_per_pixel)
                       for e, edge in enumerate(edges) if not edge.local}
         self.unissued = self.undone = sum(len(ops) for ops in self.ops)
@@ -297,6 +302,26 @@ class _Machine:
                             self._done(op, t)
                     else:
                         self.waiting[v].append(op)
+            self._book(v, t)
+
+    def _book(self, v: int, t: int) -> None:
+        """Serve node v's requests on shared servers whose effective cycle is t, in rank order
+        (section 12: a shared server serves its requests by effective cycle, then by node, and
+        `_step_ops` comes here node by node in plan order). Serving one may make another request
+        of the node due in this cycle (its act after its merge); it is served here too."""
+        due = self.due[v]
+        while due and due[0][0] == t:
+            _, _, server, op = heapq.heappop(due)
+            unit = self.groups[v][op.group].servers[server]
+            asked = op.asked[server]
+            per = (self.plan.nodes[v].merge if server == MERGE else self.plan.nodes[v].act).per
+            complete = unit.serve_slots(asked, demand(op, server) * per)
+            op.wait[server] += complete - asked
+            self._served(op, server, complete)
+        if due and due[0][0] < t:
+            raise InternalError(f"reference model: a request on a shared server due at cycle "
+                                f"{due[0][0]} was found at cycle {t}; this is a bug in isaacsim's "
+                                f"reference model")
 
     def _ask(self, op: Op, server: int, t: int) -> None:
         """`op` asks its group's `server` (FETCH, MERGE or ACT) in cycle t (section 12).
@@ -308,11 +333,25 @@ class _Machine:
         """
         group = self.groups[op.node][op.group]
         unit = group.servers[server]
-        if not unit.active or demand(op, server) == 0:
+        if not getattr(self.plan.nodes[op.node], SERVICES[server]).active or \
+                demand(op, server) == 0:
             self._served(op, server, t)
             return
         op.asked[server] = t
         queue = group.queues[server]
+        if group.pooled[server]:  # shared: due in its effective cycle, in rank order (`_book`)
+            while group.next[server] < len(queue):
+                head = queue[group.next[server]]
+                asked = head.asked[server]
+                if asked is None:
+                    return
+                group.next[server] += 1
+                e = max(asked, group.effective[server])
+                group.effective[server] = e
+                self._not_before(e, self.now, "a request on a shared server")
+                heapq.heappush(self.due[op.node], (e, head.rank, server, head))
+                self._at(e)
+            return
         while group.next[server] < len(queue):
             head = queue[group.next[server]]
             asked = head.asked[server]

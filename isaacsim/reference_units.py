@@ -55,7 +55,11 @@ class Server:
 
     def serve(self, t: int, demand: int) -> int:
         """A request of `demand x per` slots made in cycle t: the cycle it is complete."""
-        slots = demand * self.per
+        return self.serve_slots(t, demand * self.per)
+
+    def serve_slots(self, t: int, slots: int) -> int:
+        """A request of `slots` slots made in cycle t (a shared server's users each have their
+        own `per`): the cycle it is complete."""
         if slots == 0 or self.rate == 0:
             return t  # nothing to serve, or not modelled in time: complete at once, no state
         if self.cycle < t:  # idle before t: the request is served from cycle t
@@ -91,12 +95,23 @@ class Group:
     least one slot, in rank order (a request of 0 slots is complete at once and changes nothing,
     so it is not queued); `next` is the position in it of the op whose request it serves next."""
 
-    def __init__(self, node: Node, ops: list[Op]):
+    def __init__(self, node: Node, g: int, ops: list[Op], shared: dict[int, Server]):
+        """Group g of `node`; `shared`: the servers shared between nodes (`Node.pools`), by id,
+        created once per machine: this group's merge or act is one of them when the node names
+        a pool."""
         self.servers = {FETCH: Server(node.fetch), MERGE: Server(node.merge),
                         ACT: Server(node.act)}
-        self.queues = {server: [op for op in ops if demand(op, server) * unit.per > 0]
-                       for server, unit in self.servers.items()}
+        self.pooled = {FETCH: False, MERGE: False, ACT: False}
+        for server, pool, service in ((MERGE, node.pools[0], node.merge),
+                                      (ACT, node.pools[1], node.act)):
+            if pool >= 0:
+                self.servers[server] = shared.setdefault(pool + g, Server(service))
+                self.pooled[server] = True
+        pers = {FETCH: node.fetch.per, MERGE: node.merge.per, ACT: node.act.per}
+        self.queues = {server: [op for op in ops if demand(op, server) * pers[server] > 0]
+                       for server in self.servers}
         self.next = {FETCH: 0, MERGE: 0, ACT: 0}
+        self.effective = {FETCH: -1, MERGE: -1, ACT: -1}  # shared: the last request's e
 
 
 class Pipe:

@@ -84,47 +84,49 @@ class PlanBuilder:
     def conv(self, src: int, channels: int = 1, kernel=(1, 1), stride=(1, 1), pad=(0, 0),
              replicas: int = 1, span: int = 0, capacity: int = 0, link: Link = LOCAL,
              name: str | None = None, fetch: Service = UNLIMITED, readout: Service = UNLIMITED,
-             merge: Service = UNLIMITED, act: Service = UNLIMITED, groups: int = 1) -> int:
+             merge: Service = UNLIMITED, act: Service = UNLIMITED, groups: int = 1,
+             pools: tuple[int, int] = (-1, -1)) -> int:
         """Crossbar conv; `capacity` is the input buffer in pixels (0: unbounded); `readout`: each
         replica's; `fetch`, `merge`, `act`: each of the `groups` server groups' (timing-model
-        s12)."""
+        s12); `pools`: the shared servers of merge and act (`Node.pools`)."""
         g = Geometry(kernel[0], kernel[1], stride[0], stride[1], pad[0], pad[1])
         v = self._node(name, XBAR, (*self._out_hw(src, g), channels), replicas=replicas,
                        span_cycles=span, fetch=fetch, readout=readout, merge=merge, act=act,
-                       groups=groups)
+                       groups=groups, pools=pools)
         self._edge(src, v, g, link, capacity)
         return v
 
     def fc(self, src: int, channels: int = 1, replicas: int = 1, span: int = 0,
            capacity: int = 0, link: Link = LOCAL, name: str | None = None,
            fetch: Service = UNLIMITED, readout: Service = UNLIMITED, merge: Service = UNLIMITED,
-           act: Service = UNLIMITED, groups: int = 1) -> int:
+           act: Service = UNLIMITED, groups: int = 1, pools: tuple[int, int] = (-1, -1)) -> int:
         h, w, _ = self.nodes[src]["shape"]
         v = self._node(name, XBAR, (1, 1, channels), replicas=replicas, span_cycles=span,
-                       fetch=fetch, readout=readout, merge=merge, act=act, groups=groups)
+                       fetch=fetch, readout=readout, merge=merge, act=act, groups=groups,
+                       pools=pools)
         self._edge(src, v, Geometry(h, w), link, capacity)
         self.fc_nodes.add(v)
         return v
 
     def pool(self, src: int, kernel=(2, 2), stride=None, op_cycles: int = 0, link: Link = LOCAL,
              name: str | None = None, merge: Service = UNLIMITED,
-             act: Service = UNLIMITED) -> int:
+             act: Service = UNLIMITED, groups: int = 1, pools: tuple[int, int] = (-1, -1)) -> int:
         """Max/avg pool (digital); stride defaults to the kernel; `merge` is its pooling unit."""
         stride = stride or kernel
         g = Geometry(kernel[0], kernel[1], stride[0], stride[1])
         v = self._node(name, DIGITAL, (*self._out_hw(src, g), self.nodes[src]["shape"][2]),
-                       op_cycles=op_cycles, merge=merge, act=act)
+                       op_cycles=op_cycles, merge=merge, act=act, groups=groups, pools=pools)
         self._edge(src, v, g, link, 0)
         return v
 
     def add(self, a: int, b: int, op_cycles: int = 1, links=(LOCAL, LOCAL),
             name: str | None = None, merge: Service = UNLIMITED,
-            act: Service = UNLIMITED) -> int:
+            act: Service = UNLIMITED, groups: int = 1, pools: tuple[int, int] = (-1, -1)) -> int:
         """Residual add of two maps of the same H x W (1 x 1 geometry on both inputs); `merge`
         is its shift-and-add unit."""
         assert self.nodes[a]["shape"][:2] == self.nodes[b]["shape"][:2]
         v = self._node(name, DIGITAL, self.nodes[a]["shape"], op_cycles=op_cycles, merge=merge,
-                       act=act)
+                       act=act, groups=groups, pools=pools)
         self._edge(a, v, Geometry(1, 1), links[0], 0)
         self._edge(b, v, Geometry(1, 1), links[1], 0)
         return v

@@ -17,13 +17,19 @@ integer (rate, per) pairs, from the architecture's counts and clocks and the map
 - `act`: the sigmoid units, `C_out` per op of a crossbar layer or of a digital layer with an
   activation; one operation per tile clock per unit.
 
-A tile-level unit is time-divided equally between the nodes that use it on a tile (the `shared`
-packing, a digital layer on the tiles of its producer) [U]. A crossbar layer's fetch, merge and act
-servers form `G` groups, the largest divisor of its replicas that is at most its tiles (about one
-group per tile when there are more replicas than tiles, one per replica when a replica spans
-several tiles; a divisor, so that every group serves as many replicas), each with `1 / G` of the
-layer's rate; its readout is per replica. Rates are exact fractions, turned into integers
-by scaling the slots: a rate of p/q per cycle with d units per op becomes `Service(p, d x q)`.
+Nodes that use a tile unit on the same set of tiles share one server of it (`Node.pools`),
+which serves their requests in time order (timing-model s12): a digital layer runs on the tiles of
+its first producer, so a residual add shares the shift-and-add units of the convolution feeding
+it. A tile whose unit serves several different sets of tiles (only with `shared` packing) gives
+each set an equal share; its eDRAM and bus (the fetch) are divided equally between the layers
+fetching on it [U]. A crossbar layer's fetch, merge and act servers form `G` groups, the largest
+divisor of its replicas that is at most its tiles (about one group per tile when there are more
+replicas than tiles, one per replica when a replica spans several tiles; a divisor, so that every
+group serves as many replicas), each with `1 / G` of the layer's rate; on a set of tiles with shared
+servers every node takes one `G` (of the gcd of the crossbar layers' replicas there), a digital
+layer dealing its ops to the groups in rank order. A crossbar layer's readout is per replica.
+Rates are exact fractions, turned into integers by scaling the slots: a rate of p/q per cycle with
+d units per op becomes `Service(p, d x q)` (for a shared server, one scale for all its users).
 """
 
 from __future__ import annotations
@@ -78,9 +84,20 @@ def _tile_rate(arch: Architecture, per_clock: Fraction) -> Fraction:
     return per_clock * exact(arch.tile_clock_ghz) * exact(arch.cycle_ns)
 
 
-def _shared_rate(tiles: Iterable[int], users: Counter, unit: str, one_tile: Fraction) -> Fraction:
-    """Sum over `tiles` of a tile's rate of `unit`, divided by the nodes using it there."""
-    return sum((one_tile / max(users[t, unit], 1) for t in tiles), Fraction(0))
+def _shared_rate(tiles: Iterable[int], sets: Counter, unit: str, one_tile: Fraction) -> Fraction:
+    """Sum over `tiles` of a tile's rate of `unit`, divided by what uses it there (`sets`)."""
+    return sum((one_tile / max(sets[t, unit], 1) for t in tiles), Fraction(0))
+
+
+def pooled_services(rate: Fraction, pers: list[Fraction | int]) -> list[Service]:
+    """`service(rate, per)` for every user of one shared server, in whole slots of one common
+    scale (the server has one rate, in slots per cycle)."""
+    pairs = [(rate.numerator * Fraction(p).denominator, Fraction(p).numerator * rate.denominator)
+             for p in pers]
+    common = math.lcm(*(r for r, _ in pairs))
+    scaled = [p * (common // r) for r, p in pairs]
+    g = math.gcd(common, *scaled)
+    return [Service(common // g, p // g) for p in scaled]
 
 
 def server_groups(replicas: int, tiles: int) -> int:
@@ -106,7 +123,14 @@ def fetch_rate(arch: Architecture) -> Fraction:
 
 def node_services(network: Network, mapping: Mapping, arch: Architecture) -> list[dict]:
     """Per node (the image source first, then the layers), the keyword arguments `fetch`,
-    `readout`, `merge`, `act` (and for crossbar layers `groups`) of its `Node`."""
+    `readout`, `merge`, `act`, `groups` and `pools` of its `Node`.
+
+    Nodes that use a tile unit (shift-and-add, sigmoid, max-pool) on the same set of tiles share
+    one server of it, arbitrated in time order (`Node.pools`, timing-model s12): a digital layer
+    and the layer whose tiles it runs on, or layers that `shared` packing puts on the same tiles.
+    A tile whose unit serves several such sets (`shared` packing: a tile holding the end of one
+    layer and the start of the next) gives each set an equal share of it [U]; so does a tile's
+    eDRAM and bus (the fetch)."""
     maps = {lm.name: lm for lm in mapping.layers}
     tiles: dict[str, tuple[int, ...]] = {IMAGE: (0,)}
     uses: dict[str, dict[str, int]] = {}  # layer -> unit -> demand per op (or per pixel, read)
@@ -124,32 +148,71 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture) -> lis
             if layer.activation != "none":
                 demand["sigmoid"] = out_c
             uses[layer.name] = demand
-    users: Counter = Counter()
+    # who uses each unit on each set of tiles; the sets using it on each tile
+    users: dict[tuple[str, tuple[int, ...]], list[str]] = {}
     for name, demand in uses.items():
         for unit, per in demand.items():
             if per:
-                users.update((t, unit) for t in tiles[name])
+                users.setdefault((unit, tiles[name]), []).append(name)
+    sets: Counter = Counter()  # per (tile, unit): the pools using it (eDRAM: the nodes)
+    for (unit, where), who in users.items():
+        for _ in range(len(who) if unit == "edram" else 1):
+            sets.update((t, unit) for t in where)
+    # server groups: per set of tiles whose units are shared, one count for all its layers
+    shared_sets = {where for (unit, where), who in users.items()
+                   if len(who) > 1 and unit != "edram"}
+    groups: dict[str, int] = {}
+    for layer in network.layers:
+        where = tiles[layer.name]
+        if where in shared_sets:
+            reps = [maps[other.name].replication for other in network.layers
+                    if other.uses_crossbars and tiles[other.name] == where]
+            groups[layer.name] = server_groups(math.gcd(*reps), len(where)) if reps else 1
+        elif layer.uses_crossbars:
+            groups[layer.name] = server_groups(maps[layer.name].replication, len(where))
+        else:
+            groups[layer.name] = 1
 
     clocks = {unit: _tile_rate(arch, Fraction(count)) for unit, count in
               (("shift_add", arch.tile_shift_add_units), ("sigmoid", arch.sigmoid_units),
                ("maxpool", arch.maxpool_units))}
+    # the servers shared between nodes: (unit, tiles) -> first id; each user's Service
+    pools: dict[tuple[str, tuple[int, ...]], int] = {}
+    pooled: dict[tuple[str, str], Service] = {}
+    next_id = 0
+    for (unit, where), who in users.items():
+        if unit == "edram" or len(who) < 2:
+            continue
+        g = groups[who[0]]
+        pools[unit, where] = next_id
+        next_id += g
+        rate = _shared_rate(where, sets, unit, clocks[unit]) / g
+        for name, svc in zip(who, pooled_services(rate, [uses[name][unit] for name in who])):
+            pooled[name, unit] = svc
+
+    def server(name: str, unit: str | None) -> tuple[Service, int]:
+        """The node's Service of a tile unit and its shared server's first id (-1: its own)."""
+        if unit is None or not uses[name].get(unit):
+            return UNLIMITED, -1
+        where = tiles[name]
+        if (name, unit) in pooled:
+            return pooled[name, unit], pools[unit, where]
+        rate = _shared_rate(where, sets, unit, clocks[unit]) / groups[name]
+        return service(rate, uses[name][unit]), -1
+
     out: list[dict] = [{}]
     for layer in network.layers:
-        demand, where = uses[layer.name], tiles[layer.name]
-        rate = {unit: _shared_rate(where, users, unit, clocks[unit]) for unit in clocks}
+        demand, where, r = uses[layer.name], tiles[layer.name], groups[layer.name]
+        merge_unit = "shift_add" if layer.uses_crossbars else UNIT_OF_KIND[layer.handler.unit]
+        merge, merge_pool = server(layer.name, merge_unit)
+        act, act_pool = server(layer.name, "sigmoid")
+        node = dict(merge=merge, act=act, groups=r, pools=(merge_pool, act_pool))
         if layer.uses_crossbars:
             lm = maps[layer.name]
-            r = server_groups(lm.replication, len(where))
             columns = max(lm.cols_per_col_block) + (1 if arch.flip_encoding else 0)
-            out.append(dict(
-                fetch=service(_shared_rate(where, users, "edram", fetch_rate(arch)) / r,
+            node.update(
+                fetch=service(_shared_rate(where, sets, "edram", fetch_rate(arch)) / r,
                               demand["edram"]),
-                readout=service(readout_rate(arch, lm.shift_passes), columns * arch.arrays_per_ima),
-                merge=service(rate["shift_add"] / r, demand["shift_add"]),
-                act=service(rate["sigmoid"] / r, demand["sigmoid"]), groups=r))
-        else:
-            unit = UNIT_OF_KIND[layer.handler.unit]
-            out.append(dict(
-                merge=service(rate[unit], demand[unit]) if unit else UNLIMITED,
-                act=service(rate["sigmoid"], demand.get("sigmoid", 0))))
+                readout=service(readout_rate(arch, lm.shift_passes), columns * arch.arrays_per_ima))
+        out.append(node)
     return out
