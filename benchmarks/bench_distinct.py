@@ -255,7 +255,7 @@ def profile(network: str, images: int, seed: int, repeats: int) -> None:
             eng.out_rows["allowed"] = UNBOUNDED
             for k in range(n_nodes):
                 t = time.process_time()
-                advance_node(k, 0, 0, plan_args, maps, out)
+                advance_node(k, 0, 0, plan_args, maps, out, eng.arb)
                 per_node[k] += (time.process_time() - t) * timed_pass
     print(f"profile {network}, single mode, {n} distinct images, {n_nodes} nodes; the fastest of "
           f"{len(runs)} runs")

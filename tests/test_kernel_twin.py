@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from kernel_twin import twin_advance
 
 from isaacsim.kernels import layout as L
-from isaacsim.kernels.timing import advance_node
+from isaacsim.kernels.timing import advance_node, no_arbiter
 
 BIG = 1 << 40
 
@@ -244,7 +244,7 @@ class Pair:
 
     def call(self, pos: int) -> tuple[int, int]:
         maps = (self.bits, self.bits_at[:2], self.rows, self.rows_at, self.ready, self.ready_at)
-        got = advance_node(0, pos, 0, self.plan, maps, (self.stats, self.edge_bytes))
+        got = advance_node(0, pos, 0, self.plan, maps, (self.stats, self.edge_bytes), no_arbiter())
         want = twin_advance(pos, self.node, self.mine, self.inputs, self.outputs)
         return got, want
 

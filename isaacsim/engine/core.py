@@ -20,6 +20,7 @@ the plan should have run and the stall is a bug in isaacsim, an `InternalError`.
 
 from __future__ import annotations
 
+import heapq
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ import simpy
 from isaacsim.errors import InputError, InternalError, Problem
 from isaacsim.kernels import layout as L
 from isaacsim.kernels.maps import row_counts
-from isaacsim.kernels.timing import drive
+from isaacsim.kernels.timing import ENT_COLS, drive, oldest_image
 from isaacsim.plan import SERVICES, ImageWork, TimingPlan, TimingResult
 
 WINDOW = 16
@@ -47,8 +48,11 @@ def _node_row(plan: TimingPlan, n: int) -> dict[str, int]:
     services = {f"{short}_{field}": getattr(getattr(node, name), field)
                 for name, short in zip(SERVICES, ("fetch", "ro", "merge", "act"))
                 for field in ("rate", "per")}
+    pools = [pool if getattr(node, name).active else -1
+             for pool, name in zip(node.pools, ("merge", "act"))]
     return dict(height=node.shape[0], width=node.shape[1], occupies=int(node.is_crossbar),
-                replicas=max(node.replicas, 1), groups=node.groups if node.is_crossbar else 1,
+                replicas=max(node.replicas, 1), groups=node.groups, m_pool=pools[0],
+                a_pool=pools[1],
                 delta=node.op_cycles - 1 if node.is_digital else 0, tail=0,
                 pre=st.fetch, mid=st.adc - 1 + st.ima_sa, tile=st.tile_sa,
                 span=node.span_cycles, act=st.act, write=st.write, **services)
@@ -72,6 +76,79 @@ def _out_edge(plan: TimingPlan, e: int) -> dict[str, int]:
     return dict(local=int(edge.local), write=0 if reads_in_place else plan.stages.write,
                 bytes=edge.bytes_per_pixel, cap_bytes=max(edge.cap_bytes_per_cycle, 1),
                 latency=edge.latency_cycles, capacity=edge.capacity_pixels, busy=-1)
+
+
+def _arbiter_static(plan: TimingPlan) -> tuple[np.ndarray, ...]:
+    """The static part of `timing.arbitrate`'s arguments: the shared servers' users (`q_at`,
+    `q_user`, `q_stage`, `users`, `rates`), each user's least cycles from issue to its merge and
+    act requests (`lat`), and the fewest cycles between nodes: from an op done at user j to an op
+    issuing at user k (`dist_d`), from an op issuing at node v to one issuing at user k (`dist_i`),
+    over the edges (done to ready to the consumer's issue) and, against them, the bounded buffers
+    (a consumer's issue releases a slot the next cycle, for the producer's issue)."""
+    nodes, st = plan.nodes, plan.stages
+    row = [_node_row(plan, n) for n in range(len(nodes))]
+    users = [n for n in range(len(nodes)) if row[n]["m_pool"] >= 0 or row[n]["a_pool"] >= 0]
+    index = {n: k for k, n in enumerate(users)}
+    by_server: dict[int, list[tuple[int, int]]] = {}
+    rates: dict[int, int] = {}
+    for n in users:
+        for x, (key, name) in enumerate((("m_pool", "merge"), ("a_pool", "act"))):
+            if row[n][key] >= 0:
+                for g in range(nodes[n].groups):
+                    by_server.setdefault(row[n][key] + g, []).append((index[n], x))
+                    rates[row[n][key] + g] = getattr(nodes[n], name).rate
+    n_q = max(by_server, default=-1) + 1
+    q_at = _offsets([len(by_server.get(q, ())) for q in range(n_q)])
+    q_user = np.array([k for q in range(n_q) for k, _ in by_server.get(q, ())], np.int64)
+    q_stage = np.array([x for q in range(n_q) for _, x in by_server.get(q, ())], np.int64)
+    to_merge = st.fetch + 1 + st.adc + st.ima_sa  # a crossbar op: issue to merge request, at least
+
+    def lat(n: int) -> tuple[int, int]:
+        if nodes[n].is_crossbar:
+            return to_merge, to_merge + st.tile_sa + nodes[n].span_cycles
+        return 0, 0
+
+    def done_to_issue(c: int) -> int:  # a producer's op done to a consumer's op issuing, at least
+        return 1 + (nodes[c].op_cycles - 1 if nodes[c].is_digital else 0)
+
+    def issue_to_done(n: int) -> int:
+        node = nodes[n]
+        if node.is_crossbar:
+            return (st.fetch + 1 + st.adc + st.ima_sa + st.tile_sa + node.span_cycles + st.act - 1)
+        return 0
+
+    arcs: list[list[tuple[int, int]]] = [[] for _ in nodes]
+    for edge in plan.edges:
+        arcs[edge.src].append((edge.dst, issue_to_done(edge.src) + done_to_issue(edge.dst)))
+        if edge.capacity_pixels > 0 and nodes[edge.dst].is_crossbar:
+            arcs[edge.dst].append((edge.src, 1))
+    far = 1 << 40
+    dist_i = np.full((len(nodes), len(users)), far, np.int64)
+    if users:
+        for v in range(len(nodes)):
+            best = {v: 0}
+            heap = [(0, v)]
+            while heap:
+                d, x = heapq.heappop(heap)
+                if d > best.get(x, far):
+                    continue
+                for y, w in arcs[x]:
+                    if d + w < best.get(y, far):
+                        best[y] = d + w
+                        heapq.heappush(heap, (d + w, y))
+            for k, u in enumerate(users):
+                dist_i[v, k] = best.get(u, far)
+    dist_d = np.full((len(users), len(users)), far, np.int64)
+    for j, n in enumerate(users):
+        for e in nodes[n].outputs:
+            c = plan.edges[e].dst
+            dist_d[j] = np.minimum(dist_d[j], done_to_issue(c) + dist_i[c])
+    pools = np.zeros((max(n_q, 1), 3), np.int64)
+    pools[:, 0] = -1
+    for q, rate in rates.items():
+        pools[q, 2] = rate
+    return (pools, q_at, q_user, q_stage, np.array(users, np.int64),
+            np.array([lat(n) for n in users], np.int64).reshape(len(users), 2), dist_d, dist_i)
 
 
 def _offsets(counts) -> np.ndarray:
@@ -107,6 +184,8 @@ class _Static:
     ring_at: np.ndarray
     edge_cap: np.ndarray
     edge_src: np.ndarray
+    arbiter: tuple[np.ndarray, ...]
+    """`_arbiter_static`'s arrays (the shared servers' cursors, `pools`, copied per engine)."""
     spare: dict[int, tuple[np.ndarray, ...]] = field(default_factory=dict)
     """Image-slot buffers of a finished engine, by number of slots, for the next engine: a fresh
     buffer costs a page fault per 4 kB on first touch, about as much as a VGG-16 image's ops."""
@@ -142,8 +221,8 @@ def _static(plan: TimingPlan) -> _Static:
     rows_at = _offsets([node.shape[0] + 1 for node in nodes])
     static = _Static(
         params=L.rows(L.NODE, [_node_row(plan, n) for n in range(len(nodes))]),
-        units=np.concatenate([L.new_units(max(node.replicas, 1)) for node in nodes]),
-        units_at=_offsets([max(node.replicas, 1) for node in nodes]),
+        units=np.concatenate([L.new_units(max(node.replicas, node.groups, 1)) for node in nodes]),
+        units_at=_offsets([max(node.replicas, node.groups, 1) for node in nodes]),
         in_rows=L.rows(L.IN_EDGE, [_in_edge(plan, e, pix_at, rows_at) for e in in_edge]),
         in_at=_offsets([len(node.inputs) for node in nodes]),
         in_edge=np.array(in_edge, np.int64),
@@ -160,7 +239,8 @@ def _static(plan: TimingPlan) -> _Static:
         ready_at=_offsets(src_pixels),
         ring_at=_offsets([edges[e].capacity_pixels for e in out_edge]),
         edge_cap=np.array([e.capacity_pixels for e in edges], np.int64),
-        edge_src=np.array([e.src for e in edges], np.int64))
+        edge_src=np.array([e.src for e in edges], np.int64),
+        arbiter=_arbiter_static(plan))
 
     def forget(_: weakref.ref, key: int = key) -> None:
         _STATIC.pop(key, None)
@@ -225,6 +305,16 @@ class Engine:
         self.rings = spare[3]  # only bounded rows' rings are read: those are cleared
         for o in np.flatnonzero(self.out_rows["capacity"]):
             self.rings[st.ring_at[o]:st.ring_at[o + 1]] = 0
+        # the arbiter of shared servers: each deferred node's pending ops, up to every op of the
+        # images in the window (`timing.arbitrate`)
+        pools, q_at, q_user, q_stage, users, lat, dist_d, dist_i = st.arbiter
+        caps = np.zeros(n_nodes, np.int64)
+        caps[users] = (st.pix_at[1:] - st.pix_at[:-1])[users] * self.slots
+        self.params["pend_cap"] = np.maximum(caps, 1)
+        self.params["pend_at"] = _offsets(caps)[:-1]
+        pending = max(int(caps.sum()), 1)
+        self.arb = (pools.copy(), np.zeros((pending, ENT_COLS), np.int64),
+                    np.zeros(pending, np.int64), q_at, q_user, q_stage, users, lat, dist_d, dist_i)
         self.cur = np.zeros(n_nodes, np.int64)
         self.pos = np.zeros(n_nodes, np.int64)
         self.rounds = 0  # driver rounds, one simpy step each
@@ -262,7 +352,7 @@ class Engine:
         plan, graph, maps, out = self.kernel_args()
         hi = 0
         while True:
-            lo = int(self.cur.min()) if n_img else 0
+            lo = int(oldest_image(self.cur, self.params, self.arb[1])) if n_img else 0
             if lo >= n_img:
                 return
             want = min(lo + self.slots, n_img)
@@ -273,7 +363,7 @@ class Engine:
                 self._load(self.loaded)
             hi = want
             newest = drive(hi, n_img, self.cur, self.pos, plan, graph, maps, out,
-                           self.arrivals, self.rank_base)
+                           self.arrivals, self.rank_base, self.arb)
             self.rounds += 1
             if newest > self.env.now:
                 yield self.env.timeout(newest - self.env.now)

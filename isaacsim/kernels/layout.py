@@ -27,14 +27,26 @@ kernel call, [carried] by the kernel, kept across calls and, in stream mode, acr
   the plan's `Service` (rate 0: unlimited).
 - `write` [static]: cycles of the final eDRAM write of a node without out-edges (its end is
   done + write + 1).
+- `m_pool`, `a_pool` [static]: the first shared server of the node's merge and act (group g uses
+  `m_pool + g`; -1: the node's own, or it asks nothing of it; docs/timing-model.md s12). A node
+  with a shared server is **deferred**: the kernel issues its ops (inputs, replica, fetch,
+  reads) and leaves their shared stages, done cycle and outputs to the arbiter (`timing.arbitrate`),
+  which serves the shared servers in time order. `pend_at`, `pend_cap` [static]: where its pending
+  ops start in the arbiter's op table and how many it holds (every op of the images in the window).
 - `arrival` [image]: arrival cycle a_n of the image. `rank_base` [image]: global rank of the image's
   first active pixel of this node (ranks continue across images in stream mode).
-- `issued` [carried]: ops issued so far over all images (the round-robin counter).
+- `issued` [carried]: ops issued so far over all images (the round-robin counter; a digital
+  layer's op of rank k uses group `k mod groups`).
+- `pend_lo`, `pend_hi`, `heap_n` [carried], deferred nodes: the node's ops from `pend_lo` to
+  `pend_hi` (counted over the run) are in the op table (slot `count mod pend_cap`), not yet
+  finished on their remote out-edges; `heap_n` of them wait for a shared server, in the node's heap.
 
 `UNITS`, one row per replica (a node without replicas has one) [carried]: `free`, the cycle the
 replica may issue its next op; the slot cursor `ro`, `ro_m` of its readout and `sample`, the
 earliest cycle of its next read; the slot cursors `fetch`, `merge`, `act` (and their `_m`) of the
-server group whose index is the row's (docs/timing-model.md s12). A cursor is the server's last
+server group whose index is the row's (docs/timing-model.md s12), and the effective cycles
+`e_merge`, `e_act` of the group's last request on a shared merge or act server (-1: none). A node
+has `max(replicas, groups)` rows. A cursor is the server's last
 busy cycle (-1: never used) and `_m` the last slot it filled in that cycle (0 to rate - 1), that
 is the quotient and remainder of the slot count `end - 1` of the timing model.
 
@@ -78,9 +90,10 @@ def _fields(*names: str) -> np.dtype:
 NODE = _fields("height", "width", "occupies", "replicas", "groups", "delta", "tail", "pre", "mid",
                "tile", "span", "act", "write",
                "fetch_rate", "fetch_per", "ro_rate", "ro_per", "merge_rate", "merge_per",
-               "act_rate", "act_per", "arrival", "rank_base", "issued")
+               "act_rate", "act_per", "m_pool", "a_pool", "pend_at", "pend_cap", "arrival",
+               "rank_base", "issued", "pend_lo", "pend_hi", "heap_n")
 UNITS = _fields("free", "fetch", "fetch_m", "ro", "ro_m", "merge", "merge_m", "act", "act_m",
-                "sample")
+                "sample", "e_merge", "e_act")
 IN_EDGE = _fields("kh", "kw", "sh", "sw", "ph", "pw", "height", "width", "capacity", "bits_at",
                   "rows_at", "avail", "rank_base")
 OUT_EDGE = _fields("local", "write", "bytes", "cap_bytes", "latency", "capacity", "allowed", "busy",
@@ -121,9 +134,9 @@ def new_stats(shape: tuple[int, ...]) -> np.ndarray:
     return stats
 
 
-SERVER_CURSORS = ("fetch", "ro", "merge", "act")
-"""The `UNITS` fields holding a server's last busy cycle (-1 before its first request); each has a
-`<name>_m` field, the last filled slot in that cycle."""
+SERVER_CURSORS = ("fetch", "ro", "merge", "act", "e_merge", "e_act")
+"""The `UNITS` fields that start at -1: a server's last busy cycle (each of the four has a
+`<name>_m` field, the last filled slot in that cycle) and a group's last effective cycles."""
 
 
 def new_units(replicas: int) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Exact per-op timing of one node for one image, advanced as far as its dependencies allow.
 
 `drive(...)` (below) advances every node of a plan in turn until none can advance;
-`advance_node(n, pos, i, plan, maps, out)` implements docs/timing-model.md sections 4-8 and 12 for
+`advance_node(n, pos, i, plan, maps, out, arb)` implements docs/timing-model.md sections 4-8 and 12 for
 the ops of node n on image i in raster order, starting at raster position `pos` and stopping at the
 first active pixel whose inputs or output slots are not yet known (the driver calls it again once
 a neighbour has progressed). It returns the new raster position. All times are
@@ -344,6 +344,61 @@ def _release(n_in, geo, h, wlo, whi, row_s, read_at, held, acc, acc_w, bits, row
 UNBOUNDED = 1 << 62
 """An `allowed` rank above every rank (a consumer that has finished every image)."""
 
+PENDING = 1 << 61
+"""The ready cycle a deferred node writes for a pixel whose op waits for a shared server: above
+every cycle, so a consumer whose receptive field holds it stops there (`arbitrate` writes the
+pixel's cycle)."""
+# columns of the arbiter's op table `ent` (one row per pending op of a deferred node): image,
+# raster position, server group, stage (0: waits for its shared merge, 1: for its shared act, 2:
+# done, remote out-edges not sent yet), request cycle, effective cycle, done cycle, global rank
+_EI, _EPOS, _EG, _ESTAGE, _ET, _EE, _EDONE, _ERANK = range(8)
+ENT_COLS = 8
+
+
+@inline
+def _before(ent, at, cap, a, b):
+    """Op count a of a deferred node comes before op count b in its heap: by effective cycle,
+    then in rank order."""
+    ea, eb = ent[np.uint64(at + a % cap), _EE], ent[np.uint64(at + b % cap), _EE]
+    return ea < eb or (ea == eb and a < b)
+
+
+@inline
+def _heap_push(heap, ent, at, cap, size, cnt):
+    """Add op count `cnt` to a node's heap (`heap[at:at + size]`); returns the new size."""
+    j = size
+    heap[np.uint64(at + j)] = cnt
+    while j > 0:
+        up = (j - 1) >> 1
+        a, b = heap[np.uint64(at + j)], heap[np.uint64(at + up)]
+        if not _before(ent, at, cap, a, b):
+            break
+        heap[np.uint64(at + j)], heap[np.uint64(at + up)] = b, a
+        j = up
+    return size + 1
+
+
+@inline
+def _heap_pop(heap, ent, at, cap, size):
+    """Remove the first op of a node's heap; returns the new size."""
+    size -= 1
+    heap[np.uint64(at)] = heap[np.uint64(at + size)]
+    j = 0
+    while True:
+        k = 2 * j + 1
+        if k >= size:
+            break
+        if k + 1 < size and _before(ent, at, cap, heap[np.uint64(at + k + 1)],
+                                    heap[np.uint64(at + k)]):
+            k += 1
+        a, b = heap[np.uint64(at + j)], heap[np.uint64(at + k)]
+        if not _before(ent, at, cap, b, a):
+            break
+        heap[np.uint64(at + j)], heap[np.uint64(at + k)] = b, a
+        j = k
+    return size
+
+
 # columns of the per-input-edge table `geo` of a call
 _KH, _KW, _SH, _SW, _PH, _PW, _H, _W, _CAP, _AVAIL, _READY, _RING, _BITS, _ROWS, _RANK = range(15)
 _COLS = 15
@@ -382,7 +437,7 @@ def _columns(k, geo, ready, y0, y1, x0, x1, col_max, col_act, col_hi, at):
 
 
 @jit
-def advance_node(n, pos, i, plan, maps, out):
+def advance_node(n, pos, i, plan, maps, out, arb):
     """Advance node n of image i from raster position `pos`; return the new position.
 
     See the module docstring for the arguments. Updates in place: the ready cycles the node
@@ -392,6 +447,7 @@ def advance_node(n, pos, i, plan, maps, out):
     params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings, edge_of = plan
     bits_all, pix_at, rows_all, _, ready_all, ready_at = maps
     stats, edge_bytes = out
+    ent, heap = arb[1], arb[2]
     k_slot = i % bits_all.shape[0]
     bits, rows, ready = bits_all[k_slot], rows_all[k_slot], ready_all[k_slot]
     p = params[n]
@@ -417,7 +473,10 @@ def advance_node(n, pos, i, plan, maps, out):
     replicas, groups = p["replicas"], p["groups"]
     issued = p["issued"]
     replica = issued % replicas if occupies else 0
-    group = replica % groups
+    group = (replica if occupies else issued) % groups
+    m_pool, a_pool = p["m_pool"], p["a_pool"]
+    deferred = m_pool >= 0 or a_pool >= 0  # its shared stages and outputs: `arbitrate`
+    pend_at, pend_cap = p["pend_at"], p["pend_cap"]
     merge_req = _split(p["merge_per"], merge_rate)
     act_req = _split(p["act_per"], act_rate)
     pre, mid, tile, span, act_cycles = p["pre"], p["mid"], p["tile"], p["span"], p["act"]
@@ -524,7 +583,7 @@ def advance_node(n, pos, i, plan, maps, out):
                 if bounded_in:
                     _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits,
                              rows, rings, True)
-                _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
+                _sent(0 if deferred else n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
                 _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                        wait_merge, wait_act)
                 return pos
@@ -542,15 +601,17 @@ def advance_node(n, pos, i, plan, maps, out):
                     ux = np.uint64(at + x)
                     a = max(a, col_max[ux])
                     rf_pixels += col_act[ux]
-        if g > limit:  # (the column maxima built above are this call's alone)
+        if g > limit or a >= PENDING:  # an out-slot not released yet, or an input pixel whose
+            # producer waits for a shared server (the column maxima are this call's alone)
             if bounded_in:
                 _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows,
                          rings, True)
-            _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
+            _sent(0 if deferred else n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
             _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                    wait_merge, wait_act)
             return pos
         s = max(a + delta, arrival)
+        og = group
         shared = units[np.uint64(u0 + group)]  # its group's: fetch, merge, act
         if occupies:
             unit = units[np.uint64(u0 + replica)]  # the replica's own: free, sample, ro
@@ -591,6 +652,36 @@ def advance_node(n, pos, i, plan, maps, out):
                 group = 0
             bit_cycles += b
             t = c + mid + 1
+        else:
+            t = s + tail
+            issued += 1  # a digital op of rank k uses group k mod groups
+            group += 1
+            if group == groups:
+                group = 0
+        done = 0
+        if deferred:  # the stages before the first shared server; the rest in `arbitrate`
+            stage = 0
+            if m_pool < 0:
+                cm_, shared["merge"], shared["merge_m"] = _book(
+                    shared["merge"], shared["merge_m"], t, merge_on, merge_req, merge_rate)
+                wait_merge += cm_ - t
+                t = cm_ + tile + span if occupies else cm_
+                stage = 1
+            if stage == 0:  # the node's requests on a server in rank order
+                eff = max(t, shared["e_merge"])
+                shared["e_merge"] = eff
+            else:
+                eff = max(t, shared["e_act"])
+                shared["e_act"] = eff
+            cnt = p["pend_hi"]
+            row = np.uint64(pend_at + cnt % pend_cap)
+            ent[row, _EI], ent[row, _EPOS], ent[row, _EG], ent[row, _ESTAGE] = i, pos, og, stage
+            ent[row, _ET], ent[row, _EE], ent[row, _ERANK] = t, eff, g
+            p["pend_hi"] = cnt + 1
+            p["heap_n"] = _heap_push(heap, ent, pend_at, pend_cap, p["heap_n"], cnt)
+            for e in range(n_out):  # no consumer reads it before `arbitrate` writes its cycle
+                ready[np.uint64(out_ready[e] + pos)] = PENDING
+        elif occupies:
             cm_, shared["merge"], shared["merge_m"] = _book(shared["merge"], shared["merge_m"], t,
                                                             merge_on, merge_req, merge_rate)
             wait_merge += cm_ - t
@@ -600,7 +691,6 @@ def advance_node(n, pos, i, plan, maps, out):
             wait_act += ca - t
             done = ca + act_cycles - 1
         else:
-            t = s + tail
             cm_, shared["merge"], shared["merge_m"] = _book(shared["merge"], shared["merge_m"], t,
                                                             merge_on, merge_req, merge_rate)
             wait_merge += cm_ - t
@@ -620,7 +710,7 @@ def advance_node(n, pos, i, plan, maps, out):
             whi = w + 1
         # -- outputs ------------------------------------------------------------------------------
         last = done + write + 1  # a node without out-edges writes into its home tile
-        for e in range(n_out):
+        for e in range(n_out if not deferred else 0):
             o = out_rows[o0 + e]
             if o["local"]:
                 rdy = done + 1 + o["write"]
@@ -638,9 +728,16 @@ def advance_node(n, pos, i, plan, maps, out):
                     out_slot[e] = 0
             if e == 0 or rdy > last:
                 last = rdy
+        if deferred:  # its out-slots, as the loop above counts them
+            for e in range(n_out):
+                cap = out_rows[o0 + e]["capacity"]
+                if cap > 0:
+                    out_slot[e] += 1
+                    if out_slot[e] == cap:
+                        out_slot[e] = 0
         if ops == 0 or s < start:
             start = s
-        if last > end:
+        if last > end and not deferred:
             end = last
         ops += 1
         rf_total += rf_pixels
@@ -651,9 +748,220 @@ def advance_node(n, pos, i, plan, maps, out):
     if bounded_in:
         _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows, rings,
                  True)
-    _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
+    _sent(0 if deferred else n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
     _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge, wait_act)
     return pos
+
+
+# -- the arbiter of shared servers -------------------------------------------------------------
+
+FAR = 1 << 60
+"""A lower bound for what cannot happen again (no pending op, no image to come)."""
+
+
+@inline
+def _emit(o, pos, g, done, ready, rbase, rings, rslot):
+    """A deferred op's pixel on out-edge row `o` (`OUT_EDGE`): its ready cycle (local: after the
+    eDRAM write; remote: after its transfer, in rank order), written with its ring slot's first
+    release. Returns the ready cycle."""
+    if o["local"]:
+        rdy = done + 1 + o["write"]
+    else:
+        xq, xm, iq, im = _split(o["bytes"], o["cap_bytes"])
+        sent, o["busy"], o["busy_m"] = _serve(o["busy"], o["busy_m"], done + 1, (xq, xm, iq, im),
+                                              o["cap_bytes"])
+        rdy = sent + 1 + o["latency"] + o["write"]
+    ready[np.uint64(rbase + pos)] = rdy
+    cap = o["capacity"]
+    if cap > 0:
+        rings[np.uint64(rslot + g % cap)] = rdy
+    return rdy
+
+
+@inline
+def _finish(n, row, done, plan, maps, out, ent):
+    """Deferred op `row` of node n is done in cycle `done`: its local out-edges' pixels now (a
+    consumer may read them at once), its remote ones when every op before it is sent (`_publish`)."""
+    params, _, _, _, _, _, out_rows, out_at, ring_at, rings, _ = plan
+    bits_all, _, _, _, ready_all, ready_at = maps
+    stats = out[0]
+    i, pos, g = ent[row, _EI], ent[row, _EPOS], ent[row, _ERANK]
+    ready = ready_all[i % bits_all.shape[0]]
+    st = stats[i, n]
+    ent[row, _EDONE], ent[row, _ESTAGE] = done, 2
+    o0, n_out = out_at[n], out_at[n + 1] - out_at[n]
+    last = done + params[n]["write"] + 1 if n_out == 0 else -1  # (into its home tile)
+    for e in range(n_out):
+        o = out_rows[o0 + e]
+        if o["local"]:
+            last = max(last, _emit(o, pos, g, done, ready, ready_at[o0 + e], rings,
+                                   ring_at[o0 + e]))
+    if last > st["end"]:
+        st["end"] = last
+
+
+@inline
+def _publish(n, plan, maps, out, ent):
+    """Send the remote out-edges' pixels of node n's done ops in rank order, from the oldest
+    pending op, and drop them from the op table. Returns whether any op was dropped."""
+    params, _, _, _, _, _, out_rows, out_at, ring_at, rings, edge_of = plan
+    bits_all, _, _, _, ready_all, ready_at = maps
+    stats, edge_bytes = out
+    p = params[n]
+    at, cap = p["pend_at"], p["pend_cap"]
+    o0, n_out = out_at[n], out_at[n + 1] - out_at[n]
+    lo, hi = p["pend_lo"], p["pend_hi"]
+    start = lo
+    while lo < hi:
+        row = np.uint64(at + lo % cap)
+        if ent[row, _ESTAGE] != 2:
+            break
+        i, pos, g, done = ent[row, _EI], ent[row, _EPOS], ent[row, _ERANK], ent[row, _EDONE]
+        ready = ready_all[i % bits_all.shape[0]]
+        st = stats[i, n]
+        for e in range(n_out):
+            o = out_rows[o0 + e]
+            if not o["local"]:
+                rdy = _emit(o, pos, g, done, ready, ready_at[o0 + e], rings, ring_at[o0 + e])
+                edge_bytes[i, edge_of[o0 + e]] += o["bytes"]
+                if rdy > st["end"]:
+                    st["end"] = rdy
+        lo += 1
+    p["pend_lo"] = lo
+    return lo > start
+
+
+@jit
+def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest):
+    """Serve the requests waiting for shared servers (docs/timing-model.md s12) in time order, as
+    far as it is known that no request can still come before them; returns how many were served
+    and marks in `touched` the nodes whose pixels became ready.
+
+    `arb = (pools, ent, heap, q_at, q_user, q_stage, users, lat, dist_d, dist_i)`: each shared
+    server's slot cursor and rate (`pools[q] = (cycle, slot, rate)`); the op table and the
+    per-node heaps of the deferred nodes (`users`, in plan order); the users of shared server q,
+    `q_user[q_at[q]:q_at[q + 1]]` (indices into `users`) and the stage they use it for
+    (`q_stage`: 0 merge, 1 act); `lat[k] = (issue to merge request, issue to act request)` at the
+    least of user k; `dist_d[j, k]`, the fewest cycles from an op of user j being done to an op
+    of user k issuing; `dist_i[v, k]`, from an op of node v issuing to one of user k issuing.
+
+    Every op a node has not issued, or whose shared request is not known, waits (through inputs,
+    buffer slots and replicas, each a step of zero or more cycles) on a pending request or on an
+    image not loaded yet. So user k's next request on a server comes no earlier than its
+    smallest pending effective cycle, nor than `lb_k` + its issue-to-request cycles, where `lb_k`
+    is the least over pending requests of (their effective cycle, a lower bound of that op's done
+    cycle, + `dist_d`) and over nodes waiting for an image of (its arrival + `dist_i`). A request
+    (e, node) is served when it comes before every other user's bound (ties: the earlier node);
+    the first pending request always does (a zero-cycle path only leads to a later node), unless
+    a node waits for an image beyond the window."""
+    params, units, units_at, _, _, _, _, _, _, _, _ = plan
+    stats = out[0]
+    pools, ent, heap, q_at, q_user, q_stage, users, lat, dist_d, dist_i = arb
+    n_users = users.shape[0]
+    n_nodes = params.shape[0]
+    first = np.full(n_users, FAR, np.int64)  # each user's smallest pending effective cycle
+    for k in range(n_users):
+        p = params[users[k]]
+        if p["heap_n"] > 0:
+            first[k] = ent[np.uint64(p["pend_at"] + heap[np.uint64(p["pend_at"])] % p["pend_cap"]),
+                           _EE]
+    lb = np.full(n_users, FAR, np.int64)  # a lower bound of each user's next issue
+    for j in range(n_users):
+        if first[j] < FAR:
+            for k in range(n_users):
+                lb[k] = min(lb[k], first[j] + dist_d[j, k])
+    if hi < images:
+        a = arrivals[hi]
+        for v in range(n_nodes):
+            if cur[v] >= hi:
+                for k in range(n_users):
+                    lb[k] = min(lb[k], a + dist_i[v, k])
+    bound = np.empty((n_users, 2), np.int64)  # next request on a merge / an act server
+    for k in range(n_users):
+        for x in range(2):
+            bound[k, x] = min(first[k], lb[k] + lat[k, x]) if lb[k] < FAR else first[k]
+    served = 0
+    while True:
+        best, e_best, c_best = -1, FAR, 0
+        for k in range(n_users):
+            p = params[users[k]]
+            if p["heap_n"] > 0:
+                c = heap[np.uint64(p["pend_at"])]
+                e = ent[np.uint64(p["pend_at"] + c % p["pend_cap"]), _EE]
+                if e < e_best:
+                    best, e_best, c_best = k, e, c
+        if best < 0:
+            break
+        n = users[best]
+        p = params[n]
+        at, cap = p["pend_at"], p["pend_cap"]
+        row = np.uint64(at + c_best % cap)
+        stage, grp = ent[row, _ESTAGE], ent[row, _EG]
+        q = (p["m_pool"] if stage == 0 else p["a_pool"]) + grp
+        ok = True
+        for j in range(q_at[q], q_at[q + 1]):
+            k = q_user[j]
+            if k == best:
+                continue
+            b = bound[k, q_stage[j]]
+            if b < e_best or (b == e_best and k < best):
+                ok = False
+                break
+        if not ok:
+            break
+        p["heap_n"] = _heap_pop(heap, ent, at, cap, p["heap_n"])
+        served += 1
+        i = ent[row, _EI]
+        st = stats[i, n]
+        t = ent[row, _ET]
+        unit = units[np.uint64(units_at[n] + grp)]
+        occupies = p["occupies"] != 0
+        if stage == 0:
+            req = _split(p["merge_per"], p["merge_rate"])
+            cm_, pools[q, 0], pools[q, 1] = _serve(pools[q, 0], pools[q, 1], t, req, pools[q, 2])
+            st["wait_merge"] += cm_ - t
+            t = cm_ + p["tile"] + p["span"] if occupies else cm_
+            if p["a_pool"] >= 0:
+                eff = max(t, unit["e_act"])
+                unit["e_act"] = eff
+                ent[row, _ESTAGE], ent[row, _ET], ent[row, _EE] = 1, t, eff
+                p["heap_n"] = _heap_push(heap, ent, at, cap, p["heap_n"], c_best)
+                continue
+            act_on = p["act_rate"] > 0 and p["act_per"] > 0
+            ca, unit["act"], unit["act_m"] = _book(unit["act"], unit["act_m"], t, act_on,
+                                                   _split(p["act_per"], p["act_rate"]),
+                                                   p["act_rate"])
+        else:
+            req = _split(p["act_per"], p["act_rate"])
+            ca, pools[q, 0], pools[q, 1] = _serve(pools[q, 0], pools[q, 1], t, req, pools[q, 2])
+        st["wait_act"] += ca - t
+        done = ca + p["act"] - 1 if occupies else ca
+        _finish(n, row, done, plan, maps, out, ent)
+        _publish(n, plan, maps, out, ent)
+        touched[n] = True
+        if st["end"] > latest[0]:
+            latest[0] = st["end"]
+    return served
+
+
+def no_arbiter() -> tuple:
+    """`arbitrate`'s arguments for a plan without shared servers (no deferred node)."""
+    none = np.zeros(0, np.int64)
+    return (np.zeros((1, 3), np.int64), np.zeros((0, ENT_COLS), np.int64), none,
+            np.zeros(1, np.int64), none, none, none, np.zeros((0, 2), np.int64),
+            np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64))
+
+
+@jit
+def oldest_image(cur, params, ent):
+    """The oldest image some node still works on: its issue position's, or its oldest pending
+    op's (a window slot is free once every node is past its image)."""
+    lo = cur.min()
+    for n in range(params.shape[0]):
+        p = params[n]
+        if p["pend_lo"] < p["pend_hi"]:
+            lo = min(lo, ent[np.uint64(p["pend_at"] + p["pend_lo"] % p["pend_cap"]), _EI])
+    return lo
 
 
 # -- the driver -----------------------------------------------------------------------------------
@@ -676,16 +984,19 @@ def frontier(pos_c, hc, wc, row):
 
 
 @jit
-def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
+def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb):
     """Advance every node as far as the known state allows (docs/timing-model.md s12, "How the
-    engine divides the work"): `advance_node` over the nodes in plan order, again and again, until a whole
-    pass moves no node. Node n is working on image `cur[n]` at raster position `pos[n]` (carried,
-    updated in place); it advances only images below `hi` (those whose maps are loaded in the image
-    slots of `maps`) and stops at `images` (all done). Before each kernel call the driver tells the
-    node what its neighbours know, as numbers in its rows:
+    engine divides the work"): `advance_node` over the nodes in plan order, again and again, until
+    no node can move (a node is called again only when a neighbour has moved); then `arbitrate`
+    serves what it can of the requests waiting for shared servers, and the nodes go on. Node n is
+    working on image `cur[n]` at raster position `pos[n]` (carried, updated in place); it advances
+    only images below `hi` (those whose maps are loaded in the image slots of `maps`) and stops at
+    `images` (all done). Before each kernel call the driver tells the node what its neighbours
+    know, as numbers in its rows:
 
     - on each input edge, `avail`: the raster positions of the producer's map of the same image
-      that the producer has computed (all of them once it is on a later image, none before);
+      that the producer has computed (all of them once it is on a later image, none before; a
+      deferred producer's pixel waiting for a shared server reads `PENDING`);
     - on each bounded output edge, `allowed`: the largest global rank whose ring slot's previous
       occupant has been read by every op that reads it, i.e. `final + capacity - 1` where `final`
       is the rank of the first producer pixel that an op of the consumer at or after its position
@@ -693,13 +1004,13 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
 
     `graph = (in_src, out_dst, out_in)`: the producer node of each input-edge row, the consumer
     node of each output-edge row and that consumer's input-edge row for it. `plan`, `maps`, `out`
-    are `advance_node`'s; `arrivals[i]`, `rank_base[i, n]` fill the node's `arrival` and
-    `rank_base`, and each input edge's `rank_base` (the producer's). A consumer can be on a later
-    image than its producer (it passes leading pixels of image j that read nothing while the
-    producer finishes trailing pixels of image j - 1 that nothing reads); then none of the
-    producer's ranks of image j is final (and image j may not be loaded yet, so `rank_base[hi]`
-    must be set when hi < images). Returns the largest ready cycle any node reached (`STATS.end`),
-    for the caller's clock."""
+    are `advance_node`'s, `arb` is `arbitrate`'s; `arrivals[i]`, `rank_base[i, n]` fill the node's
+    `arrival` and `rank_base`, and each input edge's `rank_base` (the producer's). A consumer can
+    be on a later image than its producer (it passes leading pixels of image j that read nothing
+    while the producer finishes trailing pixels of image j - 1 that nothing reads); then none of
+    the producer's ranks of image j is final (and image j may not be loaded yet, so
+    `rank_base[hi]` must be set when hi < images). Returns the largest ready cycle any node
+    reached (`STATS.end`), for the caller's clock."""
     params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings, edge_of = plan
     in_src, out_dst, out_in = graph
     bits_all, pix_at, rows_all, rows_at = maps[0], maps[1], maps[2], maps[3]
@@ -707,53 +1018,76 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base):
     stats = out[0]
     n_nodes = params.shape[0]
     newest = -1
-    moved = True
-    while moved:
-        moved = False
-        for n in range(n_nodes):
-            p = params[n]
-            total = p["height"] * p["width"]
-            while cur[n] < hi:
-                i = cur[n]
-                p["arrival"] = arrivals[i]
-                p["rank_base"] = rank_base[i, n]
-                for r in range(in_at[n], in_at[n + 1]):
-                    src = in_src[r]
-                    in_rows[r]["rank_base"] = rank_base[i, src]
-                    if cur[src] > i:
-                        in_rows[r]["avail"] = params[src]["height"] * params[src]["width"]
-                    elif cur[src] == i:
-                        in_rows[r]["avail"] = pos[src]
-                    else:
-                        in_rows[r]["avail"] = 0
-                for o in range(out_at[n], out_at[n + 1]):
-                    cap = out_rows[o]["capacity"]
-                    if cap == 0:
-                        continue
-                    c = out_dst[o]
-                    j = cur[c]
-                    if j >= images:
-                        out_rows[o]["allowed"] = UNBOUNDED
-                        continue
-                    q = frontier(pos[c], params[c]["height"], params[c]["width"], in_rows[out_in[o]])
-                    if cur[n] < j:  # the consumer has passed pixels of image j that read
-                        q = 0  # nothing, while the producer is finishing image j - 1
-                    elif cur[n] == j and q > pos[n]:
-                        q = pos[n]  # what the producer has not reached is not counted yet
-                    final = rank_base[j, n]
-                    if q > 0:  # (none before position 0; and image j may not be loaded yet)
-                        k = j % slots_n
-                        final += active_before(bits_all[k], pix_at[n], rows_all[k], rows_at[n],
-                                               p["width"], q)
-                    out_rows[o]["allowed"] = final + cap - 1
-                new = advance_node(n, pos[n], i, plan, maps, out)
-                if new > pos[n]:
+    dirty = np.ones(n_nodes, np.bool_)
+    touched = np.zeros(n_nodes, np.bool_)
+    latest = np.full(1, -1, np.int64)
+    while True:
+        moved = True
+        while moved:
+            moved = False
+            for n in range(n_nodes):
+                if not dirty[n]:
+                    continue
+                dirty[n] = False
+                p = params[n]
+                total = p["height"] * p["width"]
+                start_img, start_pos = cur[n], pos[n]
+                while cur[n] < hi:
+                    i = cur[n]
+                    p["arrival"] = arrivals[i]
+                    p["rank_base"] = rank_base[i, n]
+                    for r in range(in_at[n], in_at[n + 1]):
+                        src = in_src[r]
+                        in_rows[r]["rank_base"] = rank_base[i, src]
+                        if cur[src] > i:
+                            in_rows[r]["avail"] = params[src]["height"] * params[src]["width"]
+                        elif cur[src] == i:
+                            in_rows[r]["avail"] = pos[src]
+                        else:
+                            in_rows[r]["avail"] = 0
+                    for o in range(out_at[n], out_at[n + 1]):
+                        cap = out_rows[o]["capacity"]
+                        if cap == 0:
+                            continue
+                        c = out_dst[o]
+                        j = cur[c]
+                        if j >= images:
+                            out_rows[o]["allowed"] = UNBOUNDED
+                            continue
+                        q = frontier(pos[c], params[c]["height"], params[c]["width"],
+                                     in_rows[out_in[o]])
+                        if cur[n] < j:  # the consumer has passed pixels of image j that read
+                            q = 0  # nothing, while the producer is finishing image j - 1
+                        elif cur[n] == j and q > pos[n]:
+                            q = pos[n]  # what the producer has not reached is not counted yet
+                        final = rank_base[j, n]
+                        if q > 0:  # (none before position 0; and image j may not be loaded yet)
+                            k = j % slots_n
+                            final += active_before(bits_all[k], pix_at[n], rows_all[k],
+                                                   rows_at[n], p["width"], q)
+                        out_rows[o]["allowed"] = final + cap - 1
+                    new = advance_node(n, pos[n], i, plan, maps, out, arb)
+                    if new > pos[n]:
+                        pos[n] = new
+                        if stats[i, n]["end"] > newest:
+                            newest = stats[i, n]["end"]
+                    if new < total:
+                        break
+                    cur[n] = i + 1
+                    pos[n] = 0
+                if cur[n] != start_img or pos[n] != start_pos:  # its neighbours may move now
                     moved = True
-                    pos[n] = new
-                    if stats[i, n]["end"] > newest:
-                        newest = stats[i, n]["end"]
-                if new < total:
-                    break
-                cur[n] = i + 1
-                pos[n] = 0
+                    for r in range(in_at[n], in_at[n + 1]):
+                        dirty[in_src[r]] = True
+                    for o in range(out_at[n], out_at[n + 1]):
+                        dirty[out_dst[o]] = True
+        if arb[6].shape[0] == 0 or arbitrate(hi, images, cur, plan, maps, out, arb, arrivals,
+                                            touched, latest) == 0:
+            break
+        newest = max(newest, latest[0])
+        for n in range(n_nodes):  # the consumers of pixels that became ready
+            if touched[n]:
+                touched[n] = False
+                for o in range(out_at[n], out_at[n + 1]):
+                    dirty[out_dst[o]] = True
     return newest
