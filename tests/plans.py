@@ -201,7 +201,7 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
              max_latency: int = 3, unbounded_prob: float = 0.2, max_extra_slots: int = 8,
              vary_stages: bool = True, max_interval: int = 40, servers_prob: float = 0.6,
              unlimited_prob: float = 0.3, max_rate: int = 4, max_per: int = 6,
-             divisor_groups: bool = True):
+             divisor_groups: bool = True, pools_prob: float = 0.0):
     """Random small valid (plan, images).
 
     - 1..`max_layers` layers after the source, each conv, pool, fc or add (an add reads the previous
@@ -225,7 +225,13 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
       `unlimited_prob`, else `Service(1..max_rate, 0..max_per)`; a crossbar layer's server groups
       are a divisor of its replicas (as the ISAAC lowering chooses them, so that `with_replicas`
       keeps every op in its group), or with `divisor_groups=False` any of 1..replicas (the plan
-      contract allows them).
+      contract allows them);
+    - with probability `pools_prob` the plan has servers shared between nodes (`Node.pools`): one
+      or two families of shared servers, each with its own rate; each merge and act of a layer
+      joins a family with probability 1/2 (a node's merge and act never the same one), asking
+      0..`max_per` slots per op of it; digital layers get 1..3 server groups (a node with G
+      groups uses the family's first G servers, so nodes with different G share some of them);
+      `act` is then at least 1 cycle when a crossbar layer shares a server (the plan contract).
     """
     stages = StageCycles()
     if vary_stages:
@@ -284,6 +290,24 @@ def st_plans(draw, max_layers: int = 4, max_hw: int = 8, max_channels: int = 3,
             p = (draw(st.integers(0, k[0] - 1)), draw(st.integers(0, k[1] - 1)))
             prev = b.conv(prev, ch, k, s, p, rep, span, capacity(w * (k[0] - 1) + k[1]), lk,
                           groups=groups, **units)
+    if draw(st.floats(0, 1, exclude_max=True)) < pools_prob:
+        families = [draw(st.integers(1, max_rate)) for _ in range(draw(st.integers(1, 2)))]
+        crossbar_pooled = False
+        for spec in b.nodes[1:]:
+            if spec["rule"] == DIGITAL:
+                spec["groups"] = draw(st.integers(1, 3))
+            pools = [-1, -1]
+            for x, name in enumerate(("merge", "act")):
+                choices = [f for f in range(len(families)) if 8 * f not in pools]
+                if not choices or not draw(st.booleans()):
+                    continue
+                f = draw(st.sampled_from(choices))
+                pools[x] = 8 * f
+                spec[name] = Service(families[f], draw(st.integers(0, max_per)))
+                crossbar_pooled |= spec["rule"] == XBAR
+            spec["pools"] = tuple(pools)
+        if crossbar_pooled and b.stages.act < 1:
+            b.stages = dataclasses.replace(b.stages, act=1)
     plan = b.build()
 
     interval = draw(st.integers(0, max_interval))

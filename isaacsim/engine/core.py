@@ -143,6 +143,9 @@ def _arbiter_static(plan: TimingPlan) -> tuple[np.ndarray, ...]:
         for e in nodes[n].outputs:
             c = plan.edges[e].dst
             dist_d[j] = np.minimum(dist_d[j], done_to_issue(c) + dist_i[c])
+            if plan.edges[e].capacity_pixels > 0 and nodes[c].is_crossbar:
+                # the op `capacity` ranks later reuses the slot, released no earlier than ready
+                dist_d[j] = np.minimum(dist_d[j], 1 + dist_i[n])
     pools = np.zeros((max(n_q, 1), 3), np.int64)
     pools[:, 0] = -1
     for q, rate in rates.items():

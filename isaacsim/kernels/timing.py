@@ -364,6 +364,21 @@ def _before(ent, at, cap, a, b):
 
 
 @inline
+def _slot_unwritten(p, ent, g, n_out, out_rows, o0):
+    """A deferred node's op of rank g reuses, on a bounded out-edge, the slot of its op of rank
+    g - capacity, whose first release (that pixel's ready cycle) `arbitrate` writes only once the
+    op is done (remote edges: sent): is it still to come?"""
+    for e in range(n_out):
+        o = out_rows[o0 + e]
+        cap = o["capacity"]
+        if cap > 0 and g >= cap and g - cap >= p["pend_lo"]:
+            if not o["local"] or ent[np.uint64(p["pend_at"] + (g - cap) % p["pend_cap"]),
+                                      _ESTAGE] != 2:
+                return True
+    return False
+
+
+@inline
 def _heap_push(heap, ent, at, cap, size, cnt):
     """Add op count `cnt` to a node's heap (`heap[at:at + size]`); returns the new size."""
     j = size
@@ -601,8 +616,9 @@ def advance_node(n, pos, i, plan, maps, out, arb):
                     ux = np.uint64(at + x)
                     a = max(a, col_max[ux])
                     rf_pixels += col_act[ux]
-        if g > limit or a >= PENDING:  # an out-slot not released yet, or an input pixel whose
-            # producer waits for a shared server (the column maxima are this call's alone)
+        if g > limit or a >= PENDING or (deferred and _slot_unwritten(
+                p, ent, g, n_out, out_rows, o0)):  # an out-slot not released yet, or an input
+            # pixel whose producer waits for a shared server (the column maxima are this call's)
             if bounded_in:
                 _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows,
                          rings, True)
@@ -1075,8 +1091,9 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
                         break
                     cur[n] = i + 1
                     pos[n] = 0
-                if cur[n] != start_img or pos[n] != start_pos:  # its neighbours may move now
-                    moved = True
+                if cur[n] != start_img or pos[n] != start_pos:  # its neighbours may move now,
+                    moved = True  # and so may it (its `allowed` counts no rank beyond its position)
+                    dirty[n] = True
                     for r in range(in_at[n], in_at[n + 1]):
                         dirty[in_src[r]] = True
                     for o in range(out_at[n], out_at[n + 1]):
@@ -1085,9 +1102,10 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
                                             touched, latest) == 0:
             break
         newest = max(newest, latest[0])
-        for n in range(n_nodes):  # the consumers of pixels that became ready
-            if touched[n]:
+        for n in range(n_nodes):  # the consumers of pixels that became ready (and the node:
+            if touched[n]:  # its next op may reuse their slots)
                 touched[n] = False
+                dirty[n] = True
                 for o in range(out_at[n], out_at[n + 1]):
                     dirty[out_dst[o]] = True
     return newest
