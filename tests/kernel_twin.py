@@ -86,7 +86,8 @@ def twin_advance(pos: int, node: dict, mine: dict, inputs: list[dict], outputs: 
         issue = max(inputs_ready + node["delta"], node["arrival"])
         replica = node["issued"] % node["replicas"] if node["occupies"] else 0
         unit = node["units"][replica]
-        group = node["units"][replica % node["groups"]]  # its fetch, merge and act servers
+        # its fetch, merge and act servers: a replica's group, or a digital op's (rank order)
+        group = node["units"][(replica if node["occupies"] else node["issued"]) % node["groups"]]
         if node["occupies"]:
             issue = max(issue, unit["free"])
         for out in outputs:
@@ -116,6 +117,7 @@ def twin_advance(pos: int, node: dict, mine: dict, inputs: list[dict], outputs: 
             stats["wait_act"] += activated - act_at
             done = activated + node["act"] - 1
         else:
+            node["issued"] += 1
             at = issue + node["tail"]
             merged = serve(group, "merge", node, at, node["merge_per"])
             stats["wait_merge"] += merged - at

@@ -58,16 +58,21 @@ def out_edge(draw):
                 busy=draw(ints(0, 600)))
 
 
+NOT_DEFERRED = dict(m_pool=-1, a_pool=-1, pend_at=0, pend_cap=1, pend_lo=0, pend_hi=0, heap_n=0)
+"""The `NODE` fields of a node without shared servers (the twin has none: `arbitrate` is checked
+against the reference model, tests/test_engine.py)."""
+
+
 @st.composite
 def cases(draw):
     occupies = draw(st.booleans())
     replicas = draw(ints(1, 3))
     node = dict(occupies=int(occupies), replicas=replicas,
-                groups=draw(ints(1, replicas)) if occupies else 1, delta=draw(ints(-1, 2)),
+                groups=draw(ints(1, replicas)), delta=draw(ints(-1, 2)),
                 tail=0 if occupies else draw(ints(0, 4)), pre=draw(ints(0, 2)),
                 mid=draw(ints(0, 2)), tile=draw(ints(0, 2)), span=draw(ints(0, 3)),
                 act=draw(ints(0, 2)), write=draw(ints(0, 2)), arrival=0,
-                rank_base=draw(ints(0, 20)), issued=draw(ints(0, 7)))
+                rank_base=draw(ints(0, 20)), issued=draw(ints(0, 7)), **NOT_DEFERRED)
     for server in ("fetch", "ro", "merge", "act"):
         node[f"{server}_rate"] = draw(st.sampled_from([0, 0, 1, 2, 3, 5]))
         node[f"{server}_per"] = draw(ints(0, 12))
@@ -331,7 +336,7 @@ def test_a_held_input_row_survives_output_rows_without_ops():
     reach)."""
     node = dict(occupies=0, replicas=1, groups=1, delta=0, tail=0, pre=0, mid=0, tile=0, span=0,
                 act=0, write=0, arrival=0, rank_base=0, issued=0,
-                units=[dict(free=0, fetch=0, ro=0, merge=0, act=0, sample=0)])
+                units=[dict(free=0, fetch=0, ro=0, merge=0, act=0, sample=0)], **NOT_DEFERRED)
     for server in ("fetch", "ro", "merge", "act"):
         node[f"{server}_rate"] = node[f"{server}_per"] = 0
     edge = dict(kh=3, kw=1, sh=1, sw=1, ph=1, pw=0, height=8, width=1, capacity=8, rank_base=0,
@@ -354,7 +359,7 @@ def _wide_case(seed: int):
     node = dict(occupies=int(rng.integers(2)), replicas=1, groups=1,
                 delta=int(rng.integers(-1, 3)), tail=0, pre=0, mid=0, tile=0, span=0, act=0,
                 write=0, arrival=0, rank_base=0, issued=0,
-                units=[dict(free=0, fetch=0, ro=0, merge=0, act=0, sample=0)])
+                units=[dict(free=0, fetch=0, ro=0, merge=0, act=0, sample=0)], **NOT_DEFERRED)
     for server in ("fetch", "ro", "merge", "act"):
         node[f"{server}_rate"] = int(rng.choice([0, 1, 3]))
         node[f"{server}_per"] = int(rng.integers(0, 5))

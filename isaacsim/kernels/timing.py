@@ -561,8 +561,8 @@ def advance_node(n, pos, i, plan, maps, out, arb):
                                        pipe[0], max(arrival + delta, arrival), tail, edge_bytes,
                                        i, edge_of[o0], start, end, ops, ring, out_slot[0],
                                        rank_base)
-        _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
-               wait_merge, wait_act)
+        _store(st, p, issued + ops - ops0, start, end, ops, bit_cycles, rf_total, wait_fetch,
+               wait_ro, wait_merge, wait_act)  # (a digital op counts as issued, for its group)
         return pos
     h, w = pos // width, pos % width
     while pos < total:
