@@ -150,8 +150,26 @@ def _arbiter_static(plan: TimingPlan) -> tuple[np.ndarray, ...]:
     pools[:, 0] = -1
     for q, rate in rates.items():
         pools[q, 2] = rate
+    # the same steps as lists, for a stream's window (`timing.arbitrate`): the arcs between the
+    # nodes' issues, and from a user's pending ops being done to the issues they lead to
+    arc_at = _offsets([len(a) for a in arcs])
+    arc_to = np.array([y for a in arcs for y, _ in a], np.int64)
+    arc_w = np.array([w for a in arcs for _, w in a], np.int64)
+    after: list[list[tuple[int, int]]] = []
+    for n in users:
+        steps = []
+        for e in nodes[n].outputs:
+            c = plan.edges[e].dst
+            steps.append((c, done_to_issue(c)))
+            if plan.edges[e].capacity_pixels > 0 and nodes[c].is_crossbar:
+                steps.append((n, 1))
+        after.append(steps)
+    done_at = _offsets([len(a) for a in after])
+    done_to = np.array([y for a in after for y, _ in a], np.int64)
+    done_w = np.array([w for a in after for _, w in a], np.int64)
     return (pools, q_at, q_user, q_stage, np.array(users, np.int64),
-            np.array([lat(n) for n in users], np.int64).reshape(len(users), 2), dist_d, dist_i)
+            np.array([lat(n) for n in users], np.int64).reshape(len(users), 2), dist_d, dist_i,
+            arc_at, arc_to, arc_w, done_at, done_to, done_w)
 
 
 def _offsets(counts) -> np.ndarray:
@@ -310,14 +328,14 @@ class Engine:
             self.rings[st.ring_at[o]:st.ring_at[o + 1]] = 0
         # the arbiter of shared servers: each deferred node's pending ops, up to every op of the
         # images in the window (`timing.arbitrate`)
-        pools, q_at, q_user, q_stage, users, lat, dist_d, dist_i = st.arbiter
+        pools, q_at, q_user, q_stage, users, lat, dist_d, dist_i = st.arbiter[:8]
         caps = np.zeros(n_nodes, np.int64)
         caps[users] = (st.pix_at[1:] - st.pix_at[:-1])[users] * self.slots
         self.params["pend_cap"] = np.maximum(caps, 1)
         self.params["pend_at"] = _offsets(caps)[:-1]
         pending = max(int(caps.sum()), 1)
         self.arb = (pools.copy(), np.zeros((pending, ENT_COLS), np.int64),
-                    np.zeros(pending, np.int64), q_at, q_user, q_stage, users, lat, dist_d, dist_i)
+                    np.zeros(pending, np.int64), *st.arbiter[1:])
         self.cur = np.zeros(n_nodes, np.int64)
         self.pos = np.zeros(n_nodes, np.int64)
         self.rounds = 0  # driver rounds, one simpy step each

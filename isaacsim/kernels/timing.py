@@ -847,8 +847,78 @@ def _publish(n, plan, maps, out, ent):
     return lo > start
 
 
+@inline
+def _own_bound(v, hi, images, cur, params, units, units_at, out_rows, out_at, ring_at, rings,
+               arrivals, window):
+    """A lower bound of the issue of every op node v has still to issue, from its own state: its
+    next image's arrival; a replica's `free` (each op waits for one); and for a node waiting for
+    an image beyond the window, the release of every slot of its bounded out-edges (each op
+    waits for one; a slot's release only grows), computed once per driver call (`window[v]`)."""
+    if cur[v] >= images:
+        return FAR
+    own = arrivals[cur[v]]
+    p = params[v]
+    if p["occupies"] != 0:
+        low = FAR
+        for r in range(units_at[v], units_at[v] + p["replicas"]):
+            low = min(low, units[np.uint64(r)]["free"])
+        own = max(own, low)
+    if cur[v] >= hi:
+        if window[v] < 0:
+            low = FAR
+            for o in range(out_at[v], out_at[v + 1]):
+                for x in range(out_rows[o]["capacity"]):
+                    low = min(low, rings[np.uint64(ring_at[o] + x)])
+            window[v] = low if low < FAR else 0
+        own = max(own, window[v])
+    return own
+
+
 @jit
-def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest):
+def _stream_bounds(hi, images, cur, params, units, units_at, out_rows, out_at, ring_at, rings,
+                   arb, arrivals, first, window):
+    """Per node, a lower bound of the issue of every op it has still to issue, when some nodes
+    wait for an image beyond the window (a stream): such a node's ops come no earlier than its own
+    bound (`_own_bound`), and every other op waits, through the arcs between the nodes' issues
+    (`arc_*`: inputs, and buffer slots against them), on a pending op (`done_*`: from its done
+    cycle, at least its effective cycle, to the issues it leads to) or on such a node; at every
+    node on the way an op also comes no earlier than that node's own bound. The least of these
+    over the ways is found as shortest paths are (each step only raises a bound)."""
+    users = arb[6]
+    arc_at, arc_to, arc_w = arb[10], arb[11], arb[12]
+    done_at, done_to, done_w = arb[13], arb[14], arb[15]
+    n_nodes = params.shape[0]
+    own = np.empty(n_nodes, np.int64)
+    label = np.full(n_nodes, FAR, np.int64)
+    for v in range(n_nodes):
+        own[v] = _own_bound(v, hi, images, cur, params, units, units_at, out_rows, out_at, ring_at,
+                            rings, arrivals, window)
+        if hi <= cur[v] < images:
+            label[v] = own[v]
+    for k in range(users.shape[0]):
+        if first[k] < FAR:
+            for j in range(done_at[k], done_at[k + 1]):
+                y = done_to[j]
+                label[y] = min(label[y], max(own[y], first[k] + done_w[j]))
+    settled = np.zeros(n_nodes, np.bool_)
+    for _ in range(n_nodes):  # (a few dozen nodes: a scan finds the next one)
+        x, best = -1, FAR
+        for v in range(n_nodes):
+            if not settled[v] and label[v] < best:
+                x, best = v, label[v]
+        if x < 0:
+            break
+        settled[x] = True
+        for j in range(arc_at[x], arc_at[x + 1]):
+            y = arc_to[j]
+            cand = max(own[y], best + arc_w[j])
+            if cand < label[y]:
+                label[y] = cand
+    return label
+
+
+@jit
+def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest, window):
     """Serve the requests waiting for shared servers (docs/timing-model.md s12) in time order, as
     far as it is known that no request can still come before them; returns how many were served
     and marks in `touched` the nodes whose pixels became ready.
@@ -866,13 +936,13 @@ def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest):
     image not loaded yet. So user k's next request on a server comes no earlier than its
     smallest pending effective cycle, nor than `lb_k` + its issue-to-request cycles, where `lb_k`
     is the least over pending requests of (their effective cycle, a lower bound of that op's done
-    cycle, + `dist_d`) and over nodes waiting for an image of (its arrival + `dist_i`). A request
-    (e, node) is served when it comes before every other user's bound (ties: the earlier node);
-    the first pending request always does (a zero-cycle path only leads to a later node), unless
-    a node waits for an image beyond the window."""
-    params, units, units_at, _, _, _, _, _, _, _, _ = plan
+    cycle, + `dist_d`). A request (e, node) is served when it comes before every other user's
+    bound (ties: the earlier node); the first pending request always does (a zero-cycle path only
+    leads to a later node). When a node waits for an image beyond the window (a stream), the
+    bounds come from `_stream_bounds` instead."""
+    params, units, units_at, _, _, _, out_rows, out_at, ring_at, rings, _ = plan
     stats = out[0]
-    pools, ent, heap, q_at, q_user, q_stage, users, lat, dist_d, dist_i = arb
+    pools, ent, heap, q_at, q_user, q_stage, users, lat, dist_d = arb[:9]
     n_users = users.shape[0]
     n_nodes = params.shape[0]
     first = np.full(n_users, FAR, np.int64)  # each user's smallest pending effective cycle
@@ -882,16 +952,20 @@ def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest):
             first[k] = ent[np.uint64(p["pend_at"] + heap[np.uint64(p["pend_at"])] % p["pend_cap"]),
                            _EE]
     lb = np.full(n_users, FAR, np.int64)  # a lower bound of each user's next issue
-    for j in range(n_users):
-        if first[j] < FAR:
-            for k in range(n_users):
-                lb[k] = min(lb[k], first[j] + dist_d[j, k])
-    if hi < images:
-        a = arrivals[hi]
-        for v in range(n_nodes):
-            if cur[v] >= hi:
+    blocked = False  # a node waits for an image beyond the window
+    for v in range(n_nodes):
+        if hi <= cur[v] < images:
+            blocked = True
+    if not blocked:
+        for j in range(n_users):
+            if first[j] < FAR:
                 for k in range(n_users):
-                    lb[k] = min(lb[k], a + dist_i[v, k])
+                    lb[k] = min(lb[k], first[j] + dist_d[j, k])
+    else:
+        label = _stream_bounds(hi, images, cur, params, units, units_at, out_rows, out_at,
+                               ring_at, rings, arb, arrivals, first, window)
+        for k in range(n_users):
+            lb[k] = label[users[k]]
     bound = np.empty((n_users, 2), np.int64)  # next request on a merge / an act server
     for k in range(n_users):
         for x in range(2):
@@ -962,10 +1036,10 @@ def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest):
 
 def no_arbiter() -> tuple:
     """`arbitrate`'s arguments for a plan without shared servers (no deferred node)."""
-    none = np.zeros(0, np.int64)
-    return (np.zeros((1, 3), np.int64), np.zeros((0, ENT_COLS), np.int64), none,
-            np.zeros(1, np.int64), none, none, none, np.zeros((0, 2), np.int64),
-            np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64))
+    none, one = np.zeros(0, np.int64), np.zeros(1, np.int64)
+    return (np.zeros((1, 3), np.int64), np.zeros((0, ENT_COLS), np.int64), none, one, none, none,
+            none, np.zeros((0, 2), np.int64), np.zeros((0, 0), np.int64),
+            np.zeros((0, 0), np.int64), one, none, none, one, none, none)
 
 
 @jit
@@ -1037,6 +1111,7 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
     dirty = np.ones(n_nodes, np.bool_)
     touched = np.zeros(n_nodes, np.bool_)
     latest = np.full(1, -1, np.int64)
+    window = np.full(n_nodes, -1, np.int64)  # `_own_bound`'s slot releases, once per call
     while True:
         moved = True
         while moved:
@@ -1099,7 +1174,7 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
                     for o in range(out_at[n], out_at[n + 1]):
                         dirty[out_dst[o]] = True
         if arb[6].shape[0] == 0 or arbitrate(hi, images, cur, plan, maps, out, arb, arrivals,
-                                            touched, latest) == 0:
+                                            touched, latest, window) == 0:
             break
         newest = max(newest, latest[0])
         for n in range(n_nodes):  # the consumers of pixels that became ready (and the node:
