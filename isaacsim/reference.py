@@ -112,7 +112,7 @@ class _Machine:
         for n, work in enumerate(images):
             self._add_image(n, work)
         self.times: list[int] = []  # heap of time values at which a condition may change
-        self.waiting: list[list[Op]] = [[] for _ in nodes]  # armed source and digital ops
+        self.next_issue = [0] * len(nodes)  # per node, the rank of its next op to issue
         # crossbar layers: their replicas, each with its ops in order; every node: its server
         # groups (replica r uses group r mod G; a digital layer or the source has one)
         self.replicas = [[Replica(self.ops[v][k::node.replicas], node)
@@ -137,8 +137,6 @@ class _Machine:
             for op in self.ops[v]:
                 op.blockers = len(op.inputs) + sum(
                     1 for e in node.outputs if self.bound[e] and op.rank >= self.bound[e])
-                if op.blockers == 0:
-                    self._arm(op)
         for a in arrivals:
             self._at(a)
             for node in nodes:
@@ -184,14 +182,8 @@ class _Machine:
     def _at(self, time: int) -> None:
         heapq.heappush(self.times, time)
 
-    def _arm(self, op: Op) -> None:
-        if not self.plan.nodes[op.node].is_crossbar:
-            self.waiting[op.node].append(op)
-
     def _unblock(self, op: Op) -> None:
         op.blockers -= 1
-        if op.blockers == 0:
-            self._arm(op)
 
     def _release(self, op: Op, e: int) -> int | None:
         """Cycle from which the slot of `op`'s pixel on edge e may be reused, None if unknown."""
@@ -273,35 +265,34 @@ class _Machine:
 
     def _step_ops(self, t: int) -> None:
         for v, node in enumerate(self.plan.nodes):
-            if node.is_crossbar:
-                for replica in self.replicas[v]:
-                    if replica.next == len(replica.ops):
-                        continue
-                    op = replica.ops[replica.next]
-                    if (op.blockers or t < self.arrivals[op.image] or replica.free is None
-                            or t < replica.free or any(p.ready[e] > t for e, p in op.inputs)
-                            or not self._slots_free(op, t)):
-                        continue
-                    replica.next += 1
+            ops = self.ops[v]
+            late = node.op_cycles - 1 if node.is_digital else 0
+            # ops issue in rank order (section 3): the next one, as long as it can at t
+            while self.next_issue[v] < len(ops):
+                op = ops[self.next_issue[v]]
+                arrival = self.arrivals[op.image]
+                if op.blockers or t < arrival or not self._slots_free(op, t):
+                    break
+                if node.is_crossbar:
+                    replica = self.replicas[v][op.rank % node.replicas]
+                    if (replica.free is None or t < replica.free
+                            or any(p.ready[e] > t for e, p in op.inputs)):
+                        break
                     replica.free = None  # known once the op has been read (`_read`)
+                    self.next_issue[v] += 1
                     self._issued(op, t)
                     self._ask(op, FETCH, t)
-            else:
-                late = node.op_cycles - 1 if node.is_digital else 0
-                # Ops armed while this loop runs (by a release becoming known) join the new list.
-                waiting, self.waiting[v] = self.waiting[v], []
-                for op in waiting:
-                    arrival = self.arrivals[op.image]
-                    inputs_at = (max(p.ready[e] for e, p in op.inputs) if op.inputs
-                                 else arrival)  # A(p); an empty field reads as the arrival
-                    if t >= arrival and inputs_at + late <= t and self._slots_free(op, t):
-                        self._issued(op, t)
-                        if node.is_digital:
-                            self._ask(op, MERGE, t)
-                        else:
-                            self._done(op, t)
-                    else:
-                        self.waiting[v].append(op)
+                    continue
+                inputs_at = (max(p.ready[e] for e, p in op.inputs) if op.inputs
+                             else arrival)  # A(p); an empty field reads as the arrival
+                if inputs_at + late > t:
+                    break
+                self.next_issue[v] += 1
+                self._issued(op, t)
+                if node.is_digital:
+                    self._ask(op, MERGE, t)
+                else:
+                    self._done(op, t)
             self._book(v, t)
 
     def _book(self, v: int, t: int) -> None:

@@ -91,7 +91,7 @@ NODE = _fields("height", "width", "occupies", "replicas", "groups", "delta", "ta
                "tile", "span", "act", "write",
                "fetch_rate", "fetch_per", "ro_rate", "ro_per", "merge_rate", "merge_per",
                "act_rate", "act_per", "m_pool", "a_pool", "pend_at", "pend_cap", "arrival",
-               "rank_base", "issued", "pend_lo", "pend_hi", "heap_n")
+               "rank_base", "issued", "pend_lo", "pend_hi", "heap_n", "last_s")
 UNITS = _fields("free", "fetch", "fetch_m", "ro", "ro_m", "merge", "merge_m", "act", "act_m",
                 "sample", "e_merge", "e_act")
 IN_EDGE = _fields("kh", "kw", "sh", "sw", "ph", "pw", "height", "width", "capacity", "bits_at",

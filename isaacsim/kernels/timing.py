@@ -167,7 +167,7 @@ def _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, pixels):
 
 @inline
 def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, i, edge, start,
-            end, ops, ring, slot, g0):
+            end, ops, ring, slot, g0, last):
     """`advance_node`'s loop for a node without inputs or servers and with one out-edge (the image
     source): every active pixel issues in cycle max(s, its ring slot's release) (`s` alone when
     the edge is unbounded) and is done `tail` cycles later, then ready (local edge) or sent by the
@@ -187,12 +187,13 @@ def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, 
             ready[np.uint64(rbase + q)] = -1
             q += 1
             continue
-        t = s
+        t = max(s, last)
         if cap > 0:
             if g0 + ops > allowed:
                 break
             if ring[np.uint64(slot)] > t:
                 t = ring[np.uint64(slot)]
+        last = t
         done = t + tail
         if local:
             rdy = done + 1 + write
@@ -214,7 +215,7 @@ def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, 
         q += 1
     o["busy"], o["busy_m"] = busy, busy_m
     edge_bytes[i, edge] += sent_bytes
-    return q, start, end, ops
+    return q, start, end, ops, last
 
 
 @inline
@@ -361,6 +362,25 @@ def _before(ent, at, cap, a, b):
     then in rank order."""
     ea, eb = ent[np.uint64(at + a % cap), _EE], ent[np.uint64(at + b % cap), _EE]
     return ea < eb or (ea == eb and a < b)
+
+
+@inline
+def _field_known(geo, k, bits, ready, y0, y1, x0, x1):
+    """Input edge k's field rows [y0, y1) and columns [x0, x1) reach beyond what the producer has
+    computed (`_AVAIL`): the latest ready cycle and the count of its active pixels if every active
+    one is computed (an inactive pixel is never read), else (PENDING, 0). The producer's read
+    cycles (`bits`) are known for the whole image; its ready cycles only below `_AVAIL`."""
+    width, avail = geo[k, _W], geo[k, _AVAIL]
+    latest, count = np.int64(-1), np.int64(0)
+    for y in range(y0, y1):
+        for x in range(x0, x1):
+            q = y * width + x
+            if bits[np.uint64(geo[k, _BITS] + q)] > 0:
+                if q >= avail:
+                    return PENDING, 0
+                latest = max(latest, ready[np.uint64(geo[k, _READY] + q)])
+                count += 1
+    return latest, count
 
 
 @inline
@@ -557,10 +577,10 @@ def advance_node(n, pos, i, plan, maps, out, arb):
         # the image source, as ISAAC lowers it: no inputs, no servers
         cap0 = out_rows[o0]["capacity"]
         ring = rings[ring_at[o0]:ring_at[o0] + cap0]
-        pos, start, end, ops = _source(pos, total, bits, base, ready, out_ready[0], out_rows[o0],
-                                       pipe[0], max(arrival + delta, arrival), tail, edge_bytes,
-                                       i, edge_of[o0], start, end, ops, ring, out_slot[0],
-                                       rank_base)
+        pos, start, end, ops, p["last_s"] = _source(
+            pos, total, bits, base, ready, out_ready[0], out_rows[o0], pipe[0],
+            max(arrival + delta, arrival), tail, edge_bytes, i, edge_of[o0], start, end, ops, ring,
+            out_slot[0], rank_base, p["last_s"])
         _store(st, p, issued + ops - ops0, start, end, ops, bit_cycles, rf_total, wait_fetch,
                wait_ro, wait_merge, wait_act)  # (a digital op counts as issued, for its group)
         return pos
@@ -595,13 +615,20 @@ def advance_node(n, pos, i, plan, maps, out, arb):
             if y1 <= y0 or x1 <= x0:
                 continue
             if waiting and (y1 - 1) * geo[k, _W] + (x1 - 1) >= geo[k, _AVAIL]:
-                if bounded_in:
-                    _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits,
-                             rows, rings, True)
-                _sent(0 if deferred else n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
-                _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
-                       wait_merge, wait_act)
-                return pos
+                # part of the field is not computed yet: the op waits only if an active pixel is
+                a_k, n_k = _field_known(geo, k, bits, ready, y0, y1, x0, x1)
+                if a_k == PENDING:
+                    if bounded_in:
+                        _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits,
+                                 rows, rings, True)
+                    _sent(0 if deferred else n_out, out_rows, o0, edge_bytes, i, edge_of,
+                          ops - ops0)
+                    _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch,
+                           wait_ro, wait_merge, wait_act)
+                    return pos
+                a = max(a, a_k)
+                rf_pixels += n_k
+                continue
             at = k * max_in_w
             if x1 > col_hi[k]:
                 _columns(k, geo, ready, y0, y1, x0, x1, col_max, col_act, col_hi, at)
@@ -638,6 +665,9 @@ def advance_node(n, pos, i, plan, maps, out, arb):
                 rel = rings[np.uint64(ring_at[o0 + e] + out_slot[e])]
                 if rel > s:
                     s = rel
+        if s < p["last_s"]:  # a node issues its ops in rank order
+            s = p["last_s"]
+        p["last_s"] = s
         # -- servers (timing-model s12) -----------------------------------------------------------
         if occupies:
             cf = s
