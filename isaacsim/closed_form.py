@@ -1,14 +1,14 @@
 """Closed-form schedule of one image when no buffer stalls and no server delays an op
 (docs/timing-model.md s11: it ignores the servers of s12, as if every one were unlimited).
 
-Without back-pressure every recurrence of the timing model is a prefix maximum, so the whole
-schedule has a closed form that numpy evaluates layer by layer with no simulation:
+Without back-pressure every recurrence of the timing model is a running maximum, so the whole
+schedule is evaluated layer by layer with no simulation:
 
 - receptive field: `A(p) = max(a, max of the producers' ready times over p's window)`, a sliding-window
   maximum;
-- a crossbar layer with R replicas and ops k = 0, 1, ... at b bits: `F(k) = s(k - R) + b`, hence
-  `s(k) = max over m >= 0 of A(k - m R) + m b`, a running maximum along each residue class mod R
-  (with per-op bits, `m b` becomes the sum of the bits of the ops in between);
+- a crossbar layer with R replicas and ops k = 0, 1, ... issued in rank order: `s(k) = max(A(k),
+  s(k - 1), s(k - R) + b(k - R))`, a prefix maximum with one replica and a scan with more;
+- a digital layer: `s(k) = max(A(k) + op_cycles - 1, s(k - 1))`, a prefix maximum;
 - an edge pipe of `cap` bytes per cycle carrying `x` bytes per pixel requested at `t(k)`:
   `end(k) = (k + 1) x + max over j <= k of (t(j) cap - j x)`, a running maximum.
 
@@ -48,12 +48,20 @@ def _window_max(ready: np.ndarray, g, out_h: int, out_w: int) -> np.ndarray:
 
 
 def _replica_issue(a: np.ndarray, bits: np.ndarray, replicas: int) -> np.ndarray:
-    """s(k) = max over earlier ops j of the same replica of A(j) + bits of ops j..k-1 on it."""
+    """s(k) = max(A(k), s(k - 1), s(k - R) + b(k - R)): the ops issue in rank order, each when
+    its replica has read the op before it. With one replica this is a prefix maximum; with more,
+    a scan (the replicas' chains cross through the rank order)."""
+    if replicas == 1:
+        before = np.concatenate(([0], np.cumsum(bits)[:-1]))  # bits issued before op k
+        return np.maximum.accumulate(a - before) + before
     s = np.empty_like(a)
-    for r in range(min(replicas, a.size)):
-        ak, bk = a[r::replicas], bits[r::replicas]
-        before = np.concatenate(([0], np.cumsum(bk)[:-1]))  # bits issued on this replica before k
-        s[r::replicas] = np.maximum.accumulate(ak - before) + before
+    free = [0] * replicas
+    last = 0
+    for k in range(a.size):
+        r = k % replicas
+        last = max(int(a[k]), last, free[r])
+        s[k] = last
+        free[r] = last + int(bits[k])
     return s
 
 
@@ -81,7 +89,8 @@ def schedule(plan: TimingPlan, work: ImageWork) -> dict:
             s_k = _replica_issue(a_k, bits_k, node.replicas)
             done_k = s_k + bits_k + st.xbar_tail(node.span_cycles)
         elif node.is_digital:
-            s_k = np.maximum(a_k + node.op_cycles - 1, 0)
+            s_k = np.maximum.accumulate(np.maximum(a_k + node.op_cycles - 1, 0)) if a_k.size \
+                else a_k
             done_k = s_k
         else:
             assert node.is_source
