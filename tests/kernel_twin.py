@@ -67,9 +67,11 @@ def twin_advance(pos: int, node: dict, mine: dict, inputs: list[dict], outputs: 
             continue
         rank = node["rank_base"] + rank_in_map(own_active, h, w)
         fields = [receptive_field(edge, h, w) for edge in inputs]
-        # wait for the inputs: every cell of the field must be computed (raster position < avail)
+        # wait for the inputs: every active cell of the field must be computed (raster position
+        # < avail; an inactive one is never read)
         for edge, cells in zip(inputs, fields):
-            if any(y * edge["width"] + x >= edge["avail"] for y, x in cells):
+            if any(y * edge["width"] + x >= edge["avail"] and edge["active"][y][x]
+                   for y, x in cells):
                 return q
         # wait for the consumers to decide the release of the slot this pixel will overwrite
         for out in outputs:
@@ -93,6 +95,8 @@ def twin_advance(pos: int, node: dict, mine: dict, inputs: list[dict], outputs: 
         for out in outputs:
             if out["capacity"]:
                 issue = max(issue, out["ring"][rank % out["capacity"]])
+        issue = max(issue, node["last_s"])  # the node's ops issue in rank order
+        node["last_s"] = issue
         if node["occupies"]:
             fetched = serve(group, "fetch", node, issue, read * node["fetch_per"])
             stats["wait_fetch"] += fetched - issue

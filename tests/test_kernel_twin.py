@@ -72,7 +72,8 @@ def cases(draw):
                 tail=0 if occupies else draw(ints(0, 4)), pre=draw(ints(0, 2)),
                 mid=draw(ints(0, 2)), tile=draw(ints(0, 2)), span=draw(ints(0, 3)),
                 act=draw(ints(0, 2)), write=draw(ints(0, 2)), arrival=0,
-                rank_base=draw(ints(0, 20)), issued=draw(ints(0, 7)), **NOT_DEFERRED)
+                rank_base=draw(ints(0, 20)), issued=draw(ints(0, 7)), last_s=draw(ints(0, 60)),
+                **NOT_DEFERRED)
     for server in ("fetch", "ro", "merge", "act"):
         node[f"{server}_rate"] = draw(st.sampled_from([0, 0, 1, 2, 3, 5]))
         node[f"{server}_per"] = draw(ints(0, 12))
@@ -336,7 +337,8 @@ def test_a_held_input_row_survives_output_rows_without_ops():
     reach)."""
     node = dict(occupies=0, replicas=1, groups=1, delta=0, tail=0, pre=0, mid=0, tile=0, span=0,
                 act=0, write=0, arrival=0, rank_base=0, issued=0,
-                units=[dict(free=0, fetch=0, ro=0, merge=0, act=0, sample=0)], **NOT_DEFERRED)
+                units=[dict(free=0, fetch=0, ro=0, merge=0, act=0, sample=0)], last_s=0,
+                **NOT_DEFERRED)
     for server in ("fetch", "ro", "merge", "act"):
         node[f"{server}_rate"] = node[f"{server}_per"] = 0
     edge = dict(kh=3, kw=1, sh=1, sw=1, ph=1, pw=0, height=8, width=1, capacity=8, rank_base=0,
@@ -359,7 +361,8 @@ def _wide_case(seed: int):
     node = dict(occupies=int(rng.integers(2)), replicas=1, groups=1,
                 delta=int(rng.integers(-1, 3)), tail=0, pre=0, mid=0, tile=0, span=0, act=0,
                 write=0, arrival=0, rank_base=0, issued=0,
-                units=[dict(free=0, fetch=0, ro=0, merge=0, act=0, sample=0)], **NOT_DEFERRED)
+                units=[dict(free=0, fetch=0, ro=0, merge=0, act=0, sample=0)], last_s=0,
+                **NOT_DEFERRED)
     for server in ("fetch", "ro", "merge", "act"):
         node[f"{server}_rate"] = int(rng.choice([0, 1, 3]))
         node[f"{server}_per"] = int(rng.integers(0, 5))

@@ -412,23 +412,29 @@ def test_the_image_crosses_the_mesh_from_the_chip_port_to_the_first_layer():
 
 # -- units shared between nodes on a tile: equal shares (docs/decisions.md D54) --------------------
 
-def test_shared_tile_units_are_split_equally_between_the_nodes_using_them():
+def test_tile_units_used_on_the_same_tiles_are_one_shared_server():
     """c (3x3 conv, 32 -> 32 channels, pad 1, on a 3x3 map) has 288 rows: 3 row blocks, 2 column
-    blocks of 16 outputs, so 6 arrays on 6 tiles; the add s = c + input runs on c's tiles. A
-    tile's shift-and-add unit adds 1 x 1.2 GHz x 100 ns = 120 per cycle and its 2 sigmoid units
-    240; each node gets half of both on each of the 6 tiles: 360 additions and 720 activations
-    per cycle. Per op c merges 32 x (3 - 1) = 64 partial sums (5.625 ops per cycle), s adds 32
-    (11.25); both activate 32 (22.5). Alone on its tiles, c has the whole units (720 sums)."""
+    blocks of 16 outputs, so 6 arrays on 6 tiles; the add s = c + input runs on c's tiles, so the
+    two share those tiles' shift-and-add and sigmoid units as one server each (time-ordered,
+    timing-model s12), with the whole rate: a tile's shift-and-add unit adds 1 x 1.2 GHz x 100 ns
+    = 120 per cycle and its 2 sigmoid units 240, so 720 additions and 1,440 activations per cycle
+    on the 6 tiles, in one group (c has one replica). Per op c merges 32 x (3 - 1) = 64 partial
+    sums, s adds 32; both activate 32. The server's rate is in the same slots for both users; c
+    alone on its tiles has the same rates and its own servers."""
     low = lowered(net((3, 3, 32), [conv("c", 32, kernel=3, padding=1),
                                    {"name": "s", "kind": "add", "add": "input",
                                     "activation": "relu"}]), small_arch())
     lm = {m.name: m for m in low.mapping.layers}
     assert (len(lm["c"].tiles), lm["c"].row_blocks, lm["c"].replication) == (6, 3, 1)
     c, s = (low.plan.nodes[low.node_of[name]] for name in ("c", "s"))
-    assert c.merge.rate * 64 == 360 * c.merge.per  # sums per cycle: rate / per x sums per op
-    assert s.merge.rate * 32 == 360 * s.merge.per
-    assert c.act.rate * 32 == 720 * c.act.per and s.act.rate * 32 == 720 * s.act.per
+    assert c.pools == s.pools and min(c.pools) >= 0 and c.pools[0] != c.pools[1]
+    assert c.groups == s.groups == 1
+    assert c.merge.rate == s.merge.rate and c.act.rate == s.act.rate
+    assert c.merge.rate * 64 == 720 * c.merge.per  # sums per cycle: rate / per x sums per op
+    assert s.merge.rate * 32 == 720 * s.merge.per
+    assert c.act.rate * 32 == 1440 * c.act.per and s.act.rate * 32 == 1440 * s.act.per
     alone = lowered(net((3, 3, 32), [conv("c", 32, kernel=3, padding=1)]), small_arch())
     c_alone = alone.plan.nodes[alone.node_of["c"]]
+    assert c_alone.pools == (-1, -1)
     assert c_alone.merge.rate * 64 == 720 * c_alone.merge.per
     assert c_alone.act.rate * 32 == 1440 * c_alone.act.per

@@ -228,25 +228,25 @@ def test_replicas_of_one_group_share_its_merge_in_rank_order():
     assert result.node_wait[0, 1].tolist() == [0, 0, 2 + 5 + 7 + 10, 0]
 
 
-def test_a_group_fetches_in_rank_order_even_for_an_op_that_asks_first():
+def test_a_group_fetches_in_rank_order():
     """conv 1 x 1, two replicas in one group, bits 16, 1, 1, 1, fetch Service(1, 1): 1 slot per op.
     op 0 (replica 0), s 4: cf 4, reads 5 .. 20, free 20, done 24.
     op 1 (replica 1), s 4: its fetch after op 0's, slot 5: cf 5 (wait 1), read 6, free 6, done 10.
-    op 3 (replica 1) issues at 6, before op 2 (replica 0, free at 20), and asks the fetch at 6;
-    it is served after op 2's: op 2, s 20: cf 20, read 21, done 25; then op 3: slot 21, cf 21
-    (wait 15), read max(22, 7) = 22, conversion 23, merge 25, act 26: done 26.
-    With a group per replica op 3 would issue at 5 (op 1 fetched at 4) and be done at 10."""
+    op 2 (replica 0, free at 20), s 20: cf 20, read 21, done 25. op 3's replica is free at 6, but
+    ops issue in rank order: s 20, its fetch after op 2's, slot 21: cf 21 (wait 1), read 22,
+    conversion 23, merge 25, act 26: done 26.
+    With a group per replica op 1 fetches at 4 (done 9) and op 3 at 20 (done 25)."""
     bits = {1: np.array([[16, 1, 1, 1]])}
     plan = chain_plan((1, 4, 1), [conv(replicas=2, fetch=Service(1, 1))])
     result, rec = simulate_trace(plan, [image(plan, bits)])
     ops = of(rec, 1)
-    assert [(r.issue, r.done) for r in ops] == [(4, 24), (4, 10), (20, 25), (6, 26)]
+    assert [(r.issue, r.done) for r in ops] == [(4, 24), (4, 10), (20, 25), (20, 26)]
     assert [r.reads for r in ops][1:] == [(6,), (21,), (22,)]
-    assert [r.wait[FETCH] for r in ops] == [0, 1, 0, 15]
+    assert [r.wait[FETCH] for r in ops] == [0, 1, 0, 1]
     assert result.completion_cycle.tolist() == [28]
     own = chain_plan((1, 4, 1), [conv(replicas=2, groups=2, fetch=Service(1, 1))])
     _, rec2 = simulate_trace(own, [image(own, bits)])
-    assert [(r.issue, r.done) for r in of(rec2, 1)] == [(4, 24), (4, 9), (20, 25), (5, 10)]
+    assert [(r.issue, r.done) for r in of(rec2, 1)] == [(4, 24), (4, 9), (20, 25), (20, 25)]
 
 
 def test_replica_r_uses_group_r_mod_groups():
@@ -269,23 +269,24 @@ def test_replica_r_uses_group_r_mod_groups():
 
 def test_a_slow_pool_unit_serves_its_ops_in_rank_order():
     """A: conv 1 x 1, two replicas, bits 16 and 1: A0 done 4 + 20 = 24, A1 done 4 + 5 = 9; ready
-    in the 1 x 1 pool (0 op cycles, local) at 25 and 10, so the pool ops ask at 24 and 9.
-    Pool merge Service(rate 1, per 2): op 0 asks at 24, cycles 24, 25: done 25 (wait 1). op 1
-    asked at 9 but is served after op 0: slots from 26, cycles 26, 27: done 27 (wait 18).
-    Output ready done + 2: 27, 29. Unlimited: done 24 and 9."""
+    in the 1 x 1 pool (0 op cycles, local) at 25 and 10: pool op 0 asks at 24, and op 1, whose
+    input is ready at 10, issues in rank order, with op 0, at 24.
+    Pool merge Service(rate 1, per 2): op 0, cycles 24, 25: done 25 (wait 1). op 1 is served
+    after it: cycles 26, 27: done 27 (wait 3). Output ready done + 2: 27, 29. Unlimited: done 24
+    and 24."""
     b = PlanBuilder()
     a = b.conv(b.source((1, 2, 1)), replicas=2, link=remote(640, 1))
     b.pool(a, (1, 1), op_cycles=0, merge=Service(1, 2))
     plan = b.build()
     work = image(plan, {1: np.array([[16, 1]])})
     result, rec = simulate_trace(plan, [work])
-    assert [(r.issue, r.done, r.output_ready) for r in of(rec, 2)] == [(24, 25, 27), (9, 27, 29)]
-    assert result.node_start[0].tolist() == [0, 4, 9]
+    assert [(r.issue, r.done, r.output_ready) for r in of(rec, 2)] == [(24, 25, 27), (24, 27, 29)]
+    assert result.node_start[0].tolist() == [0, 4, 24]
     assert result.completion_cycle.tolist() == [29]
-    assert result.node_wait[0].tolist() == [[0] * 4, [0] * 4, [0, 0, 1 + 18, 0]]
+    assert result.node_wait[0].tolist() == [[0] * 4, [0] * 4, [0, 0, 1 + 3, 0]]
     free = dataclasses.replace(plan, nodes=tuple(dataclasses.replace(n, merge=UNLIMITED)
                                                  for n in plan.nodes))
-    assert [r.done for r in of(simulate_trace(free, [work])[1], 2)] == [24, 9]
+    assert [r.done for r in of(simulate_trace(free, [work])[1], 2)] == [24, 24]
 
 
 def test_a_digital_act_follows_its_merge():
@@ -327,7 +328,8 @@ def check_section_12(plan, images, mode, result, records):
     for r in sorted(records, key=lambda r: (machine(r), r.node, r.rank)):
         node, a_n = plan.nodes[r.node], arrival[r.image]
         replica = (machine(r), r.node, r.rank % node.replicas if node.is_crossbar else 0)
-        group = (machine(r), r.node, r.rank % node.replicas % node.groups)
+        group = (machine(r), r.node,
+                 (r.rank % node.replicas if node.is_crossbar else r.rank) % node.groups)
         mine = [0] * 4
 
         def ask(server, t, demand=1):
@@ -343,6 +345,8 @@ def check_section_12(plan, images, mode, result, records):
         s_bp = max((release(ops[machine(r), r.node, r.rank - plan.edges[e].capacity_pixels], e)
                     for e in node.outputs if plan.nodes[plan.edges[e].dst].is_crossbar
                     and 0 < plan.edges[e].capacity_pixels <= r.rank), default=0)
+        before = ops.get((machine(r), r.node, r.rank - 1))  # ops issue in rank order (s3)
+        s_bp = max(s_bp, before.issue if before else 0)
         if node.is_crossbar:
             assert r.issue == max(a, free.get(replica, 0), s_bp, a_n)
             fetched = ask(FETCH, r.issue, len(inputs[id(r)]))
