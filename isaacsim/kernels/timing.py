@@ -146,10 +146,10 @@ def _book(c, m, t, on, req, rate):
 
 
 @inline
-def _store(st, p, issued, start, end, ops, bit_cycles, rf_pixels, wait_fetch, wait_ro,
+def _store(st, p, issued, last_s, start, end, ops, bit_cycles, rf_pixels, wait_fetch, wait_ro,
            wait_merge, wait_act):
     """Write the counters a call kept in locals back into its `STATS` row and its `NODE` row."""
-    p["issued"] = issued
+    p["issued"], p["last_s"] = issued, last_s
     st["start"], st["end"], st["ops"], st["rf_pixels"] = start, end, ops, rf_pixels
     st["bit_cycles"] = bit_cycles
     st["wait_fetch"], st["wait_ro"], st["wait_merge"], st["wait_act"] = (wait_fetch, wait_ro,
@@ -506,7 +506,7 @@ def advance_node(n, pos, i, plan, maps, out, arb):
     ro_req = _split(p["ro_per"], ro_rate)
     fetch_pixels, fetch_req = 0, _split(0, 0)
     replicas, groups = p["replicas"], p["groups"]
-    issued = p["issued"]
+    issued, last_s = p["issued"], p["last_s"]
     replica = issued % replicas if occupies else 0
     group = (replica if occupies else issued) % groups
     m_pool, a_pool = p["m_pool"], p["a_pool"]
@@ -577,11 +577,11 @@ def advance_node(n, pos, i, plan, maps, out, arb):
         # the image source, as ISAAC lowers it: no inputs, no servers
         cap0 = out_rows[o0]["capacity"]
         ring = rings[ring_at[o0]:ring_at[o0] + cap0]
-        pos, start, end, ops, p["last_s"] = _source(
+        pos, start, end, ops, last_s = _source(
             pos, total, bits, base, ready, out_ready[0], out_rows[o0], pipe[0],
             max(arrival + delta, arrival), tail, edge_bytes, i, edge_of[o0], start, end, ops, ring,
-            out_slot[0], rank_base, p["last_s"])
-        _store(st, p, issued + ops - ops0, start, end, ops, bit_cycles, rf_total, wait_fetch,
+            out_slot[0], rank_base, last_s)
+        _store(st, p, issued + ops - ops0, last_s, start, end, ops, bit_cycles, rf_total, wait_fetch,
                wait_ro, wait_merge, wait_act)  # (a digital op counts as issued, for its group)
         return pos
     h, w = pos // width, pos % width
@@ -623,7 +623,7 @@ def advance_node(n, pos, i, plan, maps, out, arb):
                                  rows, rings, True)
                     _sent(0 if deferred else n_out, out_rows, o0, edge_bytes, i, edge_of,
                           ops - ops0)
-                    _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch,
+                    _store(st, p, issued, last_s, start, end, ops, bit_cycles, rf_total, wait_fetch,
                            wait_ro, wait_merge, wait_act)
                     return pos
                 a = max(a, a_k)
@@ -650,7 +650,7 @@ def advance_node(n, pos, i, plan, maps, out, arb):
                 _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows,
                          rings, True)
             _sent(0 if deferred else n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
-            _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
+            _store(st, p, issued, last_s, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                    wait_merge, wait_act)
             return pos
         s = max(a + delta, arrival)
@@ -665,9 +665,9 @@ def advance_node(n, pos, i, plan, maps, out, arb):
                 rel = rings[np.uint64(ring_at[o0 + e] + out_slot[e])]
                 if rel > s:
                     s = rel
-        if s < p["last_s"]:  # a node issues its ops in rank order
-            s = p["last_s"]
-        p["last_s"] = s
+        if s < last_s:  # a node issues its ops in rank order
+            s = last_s
+        last_s = s
         # -- servers (timing-model s12) -----------------------------------------------------------
         if occupies:
             cf = s
@@ -795,7 +795,7 @@ def advance_node(n, pos, i, plan, maps, out, arb):
         _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows, rings,
                  True)
     _sent(0 if deferred else n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
-    _store(st, p, issued, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge, wait_act)
+    _store(st, p, issued, last_s, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge, wait_act)
     return pos
 
 
@@ -1198,7 +1198,9 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
                     pos[n] = 0
                 if cur[n] != start_img or pos[n] != start_pos:  # its neighbours may move now,
                     moved = True  # and so may it (its `allowed` counts no rank beyond its position)
-                    dirty[n] = True
+                    for o in range(out_at[n], out_at[n + 1]):
+                        if out_rows[o]["capacity"] > 0:
+                            dirty[n] = True
                     for r in range(in_at[n], in_at[n + 1]):
                         dirty[in_src[r]] = True
                     for o in range(out_at[n], out_at[n + 1]):
