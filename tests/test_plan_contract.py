@@ -24,7 +24,7 @@ import isaacsim.engine.core as engine_core
 from isaacsim import engine, reference
 from isaacsim.cli import main
 from isaacsim.errors import InputError, InternalError
-from isaacsim.plan import Edge, Geometry, Node, StageCycles, TimingPlan
+from isaacsim.plan import Edge, Geometry, Node, Service, StageCycles, TimingPlan
 
 
 def base() -> TimingPlan:
@@ -101,6 +101,21 @@ BAD = [
     ("edge listed twice", lambda p: _node(p, 4, inputs=(3, 4, 3)), "list an edge twice"),
     ("unknown edge", lambda p: _node(p, 2, outputs=(2, 9)), "outputs name edge 9"),
     ("edge to a missing node", lambda p: _edge(p, 2, dst=7), "must be nodes 0..4"),
+    ("pools not a pair", lambda p: _node(p, 1, pools=(0,)), "pools must be a pair of integers"),
+    ("pool below -1", lambda p: _node(p, 1, pools=(-2, -1)), "pools must be a pair of integers"),
+    ("a shared server on the source", lambda p: _node(p, 0, pools=(0, -1)),
+     "the image source uses no shared server"),
+    ("merge and act on one shared server",
+     lambda p: _node(p, 1, pools=(3, 3), merge=Service(1, 1), act=Service(1, 1)),
+     "shared server 3: node 1 names it twice"),
+    ("a shared server with two rates",
+     lambda p: _node(_node(p, 1, pools=(0, -1), merge=Service(2, 1)), 3, pools=(0, -1),
+                     merge=Service(3, 1)), "its users give it different rates [2, 3]"),
+    ("a shared crossbar server with act 0 cycles",
+     lambda p: dataclasses.replace(_node(p, 1, pools=(0, -1), merge=Service(1, 1)),
+                                   stages=StageCycles(act=0)), "act must be >= 1"),
+    ("digital groups 0", lambda p: _node(p, 2, groups=0), "groups must be an integer from 1"),
+    ("source groups 2", lambda p: _node(p, 0, groups=2), "1 (the image source)"),
 ]
 
 

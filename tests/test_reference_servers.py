@@ -438,3 +438,46 @@ def test_single_is_stream_of_one_with_servers(case):
     if work.arrival_cycle == 0:
         assert (simulate(plan, [work], "stream").completion_cycle[0]
                 == simulate(plan, images).completion_cycle[-1])
+
+
+# ---- (7) servers shared between nodes, in time order ------------------------------------------
+
+def test_a_shared_server_serves_nodes_first_come_first_served():
+    """conv C (1 x 1, two replicas in one group, 16 bits, merge Service(1, 3)) and a 1 x 1 pool P
+    (0 op cycles, merge Service(1, 2)) share merge server 0 (`Node.pools`). Source pixels are
+    ready at 2 (local). C: ops 0 and 1 issue at 2, ask the merge at 2 + 1 + 16 + 2 = 21 and are
+    served in rank order, cycles 21-23 and 24-26: done cm + 1 = 24, 27 (waits 2, 5); ops 2 and 3
+    issue at 18, ask at 37: cycles 37-39, 40-42, done 40, 43.
+    P op 0 reads C's pixel 0 (ready 25) and asks at 24, when the server is taken until 26 by C's
+    op 1, which asked at 21: cycles 27-28, done 28 (wait 4); op 1 asks at 27: 29-30, done 30
+    (wait 3); op 2 asks at 40 (server busy to 42): 43-44, done 44; op 3 at 43: 45-46, done 46.
+    Output ready done + 2: completion 48. (With a server each, a P op would only take its own 2
+    slots: a wait of 1 each.)"""
+    b = PlanBuilder()
+    c = b.conv(b.source((1, 4, 1)), replicas=2, merge=Service(1, 3), pools=(0, -1))
+    b.pool(c, (1, 1), op_cycles=0, merge=Service(1, 2), pools=(0, -1))
+    plan = b.build()
+    result, rec = simulate_trace(plan, [image(plan)])
+    assert [(r.issue, r.done, r.wait[MERGE]) for r in of(rec, 1)] == [
+        (2, 24, 2), (2, 27, 5), (18, 40, 2), (18, 43, 5)]
+    assert [(r.issue, r.done, r.wait[MERGE]) for r in of(rec, 2)] == [
+        (24, 28, 4), (27, 30, 3), (40, 44, 4), (43, 46, 3)]
+    assert result.completion_cycle.tolist() == [48]
+    own = dataclasses.replace(plan, nodes=tuple(dataclasses.replace(n, pools=(-1, -1))
+                                                for n in plan.nodes))
+    assert simulate(own, [image(own)]).node_wait[0, 2].tolist() == [0, 0, 4, 0]
+
+
+def test_a_shared_server_serves_a_tie_to_the_earlier_node():
+    """Two 1 x 1 pools P1, P2 on a 1 x 2 source share merge server 0 (Service(1, 2)); all four
+    ops ask at cycle 0 (the source's pixels are ready at 1, 0 op cycles). The earlier node first,
+    each node in rank order: P1 cycles 0-1, 2-3 (done 1, 3), then P2 4-5, 6-7 (done 5, 7)."""
+    b = PlanBuilder()
+    s = b.source((1, 2, 1))
+    b.pool(s, (1, 1), op_cycles=0, merge=Service(1, 2), pools=(0, -1))
+    b.pool(s, (1, 1), op_cycles=0, merge=Service(1, 2), pools=(0, -1))
+    plan = b.build()
+    result, rec = simulate_trace(plan, [image(plan)])
+    assert [(r.node, r.issue, r.done) for r in rec if r.node] == [
+        (1, 0, 1), (1, 0, 3), (2, 0, 5), (2, 0, 7)]
+    assert result.node_end[0].tolist() == [1, 5, 9]
