@@ -158,18 +158,26 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture) -> lis
     for (unit, where), who in users.items():
         for _ in range(len(who) if unit == "edram" else 1):
             sets.update((t, unit) for t in where)
-    # server groups: per set of tiles whose units are shared, one count for all its layers
-    shared_sets = {where for (unit, where), who in users.items()
-                   if len(who) > 1 and unit != "edram"}
+    # server groups: a crossbar layer's own count, unless it shares a unit with another node on
+    # its tiles; then every crossbar layer sharing a unit there takes one count (of the gcd of
+    # their replicas), and so does every digital layer that shares a unit with one of them; a
+    # digital layer that shares only with digital layers keeps one group (the tiles' whole rate)
+    pooled = {key: who for key, who in users.items() if len(who) > 1 and key[0] != "edram"}
+    crossbar = {name for name, layer in ((lay.name, lay) for lay in network.layers)
+                if layer.uses_crossbars}
+    with_crossbar = [key for key, who in pooled.items() if any(n in crossbar for n in who)]
+    reps: dict[tuple[int, ...], list[int]] = {}
+    for unit, where in with_crossbar:
+        reps.setdefault(where, []).extend(maps[n].replication for n in pooled[unit, where]
+                                          if n in crossbar)
     groups: dict[str, int] = {}
     for layer in network.layers:
         where = tiles[layer.name]
-        if where in shared_sets:
-            reps = [maps[other.name].replication for other in network.layers
-                    if other.uses_crossbars and tiles[other.name] == where]
-            groups[layer.name] = server_groups(math.gcd(*reps), len(where)) if reps else 1
-        elif layer.uses_crossbars:
-            groups[layer.name] = server_groups(maps[layer.name].replication, len(where))
+        if layer.uses_crossbars:
+            count = math.gcd(*reps[where]) if where in reps else maps[layer.name].replication
+            groups[layer.name] = server_groups(count, len(where))
+        elif any(layer.name in pooled[key] for key in with_crossbar if key[1] == where):
+            groups[layer.name] = server_groups(math.gcd(*reps[where]), len(where))
         else:
             groups[layer.name] = 1
 
@@ -183,8 +191,8 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture) -> lis
     for (unit, where), who in users.items():
         if unit == "edram" or len(who) < 2:
             continue
-        g = groups[who[0]]
-        pools[unit, where] = next_id
+        g = max(groups[name] for name in who)  # (one count, but for a digital layer that
+        pools[unit, where] = next_id  # shares another unit with a crossbar layer)
         next_id += g
         rate = _shared_rate(where, sets, unit, clocks[unit]) / g
         for name, svc in zip(who, pooled_services(rate, [uses[name][unit] for name in who])):
