@@ -224,9 +224,10 @@ def _problems(plan: "TimingPlan") -> list[str]:
         top = (max(node.replicas, 1) if _whole(node.replicas) else 1) if node.is_crossbar else (
             1 << 20 if node.is_digital else 1)
         if not _whole(node.groups) or not 1 <= node.groups <= top:
-            problems.append(f"{where}: groups must be an integer from 1 to "
-                            f"{'its replicas' if node.is_crossbar else top if node.is_digital else '1 (the image source)'}"
-                            f", got {node.groups!r}")
+            most = ("its replicas" if node.is_crossbar else str(top) if node.is_digital
+                    else "1 (the image source)")
+            problems.append(f"{where}: groups must be an integer from 1 to {most}, got "
+                            f"{node.groups!r}")
         for name in SERVICES:
             service = getattr(node, name)
             if not isinstance(service, Service):
@@ -300,7 +301,7 @@ POOLED = ("merge", "act")
 def _pool_problems(plan: "TimingPlan", problems: list[str]) -> None:
     """The shared servers of `Node.pools`: ids, one rate per server, and the cycle order that the
     time-ordered arbitration needs (timing-model s12)."""
-    users: dict[int, list[tuple[int, str, int]]] = {}
+    users: dict[int, list[tuple[int, str, int | None]]] = {}
     for i, node in enumerate(plan.nodes):
         where = f"node {i} ({node.name!r})"
         pools = node.pools
@@ -326,7 +327,8 @@ def _pool_problems(plan: "TimingPlan", problems: list[str]) -> None:
                             f"and act are different units, and each group has its own server)")
         if len({rate for _, _, rate in who}) != 1:
             problems.append(f"shared server {q}: its users give it different rates "
-                            f"{sorted({rate for _, _, rate in who})}; a server has one rate")
+                            f"{sorted({rate for _, _, rate in who}, key=str)}; a server has one "
+                            f"rate")
     crossbar_pooled = any(node.is_crossbar and max(node.pools, default=-1) >= 0
                           for node in plan.nodes if isinstance(node.pools, tuple))
     if crossbar_pooled and _whole(plan.stages.act) and plan.stages.act < 1:

@@ -8,18 +8,21 @@ favours the obvious over the fast and shares no code with the engine or the kern
    a transfer may send from the cycle after its op is done (its request cycle), and the head blocks
    the transfers behind it. A transfer whose last byte is sent in cycle c is written at
    c + 1 + latency and ready `write` cycles later.
-2. **Ops**, node by node in topological order (sections 4, 5, 8, 12):
-   - the source fires any active pixel whose out-slots are released, at t >= arrival;
-   - each crossbar replica issues the next op of its round-robin queue iff every active input pixel
-     of its receptive field is ready (ready <= t), the replica is free (t >= its `free`, which is
-     known once its previous op has been read), every bounded out-slot is released and
-     t >= arrival. The op then asks for its stages (section 12, below): its group's fetch, its
-     reads one by one on the replica's readout, its group's merge and act; the last read sets the
-     replica's `free` (`s + b` when no server delays);
-   - a digital op asks for its unit at t iff its inputs satisfy ready + op_cycles - 1 <= t, its
-     out-slots are released and t >= arrival (an empty receptive field counts as inputs ready at
-     the arrival); it is done when its node's merge and act servers have served it (at t when
-     neither can delay it).
+2. **Ops**, node by node in topological order (sections 3, 4, 5, 8, 12). A node issues its ops
+   in rank order (section 3): at cycle t, its next op issues if it can, then the one after it,
+   until one cannot.
+   - a source pixel can when its out-slots are released, at t >= arrival;
+   - a crossbar op can when every active input pixel of its receptive field is ready (ready <=
+     t), its replica is free (t >= its `free`, which is known once the replica's previous op has
+     been read), every bounded out-slot is released and t >= arrival. The op then asks for its
+     stages (section 12, below): its group's fetch, its reads one by one on the replica's
+     readout, its group's merge and act; the last read sets the replica's `free` (`s + b` when
+     no server delays);
+   - a digital op can (and asks for its unit at t) when its inputs satisfy ready + op_cycles -
+     1 <= t, its out-slots are released and t >= arrival (an empty receptive field counts as
+     inputs ready at the arrival); it is done when its merge and act servers have served it (at t
+     when neither can delay it).
+   Then the node's requests on shared servers whose effective cycle is t are served (below).
    The slot of rank r on an edge with B slots is released for rank r + B once every consumer op
    reading it has issued, at 1 + the last reader's issue cycle (or at its ready time if no op
    reads it). Only edges into crossbar layers with `capacity_pixels > 0` are bounded.
@@ -35,11 +38,15 @@ whose reads ask it in cycle order; its fetch, merge and act belong to a server g
 in group r mod `Node.groups`), and a digital layer's merge and act to the node: these serve their
 ops in rank order, an op that asks before an op ranked earlier waiting for it. A request of 0
 slots, or to a server of rate 0, is complete in its own cycle, in any order, and changes nothing.
-No server takes requests from another node, so a request's completion depends only on the
-requests before it in its FIFO: the model serves it as soon as it and all of those have been made,
-running the server forward cycle by cycle (`Server.serve`), and goes on with the op's next
-stages. Every cycle found this way lies at or after the cycle in which it is found (a request
-waiting for an earlier-ranked one completes after that one is made), which the model checks,
+A server of one node has only that node's requests, so a request's completion depends only on
+the requests before it in its FIFO: the model serves it as soon as it and all of those have been
+made, running the server forward cycle by cycle (`Server.serve`), and goes on with the op's next
+stages. A server shared between nodes (`Node.pools`) serves requests in time order: each node's
+requests enter in rank order, a request's effective cycle is `e = max(t, e of the node's previous
+one)`, and the model serves it when the clock reaches `e`, node by node in plan order within a
+cycle (`_book`), so ties go to the earlier node. Every cycle found this way lies at or after the
+cycle in which it is found (a request waiting for an earlier-ranked one completes after that one
+is made), which the model checks,
 so the global clock still jumps over idle cycles. It must find them ahead of time rather than
 when they happen: with 0-cycle stages a replica issues its next op `fetch_cycles - 1` cycles
 before its last read, a read may come the cycle before the previous read's conversions are
@@ -66,8 +73,7 @@ import numpy as np
 
 from isaacsim.errors import InputError, InternalError, Problem
 from isaacsim.plan import DIGITAL, SERVICES, SOURCE, XBAR, ImageWork, Node, TimingPlan, TimingResult
-from isaacsim.reference_units import (ACT, FETCH, MERGE, READOUT, Group, Op, Pipe, Replica, Server,
-                                      demand)
+from isaacsim.reference_units import ACT, FETCH, MERGE, READOUT, Group, Op, Pipe, Replica, Server, demand
 
 MODES = ("single", "stream")
 
@@ -113,10 +119,9 @@ class _Machine:
             self._add_image(n, work)
         self.times: list[int] = []  # heap of time values at which a condition may change
         self.next_issue = [0] * len(nodes)  # per node, the rank of its next op to issue
-        # crossbar layers: their replicas, each with its ops in order; every node: its server
-        # groups (replica r uses group r mod G; a digital layer or the source has one)
-        self.replicas = [[Replica(self.ops[v][k::node.replicas], node)
-                          for k in range(node.replicas)] if node.is_crossbar else []
+        # crossbar layers: their replicas (op of rank k on replica k mod R); every node: its server
+        # groups (replica r uses group r mod G, a digital op of rank k group k mod G)
+        self.replicas = [[Replica(node) for _ in range(node.replicas)] if node.is_crossbar else []
                          for v, node in enumerate(nodes)]
         self.groups: list[list[Group]] = []
         self.shared: dict[int, Server] = {}  # the servers shared between nodes, by id
@@ -305,6 +310,7 @@ class _Machine:
             _, _, server, op = heapq.heappop(due)
             unit = self.groups[v][op.group].servers[server]
             asked = op.asked[server]
+            assert asked is not None  # (a request is due only once it is made)
             per = (self.plan.nodes[v].merge if server == MERGE else self.plan.nodes[v].act).per
             complete = unit.serve_slots(asked, demand(op, server) * per)
             op.wait[server] += complete - asked

@@ -72,11 +72,11 @@ class Server:
 
 
 class Replica:
-    """One replica of a crossbar layer (sections 3 and 12): its ops in round-robin order, the
-    next one to issue, its readout server and its cursors, carried from op to op."""
+    """One replica of a crossbar layer (sections 3 and 12): its readout server and its cursors,
+    carried from op to op (its ops are those of rank r mod R; the node issues them in rank
+    order)."""
 
-    def __init__(self, ops: list[Op], node: Node):
-        self.ops, self.next = ops, 0
+    def __init__(self, node: Node):
         self.free: int | None = 0  # F: earliest issue of its next op; None until the last is read
         self.sample = 0  # the earliest cycle of its next read
         self.readout = Server(node.readout)

@@ -795,7 +795,8 @@ def advance_node(n, pos, i, plan, maps, out, arb):
         _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows, rings,
                  True)
     _sent(0 if deferred else n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
-    _store(st, p, issued, last_s, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro, wait_merge, wait_act)
+    _store(st, p, issued, last_s, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
+           wait_merge, wait_act)
     return pos
 
 

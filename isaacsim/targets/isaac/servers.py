@@ -162,13 +162,13 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture) -> lis
     # its tiles; then every crossbar layer sharing a unit there takes one count (of the gcd of
     # their replicas), and so does every digital layer that shares a unit with one of them; a
     # digital layer that shares only with digital layers keeps one group (the tiles' whole rate)
-    pooled = {key: who for key, who in users.items() if len(who) > 1 and key[0] != "edram"}
+    sharing = {key: who for key, who in users.items() if len(who) > 1 and key[0] != "edram"}
     crossbar = {name for name, layer in ((lay.name, lay) for lay in network.layers)
                 if layer.uses_crossbars}
-    with_crossbar = [key for key, who in pooled.items() if any(n in crossbar for n in who)]
+    with_crossbar = [key for key, who in sharing.items() if any(n in crossbar for n in who)]
     reps: dict[tuple[int, ...], list[int]] = {}
     for unit, where in with_crossbar:
-        reps.setdefault(where, []).extend(maps[n].replication for n in pooled[unit, where]
+        reps.setdefault(where, []).extend(maps[n].replication for n in sharing[unit, where]
                                           if n in crossbar)
     groups: dict[str, int] = {}
     for layer in network.layers:
@@ -176,7 +176,7 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture) -> lis
         if layer.uses_crossbars:
             count = math.gcd(*reps[where]) if where in reps else maps[layer.name].replication
             groups[layer.name] = server_groups(count, len(where))
-        elif any(layer.name in pooled[key] for key in with_crossbar if key[1] == where):
+        elif any(layer.name in sharing[key] for key in with_crossbar if key[1] == where):
             groups[layer.name] = server_groups(math.gcd(*reps[where]), len(where))
         else:
             groups[layer.name] = 1
