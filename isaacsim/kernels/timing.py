@@ -1002,11 +1002,12 @@ def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest, 
         for x in range(2):
             bound[k, x] = min(first[k], lb[k] + lat[k, x]) if lb[k] < FAR else first[k]
     served = 0
+    stuck = np.zeros(n_users, np.bool_)  # users whose first request must wait for this call
     while True:
         best, e_best, c_best = -1, FAR, 0
         for k in range(n_users):
             p = params[users[k]]
-            if p["heap_n"] > 0:
+            if p["heap_n"] > 0 and not stuck[k]:
                 c = heap[np.uint64(p["pend_at"])]
                 e = ent[np.uint64(p["pend_at"] + c % p["pend_cap"]), _EE]
                 if e < e_best:
@@ -1028,8 +1029,9 @@ def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest, 
             if b < e_best or (b == e_best and k < best):
                 ok = False
                 break
-        if not ok:
-            break
+        if not ok:  # another user may still ask before it; other users' requests may go on
+            stuck[best] = True  # (each server's bound holds for the whole call)
+            continue
         p["heap_n"] = _heap_pop(heap, ent, at, cap, p["heap_n"])
         served += 1
         i = ent[row, _EI]
@@ -1210,10 +1212,11 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
                                             touched, latest, window) == 0:
             break
         newest = max(newest, latest[0])
-        for n in range(n_nodes):  # the consumers of pixels that became ready (and the node:
-            if touched[n]:  # its next op may reuse their slots)
+        for n in range(n_nodes):  # the consumers of pixels that became ready (and the node,
+            if touched[n]:  # when its next op may reuse their buffer slots)
                 touched[n] = False
-                dirty[n] = True
                 for o in range(out_at[n], out_at[n + 1]):
                     dirty[out_dst[o]] = True
+                    if out_rows[o]["capacity"] > 0:
+                        dirty[n] = True
     return newest
