@@ -1202,12 +1202,12 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
                 if cur[n] != start_img or pos[n] != start_pos:  # its neighbours may move now,
                     moved = True  # and so may it (its `allowed` counts no rank beyond its position)
                     for o in range(out_at[n], out_at[n + 1]):
+                        dirty[out_dst[o]] = True
                         if out_rows[o]["capacity"] > 0:
                             dirty[n] = True
-                    for r in range(in_at[n], in_at[n + 1]):
-                        dirty[in_src[r]] = True
-                    for o in range(out_at[n], out_at[n + 1]):
-                        dirty[out_dst[o]] = True
+                    for r in range(in_at[n], in_at[n + 1]):  # (only a bounded edge's producer
+                        if in_rows[r]["capacity"] > 0:  # waits for this node's position)
+                            dirty[in_src[r]] = True
         if arb[6].shape[0] == 0 or arbitrate(hi, images, cur, plan, maps, out, arb, arrivals,
                                             touched, latest, window) == 0:
             break
