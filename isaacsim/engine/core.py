@@ -207,6 +207,9 @@ class _Static:
     edge_src: np.ndarray
     arbiter: tuple[np.ndarray, ...]
     """`_arbiter_static`'s arrays (the shared servers' cursors, `pools`, copied per engine)."""
+    no_pending: tuple[np.ndarray, np.ndarray] = (np.zeros((0, ENT_COLS), np.int64),
+                                                 np.zeros(0, np.int64))
+    """The op table and heaps of a plan without shared servers (empty, never written)."""
     spare: dict[int, tuple[np.ndarray, ...]] = field(default_factory=dict)
     """Image-slot buffers of a finished engine, by number of slots, for the next engine: a fresh
     buffer costs a page fault per 4 kB on first touch, about as much as a VGG-16 image's ops."""
@@ -328,14 +331,17 @@ class Engine:
             self.rings[st.ring_at[o]:st.ring_at[o + 1]] = 0
         # the arbiter of shared servers: each deferred node's pending ops, up to every op of the
         # images in the window (`timing.arbitrate`)
-        pools, q_at, q_user, q_stage, users, lat, dist_d, dist_i = st.arbiter[:8]
-        caps = np.zeros(n_nodes, np.int64)
-        caps[users] = (st.pix_at[1:] - st.pix_at[:-1])[users] * self.slots
-        self.params["pend_cap"] = np.maximum(caps, 1)
-        self.params["pend_at"] = _offsets(caps)[:-1]
-        pending = max(int(caps.sum()), 1)
-        self.arb = (pools.copy(), np.zeros((pending, ENT_COLS), np.int64),
-                    np.zeros(pending, np.int64), *st.arbiter[1:])
+        pools, users = st.arbiter[0], st.arbiter[4]
+        if len(users):
+            caps = np.zeros(n_nodes, np.int64)
+            caps[users] = (st.pix_at[1:] - st.pix_at[:-1])[users] * self.slots
+            self.params["pend_cap"] = np.maximum(caps, 1)
+            self.params["pend_at"] = _offsets(caps)[:-1]
+            pending = int(caps.sum())
+            self.arb = (pools.copy(), np.zeros((pending, ENT_COLS), np.int64),
+                        np.zeros(pending, np.int64), *st.arbiter[1:])
+        else:  # no shared server: no pending op ever (the static `params` say pend_cap 1)
+            self.arb = (pools, st.no_pending[0], st.no_pending[1], *st.arbiter[1:])
         self.cur = np.zeros(n_nodes, np.int64)
         self.pos = np.zeros(n_nodes, np.int64)
         self.rounds = 0  # driver rounds, one simpy step each
