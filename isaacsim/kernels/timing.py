@@ -37,10 +37,16 @@ the ring op by op. The image source (no inputs or servers, one out-edge) has a l
 
 Per op: `A = max(arrival, ready times of the active pixels of its receptive fields)`;
 `s = max(A + delta, arrival)`, then `max(s, free)` of replica `issued % replicas` when ops occupy a
-replica, then `max(s, release of the out-slot)` on every bounded out-edge. A replica's op then
-passes its servers (timing-model s12): fetch, `b` reads each with a readout request, merge, act;
-a digital op passes merge and act. On a local out-edge the pixel is ready at `done + 1 + write`; on
-a remote one it is sent from `done + 1` in byte-slots of the edge's pipe (timing-model s6).
+replica, then `max(s, release of the out-slot)` on every bounded out-edge, then `max(s, the
+node's previous issue)` (ops issue in rank order, timing-model s3). A replica's op then passes
+its servers (timing-model s12): fetch, `b` reads each with a readout request, merge, act; a
+digital op passes merge and act. On a local out-edge the pixel is ready at `done + 1 + write`; on
+a remote one it is sent from `done + 1` in byte-slots of the edge's pipe (timing-model s6). A
+field whose uncomputed part holds no active pixel is read at once (`_field_known`).
+
+A node with a shared server (`NODE.m_pool`, `a_pool`) is deferred: each op's shared stages, done
+cycle and pixels are left to `arbitrate` (its pixels read `PENDING` until then), which serves the
+shared servers in time order, as far as no request can still come before (timing-model s12).
 """
 
 from __future__ import annotations
