@@ -73,6 +73,10 @@ def _survivors(procs: dict[int, str]) -> list[str]:
     return alive
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_sweep(tmp_path: Path, settle_s: float = 0.3, **kw
                  ) -> tuple[subprocess.Popen, dict[int, str]]:
     """Start the sweep and wait until its fork server, resource tracker and workers exist (and
@@ -81,7 +85,10 @@ def _start_sweep(tmp_path: Path, settle_s: float = 0.3, **kw
            "--images", IMAGES, "--out", str(tmp_path / "out"), "--progress", "off"]
     # output to files, not pipes: a survivor holding a pipe would block reading it
     with open(tmp_path / "stdout", "w") as out, open(tmp_path / "stderr", "w") as err:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, **kw)
+        # started as from a shell: Ctrl-C at its default, whatever the test process (or a library
+        # it loaded) did with it; an inherited "ignore" would make the sweep deaf to Ctrl-C
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err,
+                                preexec_fn=_default_sigint, **kw)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         procs = _descendants(proc.pid)
