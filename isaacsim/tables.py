@@ -55,11 +55,11 @@ SERVER_BASIS = {"fetch": "rf_pixels", "readout": "bit_cycles", "merge": "ops", "
 def server_busy(node, res, n: int, name: str) -> np.ndarray:
     """Per image, the cycles each of node n's `name` servers is busy on average: the slots its ops
     asked, over the rate of all its servers together (replicas for the readout, groups for the
-    others; 0 for an unlimited server)."""
+    others, a digital layer's included; 0 for an unlimited server)."""
     service = getattr(node, name)
     if not service.active:
         return np.zeros(len(res.node_ops), float)
-    count = node.replicas if name == "readout" else node.groups if node.is_crossbar else 1
+    count = node.replicas if name == "readout" else node.groups
     basis = getattr(res, f"node_{SERVER_BASIS[name]}")[:, n]
     return basis * service.per / (service.rate * count)
 
