@@ -202,7 +202,7 @@ def table(rows: list[dict]) -> str:
 def profile(network: str, images: int, seed: int, repeats: int) -> None:
     """Where single mode's time goes on `network` (see the module docstring)."""
     import isaacsim.engine.core as core
-    from isaacsim.kernels.timing import UNBOUNDED, advance_node
+    from isaacsim.kernels.timing import UNBOUNDED, advance_node, workspace
 
     _, lowered, _, works = setup(network, images, seed, "single")
     plan = lowered.plan
@@ -253,9 +253,10 @@ def profile(network: str, images: int, seed: int, repeats: int) -> None:
             plan_args, _, maps, out = eng.kernel_args()
             eng.in_rows["avail"] = eng.in_rows["height"] * eng.in_rows["width"]
             eng.out_rows["allowed"] = UNBOUNDED
+            work = workspace(plan_args)
             for k in range(n_nodes):
                 t = time.process_time()
-                advance_node(k, 0, 0, plan_args, maps, out, eng.arb)
+                advance_node(k, 0, 0, plan_args, maps, out, eng.arb, work)
                 per_node[k] += (time.process_time() - t) * timed_pass
     print(f"profile {network}, single mode, {n} distinct images, {n_nodes} nodes; the fastest of "
           f"{len(runs)} runs")

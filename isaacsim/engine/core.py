@@ -31,7 +31,7 @@ import simpy
 from isaacsim.errors import InputError, InternalError, Problem
 from isaacsim.kernels import layout as L
 from isaacsim.kernels.maps import row_counts
-from isaacsim.kernels.timing import ENT_COLS, drive, oldest_image
+from isaacsim.kernels.timing import ENT_COLS, arbiter_scratch, drive, oldest_image, workspace
 from isaacsim.plan import SERVICES, ImageWork, TimingPlan, TimingResult
 
 WINDOW = 16
@@ -84,7 +84,8 @@ def _arbiter_static(plan: TimingPlan) -> tuple[np.ndarray, ...]:
     act requests (`lat`), and the fewest cycles between nodes: from an op done at user j to an op
     issuing at user k (`dist_d`), from an op issuing at node v to one issuing at user k (`dist_i`),
     over the edges (done to ready to the consumer's issue) and, against them, the bounded buffers
-    (a consumer's issue releases a slot the next cycle, for the producer's issue)."""
+    (a consumer's issue releases a slot the next cycle, for the producer's issue); the same steps
+    as lists (`arc_*`, `done_*`) and each node's fewest cycles from an op's issue to its done."""
     nodes, st = plan.nodes, plan.stages
     row = [_node_row(plan, n) for n in range(len(nodes))]
     users = [n for n in range(len(nodes)) if row[n]["m_pool"] >= 0 or row[n]["a_pool"] >= 0]
@@ -169,7 +170,8 @@ def _arbiter_static(plan: TimingPlan) -> tuple[np.ndarray, ...]:
     done_w = np.array([w for a in after for _, w in a], np.int64)
     return (pools, q_at, q_user, q_stage, np.array(users, np.int64),
             np.array([lat(n) for n in users], np.int64).reshape(len(users), 2), dist_d, dist_i,
-            arc_at, arc_to, arc_w, done_at, done_to, done_w)
+            arc_at, arc_to, arc_w, done_at, done_to, done_w,
+            np.array([issue_to_done(n) for n in range(len(nodes))], np.int64))
 
 
 def _offsets(counts) -> np.ndarray:
@@ -377,6 +379,8 @@ class Engine:
         """The simpy process: load the images the window reaches, drive, advance the clock."""
         n_img = len(self.images)
         plan, graph, maps, out = self.kernel_args()
+        work = workspace(plan)
+        scratch = arbiter_scratch(self.arb[6], len(self.params))
         hi = 0
         while True:
             lo = int(oldest_image(self.cur, self.params, self.arb[1])) if n_img else 0
@@ -396,7 +400,7 @@ class Engine:
                 self._load(self.loaded)
             hi = want
             newest = drive(hi, n_img, self.cur, self.pos, plan, graph, maps, out,
-                           self.arrivals, self.rank_base, self.arb)
+                           self.arrivals, self.rank_base, self.arb, work, scratch)
             self.rounds += 1
             if newest > self.env.now:
                 yield self.env.timeout(newest - self.env.now)
@@ -427,8 +431,9 @@ class Engine:
             a0, c0, a1, c1 = int(p["pend_at"][n]), int(p["pend_cap"][n]), int(at[n]), int(caps[n])
             for c in range(int(p["pend_lo"][n]), int(p["pend_hi"][n])):
                 new_ent[a1 + c % c1] = ent[a0 + c % c0]
-            h = int(p["heap_n"][n])
-            new_heap[a1:a1 + h] = heap[a0:a0 + h]
+            lo = int(p["pend_lo"][n])
+            for j in range(int(p["heap_n"][n])):  # the heap holds slots: the same order, new slots
+                new_heap[a1 + j] = (lo + (int(heap[a0 + j]) - lo) % c0) % c1
         p["pend_cap"], p["pend_at"] = np.maximum(caps, 1), at[:-1]
         self.arb = (self.arb[0], new_ent, new_heap, *self.arb[3:])
 

@@ -40,6 +40,15 @@ kernel call, [carried] by the kernel, kept across calls and, in stream mode, acr
 - `pend_lo`, `pend_hi`, `heap_n` [carried], deferred nodes: the node's ops from `pend_lo` to
   `pend_hi` (counted over the run) are in the op table (slot `count mod pend_cap`), not yet
   finished on their remote out-edges; `heap_n` of them wait for a shared server, in the node's heap.
+- `w_kind`, `w_ref`, `w_at`, `w_lb` [carried]: why the node's last kernel call stopped short of the
+  end of its map, for the driver (which calls it again only once that has changed) and the
+  arbiter's bounds (`timing.arbitrate`): `w_lb`, a lower bound of its next op's issue from what
+  was known (its arrival, its last issue, the inputs read so far, its replica); `w_kind` what that
+  op waits for: `W_NONE` (nothing more known), `W_PENDING` (an input pixel of a deferred producer
+  waiting for a shared server), `W_INPUT` (an input pixel the producer had not reached: `w_ref`
+  the in-edge row, `w_at` the pixel's raster position), `W_RING` (a slot of its bounded out-edge row `w_ref`
+  not yet released by the consumer; `w_at` the rank that needs it), `W_SLOT` (a slot whose
+  previous occupant, its own op, waits for a shared server).
 
 `UNITS`, one row per replica (a node without replicas has one) [carried]: `free`, the cycle the
 replica may issue its next op; the slot cursor `ro`, `ro_m` of its readout and `sample`, the
@@ -91,7 +100,8 @@ NODE = _fields("height", "width", "occupies", "replicas", "groups", "delta", "ta
                "tile", "span", "act", "write",
                "fetch_rate", "fetch_per", "ro_rate", "ro_per", "merge_rate", "merge_per",
                "act_rate", "act_per", "m_pool", "a_pool", "pend_at", "pend_cap", "arrival",
-               "rank_base", "issued", "pend_lo", "pend_hi", "heap_n", "last_s")
+               "rank_base", "issued", "pend_lo", "pend_hi", "heap_n", "last_s", "w_kind", "w_ref",
+               "w_at", "w_lb")
 UNITS = _fields("free", "fetch", "fetch_m", "ro", "ro_m", "merge", "merge_m", "act", "act_m",
                 "sample", "e_merge", "e_act")
 IN_EDGE = _fields("kh", "kw", "sh", "sw", "ph", "pw", "height", "width", "capacity", "bits_at",

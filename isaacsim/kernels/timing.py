@@ -1,7 +1,7 @@
 """Exact per-op timing of one node for one image, advanced as far as its dependencies allow.
 
 `drive(...)` (below) advances every node of a plan in turn until none can advance;
-`advance_node(n, pos, i, plan, maps, out, arb)` implements docs/timing-model.md sections 4-8 and 12 for
+`advance_node(n, pos, i, plan, maps, out, arb, work)` implements docs/timing-model.md sections 4-8 and 12 for
 the ops of node n on image i in raster order, starting at raster position `pos` and stopping at the
 first active pixel whose inputs or output slots are not yet known (the driver calls it again once
 a neighbour has progressed). It returns the new raster position. All times are
@@ -54,6 +54,7 @@ from __future__ import annotations
 import numpy as np
 
 from isaacsim.kernels import inline, jit
+from isaacsim.kernels.refs import unowned
 
 
 @inline
@@ -355,6 +356,9 @@ PENDING = 1 << 61
 """The ready cycle a deferred node writes for a pixel whose op waits for a shared server: above
 every cycle, so a consumer whose receptive field holds it stops there (`arbitrate` writes the
 pixel's cycle)."""
+
+W_NONE, W_PENDING, W_INPUT, W_RING, W_SLOT = 0, 1, 2, 3, 4
+"""What a node's next op waits for when its kernel call stops (`NODE.w_kind`, kernels.layout)."""
 # columns of the arbiter's op table `ent` (one row per pending op of a deferred node): image,
 # raster position, server group, stage (0: waits for its shared merge, 1: for its shared act, 2:
 # done, remote out-edges not sent yet), request cycle, effective cycle, done cycle, global rank
@@ -363,19 +367,20 @@ ENT_COLS = 8
 
 
 @inline
-def _before(ent, at, cap, a, b):
-    """Op count a of a deferred node comes before op count b in its heap: by effective cycle,
-    then in rank order."""
-    ea, eb = ent[np.uint64(at + a % cap), _EE], ent[np.uint64(at + b % cap), _EE]
-    return ea < eb or (ea == eb and a < b)
+def _before(ent, at, a, b):
+    """The op in slot a of a deferred node's part of the op table comes before the op in slot b
+    in its heap: by effective cycle, then in rank order."""
+    ea, eb = ent[np.uint64(at + a), _EE], ent[np.uint64(at + b), _EE]
+    return ea < eb or (ea == eb and ent[np.uint64(at + a), _ERANK] < ent[np.uint64(at + b), _ERANK])
 
 
 @inline
 def _field_known(geo, k, bits, ready, y0, y1, x0, x1):
     """Input edge k's field rows [y0, y1) and columns [x0, x1) reach beyond what the producer has
     computed (`_AVAIL`): the latest ready cycle and the count of its active pixels if every active
-    one is computed (an inactive pixel is never read), else (PENDING, 0). The producer's read
-    cycles (`bits`) are known for the whole image; its ready cycles only below `_AVAIL`."""
+    one is computed (an inactive pixel is never read), else (PENDING, the first active pixel not
+    computed). The producer's read cycles (`bits`) are known for the whole image; its ready
+    cycles only below `_AVAIL`."""
     width, avail = geo[k, _W], geo[k, _AVAIL]
     latest, count = np.int64(-1), np.int64(0)
     for y in range(y0, y1):
@@ -383,7 +388,7 @@ def _field_known(geo, k, bits, ready, y0, y1, x0, x1):
             q = y * width + x
             if bits[np.uint64(geo[k, _BITS] + q)] > 0:
                 if q >= avail:
-                    return PENDING, 0
+                    return PENDING, q
                 latest = max(latest, ready[np.uint64(geo[k, _READY] + q)])
                 count += 1
     return latest, count
@@ -405,14 +410,15 @@ def _slot_unwritten(p, ent, g, n_out, out_rows, o0):
 
 
 @inline
-def _heap_push(heap, ent, at, cap, size, cnt):
-    """Add op count `cnt` to a node's heap (`heap[at:at + size]`); returns the new size."""
+def _heap_push(heap, ent, at, size, slot):
+    """Add the op in slot `slot` of a node's part of the op table to its heap (`heap[at:at +
+    size]`, of slots); returns the new size."""
     j = size
-    heap[np.uint64(at + j)] = cnt
+    heap[np.uint64(at + j)] = slot
     while j > 0:
         up = (j - 1) >> 1
         a, b = heap[np.uint64(at + j)], heap[np.uint64(at + up)]
-        if not _before(ent, at, cap, a, b):
+        if not _before(ent, at, a, b):
             break
         heap[np.uint64(at + j)], heap[np.uint64(at + up)] = b, a
         j = up
@@ -420,7 +426,7 @@ def _heap_push(heap, ent, at, cap, size, cnt):
 
 
 @inline
-def _heap_pop(heap, ent, at, cap, size):
+def _heap_pop(heap, ent, at, size):
     """Remove the first op of a node's heap; returns the new size."""
     size -= 1
     heap[np.uint64(at)] = heap[np.uint64(at + size)]
@@ -429,11 +435,10 @@ def _heap_pop(heap, ent, at, cap, size):
         k = 2 * j + 1
         if k >= size:
             break
-        if k + 1 < size and _before(ent, at, cap, heap[np.uint64(at + k + 1)],
-                                    heap[np.uint64(at + k)]):
+        if k + 1 < size and _before(ent, at, heap[np.uint64(at + k + 1)], heap[np.uint64(at + k)]):
             k += 1
         a, b = heap[np.uint64(at + j)], heap[np.uint64(at + k)]
-        if not _before(ent, at, cap, b, a):
+        if not _before(ent, at, b, a):
             break
         heap[np.uint64(at + j)], heap[np.uint64(at + k)] = b, a
         j = k
@@ -478,12 +483,34 @@ def _columns(k, geo, ready, y0, y1, x0, x1, col_max, col_act, col_hi, at):
 
 
 @jit
-def advance_node(n, pos, i, plan, maps, out, arb):
+def workspace(plan):
+    """`advance_node`'s work arrays, made once for a plan by the driver's caller (their sizes the
+    largest over its nodes and edges) and reused by every call: a call sets what it reads before
+    reading it."""
+    params, _, _, in_rows, in_at, _, _, out_at, _, _, _ = plan
+    max_in, max_out, max_width = 1, 1, 1
+    for n in range(params.shape[0]):
+        max_in = max(max_in, in_at[n + 1] - in_at[n])
+        max_out = max(max_out, out_at[n + 1] - out_at[n])
+        max_width = max(max_width, params[n]["width"])
+    max_w, max_kh = 1, 1
+    for r in range(in_rows.shape[0]):
+        max_w, max_kh = max(max_w, in_rows[r]["width"]), max(max_kh, in_rows[r]["kh"])
+    return (np.empty((max_in, _COLS), np.int64), np.empty((max_in, 2), np.int64),
+            np.empty(max_w, np.int64), np.empty(max_in * max_w, np.int64),
+            np.empty(max_in * max_w, np.int64), np.zeros(max_in, np.int64),
+            np.empty(max_width, np.int64), np.full((max_in, max_kh, 3), -1, np.int64),
+            np.empty(max_in * max_kh * max_w, np.int64), np.zeros(max_out, np.int64),
+            np.zeros((max_out, 4), np.int64), np.empty(max_out, np.int64))
+
+
+@jit
+def advance_node(n, pos, i, plan, maps, out, arb, work):
     """Advance node n of image i from raster position `pos`; return the new position.
 
-    See the module docstring for the arguments. Updates in place: the ready cycles the node
-    passes, the rings (its out-slots, its producers' releases), its units and out-edge pipes,
-    `issued`, its `STATS` row and `edge_bytes`.
+    See the module docstring for the arguments (`work`: `workspace(plan)`). Updates in place: the
+    ready cycles the node passes, the rings (its out-slots, its producers' releases), its units and
+    out-edge pipes, `issued`, its `STATS` row, `edge_bytes` and why it stopped (`NODE.w_*`).
     """
     params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings, edge_of = plan
     bits_all, pix_at, rows_all, _, ready_all, ready_at = maps
@@ -493,6 +520,7 @@ def advance_node(n, pos, i, plan, maps, out, arb):
     bits, rows, ready = bits_all[k_slot], rows_all[k_slot], ready_all[k_slot]
     p = params[n]
     st = stats[i, n]
+    p["w_kind"] = W_NONE  # (the reasons below are set where the call stops short)
     u0 = units_at[n]
     base = pix_at[n]
     total = pix_at[n + 1] - base
@@ -523,7 +551,17 @@ def advance_node(n, pos, i, plan, maps, out, arb):
     pre, mid, tile, span, act_cycles = p["pre"], p["mid"], p["tile"], p["span"], p["act"]
     tail, write = p["tail"], p["write"]
     # -- per input edge: geometry and where the producer's arrays are ------------------------------
-    geo = np.empty((max(n_in, 1), _COLS), np.int64)
+    # the call's work arrays (`workspace`): per input edge its geometry and where the producer's
+    # arrays are (`geo`), the input rows [y0, y1) of output row h (`rows_in`); releases on bounded
+    # input edges: the issue cycles of the ops of one output row (`row_s`), applied by `_release`
+    # when the row ends or the call returns, before the producer can read the ring (`read_at`,
+    # `held`: rows held, none between calls, `acc`); the receptive fields' maxima, separably: per
+    # input edge, the maximum ready cycle and the active pixels of each input column over the
+    # current output row's input rows (`col_max[k * max_in_w + x]`, `col_act`), built up to
+    # column `col_hi[k]`; per output edge the slot of the next active pixel in a bounded ring
+    # (`out_slot`), a remote out-edge's bytes, split (`pipe`, `_split`), and where its ready
+    # cycles start (`out_ready`)
+    geo, rows_in, read_at, col_max, col_act, col_hi, row_s, held, acc, out_slot, pipe, out_ready = work
     for k in range(n_in):
         row = in_rows[r0 + k]
         o = in_out[r0 + k]
@@ -532,35 +570,17 @@ def advance_node(n, pos, i, plan, maps, out, arb):
         geo[k, _CAP], geo[k, _AVAIL] = row["capacity"], row["avail"]
         geo[k, _READY], geo[k, _RING] = ready_at[o], ring_at[o]
         geo[k, _BITS], geo[k, _ROWS], geo[k, _RANK] = row["bits_at"], row["rows_at"], row["rank_base"]
-    rows_in = np.empty((max(n_in, 1), 2), np.int64)  # the input rows [y0, y1) of output row h
-    # releases on bounded input edges: the issue cycles of the ops of one output row (`row_s`),
-    # applied by `_release` when the row ends or the call returns, before the producer can read
-    # the ring
     bounded_in = False
-    max_w, max_kh = 1, 1
+    max_w = 1
     for k in range(n_in):
         if geo[k, _CAP] > 0:
             bounded_in = True
-            max_w, max_kh = max(max_w, geo[k, _W]), max(max_kh, geo[k, _KH])
-    read_at = np.empty(max_w, np.int64)
-    # the receptive fields' maxima, separably: per input edge, the maximum ready cycle and the
-    # active pixels of each input column over the current output row's input rows
-    # (`col_max[k * max_in_w + x]`, `col_act`), built up to column `col_hi[k]`
+            max_w = max(max_w, geo[k, _W])
     max_in_w = 1
     for k in range(n_in):
         max_in_w = max(max_in_w, geo[k, _W])
-    col_max = np.empty(max(n_in, 1) * max_in_w, np.int64)
-    col_act = np.empty(max(n_in, 1) * max_in_w, np.int64)
-    col_hi = np.zeros(max(n_in, 1), np.int64)
-    col_row = -1  # the output row they belong to
-    row_s = np.empty(width if bounded_in else 1, np.int64)
-    held = np.full((max(n_in, 1), max_kh, 3), -1, np.int64)  # rows held by `_release`
-    acc = np.empty(max(n_in, 1) * max_kh * max_w, np.int64)
+    col_row = -1  # the output row of the column maxima
     gh, wlo, whi = -1, 0, 0  # the output row whose ops' releases are pending, at [wlo, whi)
-    # -- per output edge ----------------------------------------------------------------------------
-    out_slot = np.zeros(max(n_out, 1), np.int64)  # slot of the next active pixel in a bounded ring
-    pipe = np.zeros((max(n_out, 1), 4), np.int64)  # a remote out-edge's bytes, split (`_split`)
-    out_ready = np.empty(max(n_out, 1), np.int64)  # where each out-edge's ready cycles start
     # `ops`, this image's ops so far, is also the active pixels before `pos` (the local rank)
     start, end, ops, rf_total = st["start"], st["end"], st["ops"], st["rf_pixels"]
     limit = UNBOUNDED  # the largest rank whose out-slots are all known to be released
@@ -624,6 +644,8 @@ def advance_node(n, pos, i, plan, maps, out, arb):
                 # part of the field is not computed yet: the op waits only if an active pixel is
                 a_k, n_k = _field_known(geo, k, bits, ready, y0, y1, x0, x1)
                 if a_k == PENDING:
+                    p["w_kind"], p["w_ref"], p["w_at"] = W_INPUT, r0 + k, n_k
+                    p["w_lb"] = max(last_s, arrival, a + delta if a < PENDING else arrival)
                     if bounded_in:
                         _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits,
                                  rows, rings, True)
@@ -652,6 +674,22 @@ def advance_node(n, pos, i, plan, maps, out, arb):
         if g > limit or a >= PENDING or (deferred and _slot_unwritten(
                 p, ent, g, n_out, out_rows, o0)):  # an out-slot not released yet, or an input
             # pixel whose producer waits for a shared server (the column maxima are this call's)
+            lb = max(last_s, arrival)
+            if a < PENDING:
+                lb = max(lb, a + delta)
+                if g > limit:
+                    p["w_kind"], p["w_at"] = W_RING, g
+                    for e in range(n_out):
+                        if out_rows[o0 + e]["capacity"] > 0 and out_rows[o0 + e]["allowed"] < g:
+                            p["w_ref"] = o0 + e
+                            break
+                else:
+                    p["w_kind"] = W_SLOT
+            else:
+                p["w_kind"] = W_PENDING
+            if occupies:
+                lb = max(lb, units[np.uint64(u0 + replica)]["free"])
+            p["w_lb"] = lb
             if bounded_in:
                 _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows,
                          rings, True)
@@ -730,7 +768,7 @@ def advance_node(n, pos, i, plan, maps, out, arb):
             ent[row, _EI], ent[row, _EPOS], ent[row, _EG], ent[row, _ESTAGE] = i, pos, og, stage
             ent[row, _ET], ent[row, _EE], ent[row, _ERANK] = t, eff, g
             p["pend_hi"] = cnt + 1
-            p["heap_n"] = _heap_push(heap, ent, pend_at, pend_cap, p["heap_n"], cnt)
+            p["heap_n"] = _heap_push(heap, ent, pend_at, p["heap_n"], cnt % pend_cap)
             for e in range(n_out):  # no consumer reads it before `arbitrate` writes its cycle
                 ready[np.uint64(out_ready[e] + pos)] = PENDING
         elif occupies:
@@ -811,12 +849,17 @@ def advance_node(n, pos, i, plan, maps, out, arb):
 FAR = 1 << 60
 """A lower bound for what cannot happen again (no pending op, no image to come)."""
 
+FREE, HELD = -1, -2
+"""`arbitrate`: a user's first request may be served; or it waits for the whole call (a bound
+of another user's ops still to issue is below it). Otherwise it waits for the pending requests
+of the user whose index is given."""
+
 
 @inline
-def _emit(o, pos, g, done, ready, rbase, rings, rslot):
+def _emit(o, pos, g, done, ready, k, rbase, rings, rslot):
     """A deferred op's pixel on out-edge row `o` (`OUT_EDGE`): its ready cycle (local: after the
-    eDRAM write; remote: after its transfer, in rank order), written with its ring slot's first
-    release. Returns the ready cycle."""
+    eDRAM write; remote: after its transfer, in rank order), written (image slot k of `ready`)
+    with its ring slot's first release. Returns the ready cycle."""
     if o["local"]:
         rdy = done + 1 + o["write"]
     else:
@@ -824,22 +867,19 @@ def _emit(o, pos, g, done, ready, rbase, rings, rslot):
         sent, o["busy"], o["busy_m"] = _serve(o["busy"], o["busy_m"], done + 1, (xq, xm, iq, im),
                                               o["cap_bytes"])
         rdy = sent + 1 + o["latency"] + o["write"]
-    ready[np.uint64(rbase + pos)] = rdy
+    ready[k, np.uint64(rbase + pos)] = rdy
     cap = o["capacity"]
     if cap > 0:
         rings[np.uint64(rslot + g % cap)] = rdy
     return rdy
 
 
-@inline
-def _finish(n, row, done, plan, maps, out, ent):
+@jit
+def _finish(n, row, done, params, out_rows, out_at, ring_at, rings, ready, ready_at, stats, ent):
     """Deferred op `row` of node n is done in cycle `done`: its local out-edges' pixels now (a
     consumer may read them at once), its remote ones when every op before it is sent (`_publish`)."""
-    params, _, _, _, _, _, out_rows, out_at, ring_at, rings, _ = plan
-    bits_all, _, _, _, ready_all, ready_at = maps
-    stats = out[0]
     i, pos, g = ent[row, _EI], ent[row, _EPOS], ent[row, _ERANK]
-    ready = ready_all[i % bits_all.shape[0]]
+    k = i % ready.shape[0]
     st = stats[i, n]
     ent[row, _EDONE], ent[row, _ESTAGE] = done, 2
     o0, n_out = out_at[n], out_at[n + 1] - out_at[n]
@@ -847,19 +887,17 @@ def _finish(n, row, done, plan, maps, out, ent):
     for e in range(n_out):
         o = out_rows[o0 + e]
         if o["local"]:
-            last = max(last, _emit(o, pos, g, done, ready, ready_at[o0 + e], rings,
+            last = max(last, _emit(o, pos, g, done, ready, k, ready_at[o0 + e], rings,
                                    ring_at[o0 + e]))
     if last > st["end"]:
         st["end"] = last
 
 
-@inline
-def _publish(n, plan, maps, out, ent):
+@jit
+def _publish(n, params, out_rows, out_at, ring_at, rings, edge_of, ready, ready_at, stats,
+             edge_bytes, ent):
     """Send the remote out-edges' pixels of node n's done ops in rank order, from the oldest
     pending op, and drop them from the op table. Returns whether any op was dropped."""
-    params, _, _, _, _, _, out_rows, out_at, ring_at, rings, edge_of = plan
-    bits_all, _, _, _, ready_all, ready_at = maps
-    stats, edge_bytes = out
     p = params[n]
     at, cap = p["pend_at"], p["pend_cap"]
     o0, n_out = out_at[n], out_at[n + 1] - out_at[n]
@@ -870,12 +908,12 @@ def _publish(n, plan, maps, out, ent):
         if ent[row, _ESTAGE] != 2:
             break
         i, pos, g, done = ent[row, _EI], ent[row, _EPOS], ent[row, _ERANK], ent[row, _EDONE]
-        ready = ready_all[i % bits_all.shape[0]]
+        k = i % ready.shape[0]
         st = stats[i, n]
         for e in range(n_out):
             o = out_rows[o0 + e]
             if not o["local"]:
-                rdy = _emit(o, pos, g, done, ready, ready_at[o0 + e], rings, ring_at[o0 + e])
+                rdy = _emit(o, pos, g, done, ready, k, ready_at[o0 + e], rings, ring_at[o0 + e])
                 edge_bytes[i, edge_of[o0 + e]] += o["bytes"]
                 if rdy > st["end"]:
                     st["end"] = rdy
@@ -911,51 +949,154 @@ def _own_bound(v, hi, images, cur, params, units, units_at, out_rows, out_at, ri
     return own
 
 
-@jit
-def _stream_bounds(hi, images, cur, params, units, units_at, out_rows, out_at, ring_at, rings,
-                   arb, arrivals, first, window):
-    """Per node, a lower bound of the issue of every op it has still to issue, when some nodes
-    wait for an image beyond the window (a stream): such a node's ops come no earlier than its own
-    bound (`_own_bound`), and every other op waits, through the arcs between the nodes' issues
-    (`arc_*`: inputs, and buffer slots against them), on a pending op (`done_*`: from its done
-    cycle, at least its effective cycle, to the issues it leads to) or on such a node; at every
-    node on the way an op also comes no earlier than that node's own bound. The least of these
-    over the ways is found as shortest paths are (each step only raises a bound)."""
+@inline
+def _stream_labels(hi, images, cur, params, units, units_at, out_rows, out_at, ring_at, rings,
+                   arb, arrivals, first, window, own, label, settled):
+    """The start of `_label_below`'s shortest paths, when some nodes wait for an image beyond the
+    window (a stream): per node its own bound (`own`, `_own_bound`), and the first labels: such a
+    node's own bound, and each pending op's done arcs (`done_*`: from its done cycle, at least its
+    effective cycle, to the issues it leads to)."""
     users = arb[6]
-    arc_at, arc_to, arc_w = arb[10], arb[11], arb[12]
     done_at, done_to, done_w = arb[13], arb[14], arb[15]
     n_nodes = params.shape[0]
-    own = np.empty(n_nodes, np.int64)
-    label = np.full(n_nodes, FAR, np.int64)
     for v in range(n_nodes):
         own[v] = _own_bound(v, hi, images, cur, params, units, units_at, out_rows, out_at, ring_at,
                             rings, arrivals, window)
-        if hi <= cur[v] < images:
-            label[v] = own[v]
+        label[v] = own[v] if hi <= cur[v] < images else FAR
+        settled[v] = False
     for k in range(users.shape[0]):
         if first[k] < FAR:
             for j in range(done_at[k], done_at[k + 1]):
                 y = done_to[j]
                 label[y] = min(label[y], max(own[y], first[k] + done_w[j]))
-    settled = np.zeros(n_nodes, np.bool_)
-    for _ in range(n_nodes):  # (a few dozen nodes: a scan finds the next one)
-        x, best = -1, FAR
-        for v in range(n_nodes):
-            if not settled[v] and label[v] < best:
-                x, best = v, label[v]
-        if x < 0:
-            break
-        settled[x] = True
-        for j in range(arc_at[x], arc_at[x + 1]):
-            y = arc_to[j]
-            cand = max(own[y], best + arc_w[j])
-            if cand < label[y]:
-                label[y] = cand
-    return label
 
 
 @jit
-def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest, window):
+def _label_below(y, limit, arc_at, arc_to, arc_w, own, label, settled):
+    """Whether node y's lower bound of the issue of every op it has still to issue is below
+    `limit`, in a stream where some nodes wait for an image beyond the window: such a node's ops
+    come no earlier than its own bound, and every other op waits, through the arcs between the
+    nodes' issues (`arc_*`: inputs, and buffer slots against them), on a pending op or on such a
+    node; at every node on the way an op also comes no earlier than that node's own bound. The
+    least of these over the ways is found as shortest paths are (each step only raises a bound),
+    lazily: nodes are settled in order of their bound only until y is, or until every bound still
+    open is at least `limit` (then so is y's). The state (`label`, `settled`, from
+    `_stream_labels`) carries over between the calls of one `arbitrate`."""
+    n_nodes = label.shape[0]
+    while not settled[y]:
+        x, best = -1, FAR
+        for v in range(n_nodes):  # (a few dozen nodes: a scan finds the next one)
+            if not settled[v] and label[v] < best:
+                x, best = v, label[v]
+        if x < 0 or best >= limit:
+            return False
+        settled[x] = True
+        for j in range(arc_at[x], arc_at[x + 1]):
+            z = arc_to[j]
+            cand = max(own[z], best + arc_w[j])
+            if cand < label[z]:
+                label[z] = cand
+    return label[y] < limit
+
+
+@jit
+def arbiter_scratch(users, n_nodes):
+    """`arbitrate`'s work arrays, made once by the driver's caller: per user its smallest pending
+    effective cycle, its lower bound of the next issue (and whether it is known) and what its
+    first request waits for (`FREE`, `HELD` or a user); per node its own bound, shortest-path
+    label and whether settled, its user index (-1: none), its `_next_issue` bound and state, and
+    a path for `_next_issue`; per user its smallest pending effective cycle as the call goes on."""
+    n_users = users.shape[0]
+    user_of = np.full(n_nodes, -1, np.int64)
+    for k in range(n_users):
+        user_of[users[k]] = k
+    return (np.empty(n_users, np.int64), np.empty(n_users, np.int64),
+            np.empty(n_users, np.bool_), np.empty(n_users, np.int64),
+            np.empty(n_nodes, np.int64), np.empty(n_nodes, np.int64),
+            np.empty(n_nodes, np.bool_), user_of, np.empty(n_nodes, np.int64),
+            np.empty(n_nodes, np.int64), np.empty(n_nodes, np.int64), np.empty(n_users, np.int64))
+
+
+@jit
+def _next_issue(v, hi, images, cur, params, in_at, in_src, out_dst, arrivals, i2d, first, user_of,
+                bound, state, path):
+    """A lower bound of the issue of node v's next op (and so, ops issuing in rank order, of every
+    op it has still to issue), from why its last kernel call stopped (`NODE.w_kind`): at least its
+    `w_lb` (and its image's arrival); on a deferred producer's pending pixel, the least over its
+    deferred producers of their smallest pending effective cycle (at most the op's done cycle;
+    a done op not yet sent waits for an earlier one) + 1 + v's `delta`; on a pixel a producer u
+    has not reached, u's own bound + u's fewest cycles from issue to done (`i2d`) + 1 + `delta`;
+    on a buffer slot, the bound of the consumer whose op releases it + 1; on its own op's slot,
+    its smallest pending effective cycle + 1. The reasons form chains (each node names at most
+    one other), followed to their end; a chain that comes back to a node ends there, at its
+    `w_lb`. Worked out once per `arbitrate` call (`state`: 0 not yet, 1 on the path, 2 known), from
+    the state at its start (no node moves during the call)."""
+    depth = 0
+    x = v
+    val = -1  # the bound the last node on the path leads to (-1: none, a loop)
+    end = False  # whether the last node on the path has its bound in `val` itself
+    while True:  # down the chain of reasons, to a known bound, an end or a loop
+        if state[x] == 2:
+            val = bound[x]
+            break
+        if state[x] == 1:
+            break
+        state[x] = 1
+        path[depth] = x
+        depth += 1
+        p = params[x]
+        end = True
+        if cur[x] >= images:
+            val = FAR
+            break
+        low = p["w_lb"]
+        if cur[x] >= hi:  # its next image is not loaded yet
+            val = max(low, arrivals[cur[x]])
+            break
+        kind = p["w_kind"]
+        if kind == W_INPUT:
+            x = in_src[p["w_ref"]]
+            end = False
+            continue
+        if kind == W_RING:
+            x = out_dst[p["w_ref"]]
+            end = False
+            continue
+        if kind == W_PENDING:
+            m = FAR
+            for r in range(in_at[x], in_at[x + 1]):
+                k = user_of[in_src[r]]
+                if k >= 0:
+                    m = min(m, first[k])
+            if m < FAR:
+                low = max(low, m + 1 + p["delta"])
+        elif kind == W_SLOT:
+            k = user_of[x]
+            if k >= 0 and first[k] < FAR:
+                low = max(low, first[k] + 1)
+        val = low
+        break
+    last = depth - 1
+    if end:
+        bound[path[last]], state[path[last]] = val, 2
+        last -= 1
+    for d in range(last, -1, -1):  # back up the chain
+        x = path[d]
+        p = params[x]
+        low = p["w_lb"]
+        if 0 <= val < FAR:
+            if p["w_kind"] == W_INPUT:
+                low = max(low, val + i2d[in_src[p["w_ref"]]] + 1 + p["delta"])
+            else:
+                low = max(low, val + 1)
+        bound[x], state[x] = low, 2
+        val = low
+    return bound[v]
+
+
+@jit
+def arbitrate(hi, images, cur, plan, graph, maps, out, arb, arrivals, touched, latest, window,
+              scratch):
     """Serve the requests waiting for shared servers (docs/timing-model.md s12) in time order, as
     far as it is known that no request can still come before them; returns how many were served
     and marks in `touched` the nodes whose pixels became ready.
@@ -967,6 +1108,7 @@ def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest, 
     (`q_stage`: 0 merge, 1 act); `lat[k] = (issue to merge request, issue to act request)` at the
     least of user k; `dist_d[j, k]`, the fewest cycles from an op of user j being done to an op
     of user k issuing; `dist_i[v, k]`, from an op of node v issuing to one of user k issuing.
+    `scratch` is `arbiter_scratch`'s.
 
     Every op a node has not issued, or whose shared request is not known, waits (through inputs,
     buffer slots and replicas, each a step of zero or more cycles) on a pending request or on an
@@ -976,69 +1118,89 @@ def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest, 
     cycle, + `dist_d`). A request (e, node) is served when it comes before every other user's
     bound (ties: the earlier node); the first pending request always does (a zero-cycle path only
     leads to a later node). When a node waits for an image beyond the window (a stream), the
-    bounds come from `_stream_bounds` instead."""
-    params, units, units_at, _, _, _, out_rows, out_at, ring_at, rings, _ = plan
-    stats = out[0]
+    bounds come from `_label_below` instead. Every bound is of the state at the start of the call
+    (served requests leave it, so a bound taken later would miss the ops that wait on them) and
+    holds for the whole call; each is worked out only when a request needs it."""
+    params, units, units_at, _, in_at, _, out_rows, out_at, ring_at, rings, edge_of = plan
+    ready_all, ready_at = maps[4], maps[5]
+    stats, edge_bytes = out
     pools, ent, heap, q_at, q_user, q_stage, users, lat, dist_d = arb[:9]
+    arc_at, arc_to, arc_w, i2d = arb[10], arb[11], arb[12], arb[16]
+    in_src, out_dst = graph[0], graph[1]
+    first, lb, lb_known, stuck, own, label, settled, user_of, bound, state, path, head = scratch
     n_users = users.shape[0]
     n_nodes = params.shape[0]
-    first = np.full(n_users, FAR, np.int64)  # each user's smallest pending effective cycle
-    for k in range(n_users):
+    for k in range(n_users):  # each user's smallest pending effective cycle
         p = params[users[k]]
+        first[k] = FAR
         if p["heap_n"] > 0:
-            first[k] = ent[np.uint64(p["pend_at"] + heap[np.uint64(p["pend_at"])] % p["pend_cap"]),
-                           _EE]
-    lb = np.full(n_users, FAR, np.int64)  # a lower bound of each user's next issue
+            first[k] = ent[np.uint64(p["pend_at"] + heap[np.uint64(p["pend_at"])]), _EE]
+        head[k] = first[k]
+        lb_known[k] = False
+        stuck[k] = FREE
+    state[:] = 0
     blocked = False  # a node waits for an image beyond the window
     for v in range(n_nodes):
         if hi <= cur[v] < images:
             blocked = True
-    if not blocked:
-        for j in range(n_users):
-            if first[j] < FAR:
-                for k in range(n_users):
-                    lb[k] = min(lb[k], first[j] + dist_d[j, k])
-    else:
-        label = _stream_bounds(hi, images, cur, params, units, units_at, out_rows, out_at,
-                               ring_at, rings, arb, arrivals, first, window)
-        for k in range(n_users):
-            lb[k] = label[users[k]]
-    bound = np.empty((n_users, 2), np.int64)  # next request on a merge / an act server
-    for k in range(n_users):
-        for x in range(2):
-            bound[k, x] = min(first[k], lb[k] + lat[k, x]) if lb[k] < FAR else first[k]
+    if blocked:
+        _stream_labels(hi, images, cur, params, units, units_at, out_rows, out_at, ring_at, rings,
+                       arb, arrivals, first, window, own, label, settled)
     served = 0
-    stuck = np.zeros(n_users, np.bool_)  # users whose first request must wait for this call
     while True:
-        best, e_best, c_best = -1, FAR, 0
+        best, e_best = -1, FAR
         for k in range(n_users):
-            p = params[users[k]]
-            if p["heap_n"] > 0 and not stuck[k]:
-                c = heap[np.uint64(p["pend_at"])]
-                e = ent[np.uint64(p["pend_at"] + c % p["pend_cap"]), _EE]
-                if e < e_best:
-                    best, e_best, c_best = k, e, c
+            if head[k] < e_best and stuck[k] == FREE:
+                best, e_best = k, head[k]
         if best < 0:
             break
         n = users[best]
         p = params[n]
-        at, cap = p["pend_at"], p["pend_cap"]
-        row = np.uint64(at + c_best % cap)
+        at = p["pend_at"]
+        slot = heap[np.uint64(at)]
+        row = np.uint64(at + slot)
         stage, grp = ent[row, _ESTAGE], ent[row, _EG]
         q = (p["m_pool"] if stage == 0 else p["a_pool"]) + grp
         ok = True
+        blocker = FREE
         for j in range(q_at[q], q_at[q + 1]):
             k = q_user[j]
             if k == best:
                 continue
-            b = bound[k, q_stage[j]]
-            if b < e_best or (b == e_best and k < best):
-                ok = False
+            # user k's next request on this server comes no earlier than its smallest pending
+            # effective cycle now, nor than lb_k + lat; it may come first if either is below
+            # e_best (or equal, k earlier)
+            if head[k] < e_best or (head[k] == e_best and k < best):
+                ok, blocker = False, k
+                break
+            limit = e_best - lat[k, q_stage[j]] + (1 if k < best else 0)
+            v = users[k]
+            if (bound[v] if state[v] == 2 else _next_issue(
+                    v, hi, images, cur, params, in_at, in_src, out_dst, arrivals, i2d, first, user_of,
+                    bound, state, path)) >= limit:
+                continue  # (its next op cannot issue early enough)
+            if blocked:
+                if _label_below(users[k], limit, arc_at, arc_to, arc_w, own, label, settled):
+                    ok, blocker = False, HELD
+                    break
+                continue
+            if not lb_known[k]:
+                low = FAR
+                for m in range(n_users):
+                    if first[m] < FAR:
+                        low = min(low, first[m] + dist_d[m, k])
+                lb[k], lb_known[k] = low, True
+            if lb[k] < limit:
+                ok, blocker = False, HELD
                 break
         if not ok:  # another user may still ask before it; other users' requests may go on
-            stuck[best] = True  # (each server's bound holds for the whole call)
+            stuck[best] = blocker
             continue
-        p["heap_n"] = _heap_pop(heap, ent, at, cap, p["heap_n"])
+        for k in range(n_users):  # a user whose first request waited for this one's may go now
+            if stuck[k] == best:
+                stuck[k] = FREE
+        p["heap_n"] = _heap_pop(heap, ent, at, p["heap_n"])
+        head[best] = ent[np.uint64(at + heap[np.uint64(at)]), _EE] if p["heap_n"] > 0 else FAR
         served += 1
         i = ent[row, _EI]
         st = stats[i, n]
@@ -1054,7 +1216,8 @@ def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest, 
                 eff = max(t, unit["e_act"])
                 unit["e_act"] = eff
                 ent[row, _ESTAGE], ent[row, _ET], ent[row, _EE] = 1, t, eff
-                p["heap_n"] = _heap_push(heap, ent, at, cap, p["heap_n"], c_best)
+                p["heap_n"] = _heap_push(heap, ent, at, p["heap_n"], slot)
+                head[best] = ent[np.uint64(at + heap[np.uint64(at)]), _EE]
                 continue
             act_on = p["act_rate"] > 0 and p["act_per"] > 0
             ca, unit["act"], unit["act_m"] = _book(unit["act"], unit["act_m"], t, act_on,
@@ -1065,8 +1228,10 @@ def arbitrate(hi, images, cur, plan, maps, out, arb, arrivals, touched, latest, 
             ca, pools[q, 0], pools[q, 1] = _serve(pools[q, 0], pools[q, 1], t, req, pools[q, 2])
         st["wait_act"] += ca - t
         done = ca + p["act"] - 1 if occupies else ca
-        _finish(n, row, done, plan, maps, out, ent)
-        _publish(n, plan, maps, out, ent)
+        _finish(n, row, done, params, out_rows, out_at, ring_at, rings, ready_all, ready_at, stats,
+                ent)
+        _publish(n, params, out_rows, out_at, ring_at, rings, edge_of, ready_all, ready_at, stats,
+                 edge_bytes, ent)
         touched[n] = True
         if st["end"] > latest[0]:
             latest[0] = st["end"]
@@ -1078,7 +1243,7 @@ def no_arbiter() -> tuple:
     none, one = np.zeros(0, np.int64), np.zeros(1, np.int64)
     return (np.zeros((1, 3), np.int64), np.zeros((0, ENT_COLS), np.int64), none, one, none, none,
             none, np.zeros((0, 2), np.int64), np.zeros((0, 0), np.int64),
-            np.zeros((0, 0), np.int64), one, none, none, one, none, none)
+            np.zeros((0, 0), np.int64), one, none, none, one, none, none, none)
 
 
 @jit
@@ -1113,7 +1278,7 @@ def frontier(pos_c, hc, wc, row):
 
 
 @jit
-def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb):
+def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb, work, scratch):
     """Advance every node as far as the known state allows (docs/timing-model.md s12, "How the
     engine divides the work"): `advance_node` over the nodes in plan order, again and again, until
     no node can move (a node is called again only when a neighbour has moved); then `arbitrate`
@@ -1138,8 +1303,14 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
     be on a later image than its producer (it passes leading pixels of image j that read nothing
     while the producer finishes trailing pixels of image j - 1 that nothing reads); then none of
     the producer's ranks of image j is final (and image j may not be loaded yet, so
-    `rank_base[hi]` must be set when hi < images). Returns the largest ready cycle any node
-    reached (`STATS.end`), for the caller's clock."""
+    `rank_base[hi]` must be set when hi < images). `work` is `workspace(plan)`, `scratch`
+    `arbiter_scratch(users, nodes)`, made by the caller once. Returns the largest ready cycle any
+    node reached (`STATS.end`), for the caller's clock.
+
+    The arrays are handed on as uncounted views (`refs.unowned`: the caller owns them for the
+    call), so that handing them to the node kernels and the arbiter costs no reference counts."""
+    plan, graph, maps, out = unowned(plan), unowned(graph), unowned(maps), unowned(out)
+    arb, work, scratch = unowned(arb), unowned(work), unowned(scratch)
     params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings, edge_of = plan
     in_src, out_dst, out_in = graph
     bits_all, pix_at, rows_all, rows_at = maps[0], maps[1], maps[2], maps[3]
@@ -1151,6 +1322,7 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
     touched = np.zeros(n_nodes, np.bool_)
     latest = np.full(1, -1, np.int64)
     window = np.full(n_nodes, -1, np.int64)  # `_own_bound`'s slot releases, once per call
+    kick = np.zeros(n_nodes, np.bool_)  # a pixel it reads, or its own op's, was published
     while True:
         moved = True
         while moved:
@@ -1196,7 +1368,15 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
                             final += active_before(bits_all[k], pix_at[n], rows_all[k],
                                                    rows_at[n], p["width"], q)
                         out_rows[o]["allowed"] = final + cap - 1
-                    new = advance_node(n, pos[n], i, plan, maps, out, arb)
+                    kind = p["w_kind"]  # what stopped its last call: has it changed?
+                    if kind == W_INPUT and in_rows[p["w_ref"]]["avail"] <= p["w_at"]:
+                        break
+                    if kind == W_RING and out_rows[p["w_ref"]]["allowed"] < p["w_at"]:
+                        break
+                    if (kind == W_PENDING or kind == W_SLOT) and not kick[n]:
+                        break
+                    kick[n] = False
+                    new = advance_node(n, pos[n], i, plan, maps, out, arb, work)
                     if new > pos[n]:
                         pos[n] = new
                         if stats[i, n]["end"] > newest:
@@ -1214,8 +1394,8 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
                     for r in range(in_at[n], in_at[n + 1]):  # (only a bounded edge's producer
                         if in_rows[r]["capacity"] > 0:  # waits for this node's position)
                             dirty[in_src[r]] = True
-        if arb[6].shape[0] == 0 or arbitrate(hi, images, cur, plan, maps, out, arb, arrivals,
-                                            touched, latest, window) == 0:
+        if arb[6].shape[0] == 0 or arbitrate(hi, images, cur, plan, graph, maps, out, arb,
+                                            arrivals, touched, latest, window, scratch) == 0:
             break
         newest = max(newest, latest[0])
         for n in range(n_nodes):  # the consumers of pixels that became ready (and the node,
@@ -1223,6 +1403,8 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
                 touched[n] = False
                 for o in range(out_at[n], out_at[n + 1]):
                     dirty[out_dst[o]] = True
+                    kick[out_dst[o]] = True
                     if out_rows[o]["capacity"] > 0:
                         dirty[n] = True
+                        kick[n] = True
     return newest
