@@ -84,8 +84,8 @@ def _arbiter_static(plan: TimingPlan) -> tuple[np.ndarray, ...]:
     act requests (`lat`), and the fewest cycles between nodes: from an op done at user j to an op
     issuing at user k (`dist_d`), from an op issuing at node v to one issuing at user k (`dist_i`),
     over the edges (done to ready to the consumer's issue) and, against them, the bounded buffers
-    (a consumer's issue releases a slot the next cycle, for the producer's issue); the same steps
-    as lists (`arc_*`, `done_*`) and each node's fewest cycles from an op's issue to its done."""
+    (a consumer's issue releases a slot the next cycle, for the producer's issue), and the same
+    steps as lists (`arc_*`, `done_*`)."""
     nodes, st = plan.nodes, plan.stages
     row = [_node_row(plan, n) for n in range(len(nodes))]
     users = [n for n in range(len(nodes)) if row[n]["m_pool"] >= 0 or row[n]["a_pool"] >= 0]
@@ -170,8 +170,7 @@ def _arbiter_static(plan: TimingPlan) -> tuple[np.ndarray, ...]:
     done_w = np.array([w for a in after for _, w in a], np.int64)
     return (pools, q_at, q_user, q_stage, np.array(users, np.int64),
             np.array([lat(n) for n in users], np.int64).reshape(len(users), 2), dist_d, dist_i,
-            arc_at, arc_to, arc_w, done_at, done_to, done_w,
-            np.array([issue_to_done(n) for n in range(len(nodes))], np.int64))
+            arc_at, arc_to, arc_w, done_at, done_to, done_w)
 
 
 def _offsets(counts) -> np.ndarray:

@@ -43,7 +43,9 @@ kernel call, [carried] by the kernel, kept across calls and, in stream mode, acr
 - `w_kind`, `w_ref`, `w_at`, `w_lb` [carried]: why the node's last kernel call stopped short of the
   end of its map, for the driver (which calls it again only once that has changed) and the
   arbiter's bounds (`timing.arbitrate`): `w_lb`, a lower bound of its next op's issue from what
-  was known (its arrival, its last issue, the inputs read so far, its replica); `w_kind` what that
+  was known when it last stopped on a slot or on an input pixel computed but waiting for the
+  arbiter (its arrival, its last issue, the inputs read, its replica; a bound of an earlier op's
+  issue stays one of every later op's, ops issuing in rank order); `w_kind` what that
   op waits for: `W_NONE` (nothing more known), `W_PENDING` (an input pixel of a deferred producer
   waiting for a shared server), `W_INPUT` (an input pixel the producer had not reached: `w_ref`
   the in-edge row, `w_at` the pixel's raster position), `W_RING` (a slot of its bounded out-edge row `w_ref`

@@ -52,9 +52,11 @@ shared servers in time order, as far as no request can still come before (timing
 from __future__ import annotations
 
 import numpy as np
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 
 from isaacsim.kernels import inline, jit
-from isaacsim.kernels.refs import unowned
 
 
 @inline
@@ -645,7 +647,6 @@ def advance_node(n, pos, i, plan, maps, out, arb, work):
                 a_k, n_k = _field_known(geo, k, bits, ready, y0, y1, x0, x1)
                 if a_k == PENDING:
                     p["w_kind"], p["w_ref"], p["w_at"] = W_INPUT, r0 + k, n_k
-                    p["w_lb"] = max(last_s, arrival, a + delta if a < PENDING else arrival)
                     if bounded_in:
                         _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits,
                                  rows, rings, True)
@@ -1004,8 +1005,8 @@ def arbiter_scratch(users, n_nodes):
     """`arbitrate`'s work arrays, made once by the driver's caller: per user its smallest pending
     effective cycle, its lower bound of the next issue (and whether it is known) and what its
     first request waits for (`FREE`, `HELD` or a user); per node its own bound, shortest-path
-    label and whether settled, its user index (-1: none), its `_next_issue` bound and state, and
-    a path for `_next_issue`; per user its smallest pending effective cycle as the call goes on."""
+    label and whether settled, and its user index (-1: none); per user its smallest pending
+    effective cycle as the call goes on."""
     n_users = users.shape[0]
     user_of = np.full(n_nodes, -1, np.int64)
     for k in range(n_users):
@@ -1013,85 +1014,33 @@ def arbiter_scratch(users, n_nodes):
     return (np.empty(n_users, np.int64), np.empty(n_users, np.int64),
             np.empty(n_users, np.bool_), np.empty(n_users, np.int64),
             np.empty(n_nodes, np.int64), np.empty(n_nodes, np.int64),
-            np.empty(n_nodes, np.bool_), user_of, np.empty(n_nodes, np.int64),
-            np.empty(n_nodes, np.int64), np.empty(n_nodes, np.int64), np.empty(n_users, np.int64))
+            np.empty(n_nodes, np.bool_), user_of, np.empty(n_users, np.int64))
 
 
-@jit
-def _next_issue(v, hi, images, cur, params, in_at, in_src, out_dst, arrivals, i2d, first, user_of,
-                bound, state, path):
+@inline
+def _next_issue(v, hi, images, cur, params, in_at, in_src, arrivals, first, user_of):
     """A lower bound of the issue of node v's next op (and so, ops issuing in rank order, of every
-    op it has still to issue), from why its last kernel call stopped (`NODE.w_kind`): at least its
-    `w_lb` (and its image's arrival); on a deferred producer's pending pixel, the least over its
-    deferred producers of their smallest pending effective cycle (at most the op's done cycle;
-    a done op not yet sent waits for an earlier one) + 1 + v's `delta`; on a pixel a producer u
-    has not reached, u's own bound + u's fewest cycles from issue to done (`i2d`) + 1 + `delta`;
-    on a buffer slot, the bound of the consumer whose op releases it + 1; on its own op's slot,
-    its smallest pending effective cycle + 1. The reasons form chains (each node names at most
-    one other), followed to their end; a chain that comes back to a node ends there, at its
-    `w_lb`. Worked out once per `arbitrate` call (`state`: 0 not yet, 1 on the path, 2 known), from
-    the state at its start (no node moves during the call)."""
-    depth = 0
-    x = v
-    val = -1  # the bound the last node on the path leads to (-1: none, a loop)
-    end = False  # whether the last node on the path has its bound in `val` itself
-    while True:  # down the chain of reasons, to a known bound, an end or a loop
-        if state[x] == 2:
-            val = bound[x]
-            break
-        if state[x] == 1:
-            break
-        state[x] = 1
-        path[depth] = x
-        depth += 1
-        p = params[x]
-        end = True
-        if cur[x] >= images:
-            val = FAR
-            break
-        low = p["w_lb"]
-        if cur[x] >= hi:  # its next image is not loaded yet
-            val = max(low, arrivals[cur[x]])
-            break
-        kind = p["w_kind"]
-        if kind == W_INPUT:
-            x = in_src[p["w_ref"]]
-            end = False
-            continue
-        if kind == W_RING:
-            x = out_dst[p["w_ref"]]
-            end = False
-            continue
-        if kind == W_PENDING:
-            m = FAR
-            for r in range(in_at[x], in_at[x + 1]):
-                k = user_of[in_src[r]]
-                if k >= 0:
-                    m = min(m, first[k])
-            if m < FAR:
-                low = max(low, m + 1 + p["delta"])
-        elif kind == W_SLOT:
-            k = user_of[x]
-            if k >= 0 and first[k] < FAR:
-                low = max(low, first[k] + 1)
-        val = low
-        break
-    last = depth - 1
-    if end:
-        bound[path[last]], state[path[last]] = val, 2
-        last -= 1
-    for d in range(last, -1, -1):  # back up the chain
-        x = path[d]
-        p = params[x]
-        low = p["w_lb"]
-        if 0 <= val < FAR:
-            if p["w_kind"] == W_INPUT:
-                low = max(low, val + i2d[in_src[p["w_ref"]]] + 1 + p["delta"])
-            else:
-                low = max(low, val + 1)
-        bound[x], state[x] = low, 2
-        val = low
-    return bound[v]
+    op it has still to issue), from what its last kernel call knew (`NODE.w_lb`: its last issue,
+    its arrival, the inputs read, its replica's `free`), its image's arrival if that image is not
+    loaded yet, and, if it stopped on an input pixel waiting for the arbiter, the least over its
+    deferred producers of their smallest pending effective cycle (at most the op's done cycle; a
+    done op not yet sent waits for an earlier one) + 1 + its `delta`. `first` is of the start of
+    the `arbitrate` call (no node moves during it)."""
+    if cur[v] >= images:
+        return FAR
+    p = params[v]
+    low = p["w_lb"]
+    if cur[v] >= hi:
+        return max(low, arrivals[cur[v]])
+    if p["w_kind"] == W_PENDING:
+        m = FAR
+        for r in range(in_at[v], in_at[v + 1]):
+            k = user_of[in_src[r]]
+            if k >= 0:
+                m = min(m, first[k])
+        if m < FAR:
+            low = max(low, m + 1 + p["delta"])
+    return low
 
 
 @jit
@@ -1125,9 +1074,9 @@ def arbitrate(hi, images, cur, plan, graph, maps, out, arb, arrivals, touched, l
     ready_all, ready_at = maps[4], maps[5]
     stats, edge_bytes = out
     pools, ent, heap, q_at, q_user, q_stage, users, lat, dist_d = arb[:9]
-    arc_at, arc_to, arc_w, i2d = arb[10], arb[11], arb[12], arb[16]
-    in_src, out_dst = graph[0], graph[1]
-    first, lb, lb_known, stuck, own, label, settled, user_of, bound, state, path, head = scratch
+    arc_at, arc_to, arc_w = arb[10], arb[11], arb[12]
+    in_src = graph[0]
+    first, lb, lb_known, stuck, own, label, settled, user_of, head = scratch
     n_users = users.shape[0]
     n_nodes = params.shape[0]
     for k in range(n_users):  # each user's smallest pending effective cycle
@@ -1138,7 +1087,6 @@ def arbitrate(hi, images, cur, plan, graph, maps, out, arb, arrivals, touched, l
         head[k] = first[k]
         lb_known[k] = False
         stuck[k] = FREE
-    state[:] = 0
     blocked = False  # a node waits for an image beyond the window
     for v in range(n_nodes):
         if hi <= cur[v] < images:
@@ -1174,10 +1122,8 @@ def arbitrate(hi, images, cur, plan, graph, maps, out, arb, arrivals, touched, l
                 ok, blocker = False, k
                 break
             limit = e_best - lat[k, q_stage[j]] + (1 if k < best else 0)
-            v = users[k]
-            if (bound[v] if state[v] == 2 else _next_issue(
-                    v, hi, images, cur, params, in_at, in_src, out_dst, arrivals, i2d, first, user_of,
-                    bound, state, path)) >= limit:
+            if _next_issue(users[k], hi, images, cur, params, in_at, in_src, arrivals, first,
+                           user_of) >= limit:
                 continue  # (its next op cannot issue early enough)
             if blocked:
                 if _label_below(users[k], limit, arc_at, arc_to, arc_w, own, label, settled):
@@ -1243,7 +1189,7 @@ def no_arbiter() -> tuple:
     none, one = np.zeros(0, np.int64), np.zeros(1, np.int64)
     return (np.zeros((1, 3), np.int64), np.zeros((0, ENT_COLS), np.int64), none, one, none, none,
             none, np.zeros((0, 2), np.int64), np.zeros((0, 0), np.int64),
-            np.zeros((0, 0), np.int64), one, none, none, one, none, none, none)
+            np.zeros((0, 0), np.int64), one, none, none, one, none, none)
 
 
 @jit
@@ -1256,6 +1202,61 @@ def oldest_image(cur, params, ent):
         if p["pend_lo"] < p["pend_hi"]:
             lo = min(lo, ent[np.uint64(p["pend_at"] + p["pend_lo"] % p["pend_cap"]), _EI])
     return lo
+
+
+# -- uncounted views of arrays ---------------------------------------------------------------------
+# numba counts references to the arrays it handles: taking an array out of a tuple, handing it to
+# an inlined helper or slicing it each adds one (an atomic increment) and drops it later (an atomic
+# decrement). The driver hands its dozens of state arrays to a node's kernel and to the arbiter
+# thousands of times per image; on a network whose nodes hand work to each other op by op (shared
+# servers) that counting took about a fifth of the engine's time. `unowned(x)` returns `x` (an
+# array, or a tuple of arrays) as views that count nothing: the same data, shape and strides, with
+# no memory-info (numba skips the count of an array without one). It is safe only while the arrays
+# it came from stay alive, which holds for a kernel's arguments during the call (their caller owns
+# them): the driver applies it to its arguments only, never to an array it allocates, and no view
+# outlives the call. (Here, not in a file of its own: numba's cache checks only the file of the
+# function it loads, D45.)
+
+def _strip(context, builder, ty, value):
+    """`value` (an array of type `ty`) with its memory-info and parent object set to null."""
+    ary = context.make_array(ty)(context, builder, value=value)
+    ary.meminfo = cgutils.get_null_value(ary.meminfo.type)
+    ary.parent = cgutils.get_null_value(ary.parent.type)
+    return ary._getvalue()
+
+
+@intrinsic
+def _unowned(typingctx, x):
+    """`x` (an array or a tuple of arrays) as uncounted views (see above)."""
+    if isinstance(x, types.Array):
+        def codegen(context, builder, sig, args):
+            return _strip(context, builder, sig.args[0], args[0])
+        return x(x), codegen
+    if isinstance(x, types.BaseTuple) and all(isinstance(t, types.Array)
+                                              for t in getattr(x, "types")):
+        def codegen_tuple(context, builder, sig, args):
+            value = args[0]
+            for k, ty in enumerate(getattr(sig.args[0], "types")):
+                item = _strip(context, builder, ty, builder.extract_value(value, k))
+                value = builder.insert_value(value, item, k)
+            return value
+        return x(x), codegen_tuple
+    return None
+
+
+def unowned(x):
+    """`x` (an array or a tuple of arrays) as uncounted views (see above); in
+    Python (numba's JIT disabled) `x` itself, since Python counts its own references."""
+    return x
+
+
+@overload(unowned)
+def _unowned_jit(x):
+    """In jitted code: the intrinsic."""
+    if isinstance(x, types.Array) or (isinstance(x, types.BaseTuple) and all(
+            isinstance(t, types.Array) for t in getattr(x, "types"))):
+        return lambda x: _unowned(x)  # type: ignore[call-arg]
+    return None
 
 
 # -- the driver -----------------------------------------------------------------------------------
@@ -1307,7 +1308,7 @@ def drive(hi, images, cur, pos, plan, graph, maps, out, arrivals, rank_base, arb
     `arbiter_scratch(users, nodes)`, made by the caller once. Returns the largest ready cycle any
     node reached (`STATS.end`), for the caller's clock.
 
-    The arrays are handed on as uncounted views (`refs.unowned`: the caller owns them for the
+    The arrays are handed on as uncounted views (`unowned`: the caller owns them for the
     call), so that handing them to the node kernels and the arbiter costs no reference counts."""
     plan, graph, maps, out = unowned(plan), unowned(graph), unowned(maps), unowned(out)
     arb, work, scratch = unowned(arb), unowned(work), unowned(scratch)
