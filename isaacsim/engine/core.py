@@ -78,16 +78,15 @@ def _out_edge(plan: TimingPlan, e: int) -> dict[str, int]:
                 latency=edge.latency_cycles, capacity=edge.capacity_pixels, busy=-1)
 
 
-def _arbiter_static(plan: TimingPlan) -> tuple[np.ndarray, ...]:
+def _arbiter_static(plan: TimingPlan, row: list[dict[str, int]]) -> tuple[np.ndarray, ...]:
     """The static part of `timing.arbitrate`'s arguments: the shared servers' users (`q_at`,
     `q_user`, `q_stage`, `users`, `rates`), each user's least cycles from issue to its merge and
     act requests (`lat`), and the fewest cycles between nodes: from an op done at user j to an op
     issuing at user k (`dist_d`), from an op issuing at node v to one issuing at user k (`dist_i`),
     over the edges (done to ready to the consumer's issue) and, against them, the bounded buffers
     (a consumer's issue releases a slot the next cycle, for the producer's issue), and the same
-    steps as lists (`arc_*`, `done_*`)."""
+    steps as lists (`arc_*`, `done_*`). `row`: the nodes' `NODE` rows (`_node_row`)."""
     nodes, st = plan.nodes, plan.stages
-    row = [_node_row(plan, n) for n in range(len(nodes))]
     users = [n for n in range(len(nodes)) if row[n]["m_pool"] >= 0 or row[n]["a_pool"] >= 0]
     index = {n: k for k, n in enumerate(users)}
     by_server: dict[int, list[tuple[int, int]]] = {}
@@ -244,8 +243,9 @@ def _static(plan: TimingPlan) -> _Static:
     src_pixels = [pixels[edges[e].src] for e in out_edge]
     pix_at = _offsets(pixels)
     rows_at = _offsets([node.shape[0] + 1 for node in nodes])
+    node_rows = [_node_row(plan, n) for n in range(len(nodes))]
     static = _Static(
-        params=L.rows(L.NODE, [_node_row(plan, n) for n in range(len(nodes))]),
+        params=L.rows(L.NODE, node_rows),
         units=np.concatenate([L.new_units(max(node.replicas, node.groups, 1)) for node in nodes]),
         units_at=_offsets([max(node.replicas, node.groups, 1) for node in nodes]),
         in_rows=L.rows(L.IN_EDGE, [_in_edge(plan, e, pix_at, rows_at) for e in in_edge]),
@@ -265,7 +265,7 @@ def _static(plan: TimingPlan) -> _Static:
         ring_at=_offsets([edges[e].capacity_pixels for e in out_edge]),
         edge_cap=np.array([e.capacity_pixels for e in edges], np.int64),
         edge_src=np.array([e.src for e in edges], np.int64),
-        arbiter=_arbiter_static(plan))
+        arbiter=_arbiter_static(plan, node_rows))
 
     def forget(_: weakref.ref, key: int = key) -> None:
         _STATIC.pop(key, None)
