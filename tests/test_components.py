@@ -47,18 +47,29 @@ def _run(network: Path | str, sets: dict, mode: str = "single", images: int = 1)
     return plan, simulate(plan, works, mode)
 
 
-def test_narrow_edram_bus_makes_every_fetch_two_cycles(tmp_path):
-    """64 input channels: an op fetches 128 bytes. A 256-bit eDRAM bus at 1.2 GHz moves 3,840 bytes
-    per cycle (one cycle per fetch); an 8-bit bus moves 1 x 120 = 120, so a fetch takes
-    ceil(128 / 120) = 2 cycles, its reads start a cycle later, and the replica's next op a cycle
-    later too: each of the 32 ops ends one cycle later than the one before it did, 32 cycles in
-    all (the server is idle between fetches, 16 read cycles apart)."""
+def test_narrow_edram_bus_slows_every_fetch_and_the_writes(tmp_path):
+    """64 input channels: an op fetches 128 bytes. The tile's eDRAM port writes the image's
+    transfers at its whole rate and leaves the reads the fraction of its time that is theirs of
+    the bytes it moves per image: the ops read 32 x 128 = 4,096 bytes, the image's transfers write
+    32 x 128 = 4,096 and the network output 32 x 16 x 2 = 1,024, so reads have 4,096 / 9,216 =
+    4/9. A 256-bit eDRAM bus at 1.2 GHz moves 3,840 bytes per cycle (1,707 for the reads: one cycle
+    per fetch); an 8-bit bus moves 1 x 120 = 120, 53.3 for the reads: a fetch from an idle port
+    ends in cycle ceil(t + 128 / 53.3) - 1 = t + 2, so every op's reads start two cycles later and
+    the replica's next op two cycles later too (64 cycles over the 32 ops, the port idle between
+    fetches, 18 cycles apart). The image's transfers are written at 120 bytes per cycle, below the
+    320 of their route (a mesh port): the first pixel's last byte is sent in cycle
+    ceil(t + 128 / 120) - 1 = t + 1, one cycle later than at 320 bytes per cycle (the later pixels
+    arrive long before their ops)."""
     net = _one_layer(tmp_path, 64, 16)
     plan, wide = _run(net, {})
     assert plan.nodes[1].replicas == 1
-    _, narrow = _run(net, {"tile.edram.bus_bits": 8})
-    assert int(narrow.completion_cycle[0]) == int(wide.completion_cycle[0]) + OPS * (2 - 1)
-    assert int(narrow.node_wait[0, 1, 0]) == OPS  # fetch waits: one cycle per op
+    narrow_plan, narrow = _run(net, {"tile.edram.bus_bits": 8})
+    fetch = narrow_plan.nodes[1].fetch
+    assert fetch.rate / fetch.per == pytest.approx(120 * 4 / 9 / 128)  # ops per cycle
+    assert (plan.edges[0].cap_bytes_per_cycle, narrow_plan.edges[0].cap_bytes_per_cycle) == \
+        (320, 120)
+    assert int(narrow.completion_cycle[0]) == int(wide.completion_cycle[0]) + OPS * 2 + 1
+    assert int(narrow.node_wait[0, 1, 0]) == OPS * 2  # fetch waits: two cycles per op
     assert int(wide.node_wait[0, 1].sum()) == 0
 
 
@@ -72,7 +83,7 @@ def test_single_tile_shift_add_unit_limits_throughput(tmp_path):
     after and the output ready two cycles later. Two units (11.7 cycles per op) never delay an op
     beyond the pipeline (no throughput loss: the ops stay 16 cycles apart)."""
     net = _one_layer(tmp_path, 1536, 128)
-    base = {"tile.clock_ghz": 0.6, "tile.sigmoid.units": 8, "tile.edram.bus_bits": 512,
+    base = {"tile.clock_ghz": 0.6, "tile.sigmoid.units": 8, "tile.edram.bus_bits": 1024,
             "tile.bus.wires": 768}
     plan, one = _run(net, {**base, "tile.shift_add.units": 1})
     node = plan.nodes[1]

@@ -210,6 +210,61 @@ def test_lanes_multiply_mesh_shares_between_multi_tile_layers():
 
 # -- pooled buffers ------------------------------------------------------------------------------------
 
+def test_the_edram_port_writes_transfers_and_leaves_the_reads_their_share():
+    # The chain with an 8-bit eDRAM bus: a port moves 1 byte per tile clock, 120 per cycle.
+    # Tile 0 (a, and p on a's tiles): a reads 10 x 10 receptive-field pixels (3x3 pad 1 on 4x4:
+    # 2 + 3 + 3 + 2 rows, as many columns) of 2 x 2 bytes = 400; p (max-pool) reads nothing; the
+    # image's 16 pixels of 4 bytes are written into a's buffer (64); a -> p is local into a
+    # digital layer: no write. Reads get 400 / 464 = 25/29 of the port's time.
+    # Tile 1 (b): reads 2 x 2 pixels of 8 bytes (32), p's 4 pixels of 8 bytes written (32): 1/2.
+    # Tile 2 (f, a network output): reads b's 2 pixels of 6 bytes (12), b's transfers write 12,
+    # f's output 5 x 2 = 10 bytes: 12/34.
+    # Each transfer is the only one written into its consumer's tile: the port's 120 bytes.
+    from fractions import Fraction
+
+    from isaacsim.network import IMAGE
+    from isaacsim.targets.isaac.servers import edram_port
+    arch = small_arch(tile__edram__bus_bits=8)
+    network = chain()
+    mapping = map_network(network, arch, replication="none")
+    home = {IMAGE: -1, **{lm.name: lm.home_tile for lm in mapping.layers}}
+    assert [home[n] for n in "apbf"] == [0, 0, 1, 2]
+    port = edram_port(network, mapping, arch, home)
+    assert port.read_share == {0: Fraction(25, 29), 1: Fraction(1, 2), 2: Fraction(12, 34)}
+    assert port.write_rate == {(IMAGE, "a"): 120, ("p", "b"): 120, ("b", "f"): 120}
+    low = lower(network, mapping, arch)
+    # the transfers' caps: the port's 120 bytes per cycle, below the mesh port's 320
+    for s, d in (("input", "a"), ("p", "b"), ("b", "f")):
+        assert edge(low, s, d).cap_bytes_per_cycle == 120, (s, d)
+    # the fetch: the reads' share of the port (the 48-byte tile bus is faster), per pixel read
+    for name, share, pixel_bytes in (("a", Fraction(25, 29), 4), ("b", Fraction(1, 2), 8),
+                                     ("f", Fraction(12, 34), 6)):
+        fetch = low.plan.nodes[low.node_of[name]].fetch
+        assert Fraction(fetch.rate, fetch.per) == 120 * share / pixel_bytes, name
+    # a wide bus: no write binds (the mesh ports' 320 bytes per cycle do)
+    low = lowered(network, small_arch())
+    assert edge(low, "input", "a").cap_bytes_per_cycle == 320
+
+
+def test_transfers_written_into_one_tile_share_its_port():
+    # a (1x1 conv, 4 channels; tile 0) and b (tile 1) both feed the add on b's tiles; the add's
+    # consumer c (tile 2) is a crossbar layer. Into tile 1: b's own input, written from a's tile
+    # (remote, crossbar consumer), and a's output into the add (remote): two transfers share the
+    # port, 60 bytes per cycle each at an 8-bit bus; b -> add is local into a digital layer.
+    from isaacsim.network import IMAGE
+    from isaacsim.targets.isaac.servers import edram_port
+    arch = small_arch(tile__edram__bus_bits=8)
+    network = net((2, 2, 4), [conv("a", 4), conv("b", 4, input="a"),
+                              {"name": "s", "kind": "add", "input": "b", "add": "a",
+                               "activation": "none"},
+                              conv("c", 4, input="s")])
+    mapping = map_network(network, arch, replication="none")
+    home = {IMAGE: -1, **{lm.name: lm.home_tile for lm in mapping.layers}}
+    assert [home[n] for n in "absc"] == [0, 1, 1, 2]
+    port = edram_port(network, mapping, arch, home)
+    assert port.write_rate == {(IMAGE, "a"): 120, ("a", "b"): 60, ("a", "s"): 60, ("s", "c"): 120}
+
+
 def test_a_layer_pools_the_edram_of_its_tiles_that_are_no_home():
     # a: 1x1 conv to 48 channels, 3 arrays on tiles 0-2 (home 2): its buffer pools 3 x 1,000
     # bytes, floor(3000 / (2 x 2)) = 750 pixels of the 2-channel input (250 without pooling).

@@ -31,7 +31,7 @@ from isaacsim.targets.isaac.arch import Architecture
 from isaacsim.targets.isaac.events import VALUE_BYTES, coefficients, energy_table
 from isaacsim.targets.isaac.mapping import Mapping
 from isaacsim.targets.isaac.mapping.topology import chip_route, mesh_route, tile_position
-from isaacsim.targets.isaac.servers import node_services, server_components
+from isaacsim.targets.isaac.servers import edram_port, node_services, server_components
 from isaacsim.traces.model import MAX_BITS
 from isaacsim.validate import Bound, number_text
 
@@ -188,6 +188,7 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
             raw_edges.append((src, dst, layer.handler.geometry(layer, network.shape_of(src_name)),
                               c_src * VALUE_BYTES, capacity, route))
 
+    port = edram_port(network, mapping, arch, dict(zip(names, home)))
     sharing = Counter(link for *_, route in raw_edges if route for link in route.links)
     edges = []
     for src, dst, geometry, nbytes, capacity, route in raw_edges:
@@ -197,12 +198,15 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
         lanes = min(spread[names[src]], spread[names[dst]])
         cap = min(max(int(_link_bytes_per_cycle(arch, link) // sharing[link]), 1)
                   * (1 if _is_ht(link) else lanes) for link in route.links)
+        write = port.write_rate.get((names[src], names[dst]))
+        if write is not None:  # the consumer's eDRAM writes the transfer as it arrives
+            cap = min(cap, max(int(write), 1))
         edges.append(Edge(src, dst, geometry, False, nbytes, capacity,
                           cap_bytes_per_cycle=cap,
                           latency_cycles=_latency_cycles(arch, route.mesh_hops, route.ht_links),
                           mesh_hops=route.mesh_hops, ht_links=route.ht_links))
 
-    services = node_services(network, mapping, arch)
+    services = node_services(network, mapping, arch, port)
     nodes = [Node(IMAGE, SOURCE, _hwc(network.input_shape),
                   outputs=tuple(e for e, ed in enumerate(edges) if ed.src == 0))]
     for layer in network.layers:

@@ -3,9 +3,9 @@
 For every node this gives the four `Service`s of the plan, `fetch`, `readout`, `merge` and `act`, as
 integer (rate, per) pairs, from the architecture's counts and clocks and the mapping's placement:
 
-- `fetch`: the eDRAM (`bus_bits / 8` bytes per tile clock) and the tile bus (`wires / 8` bytes per
-  tile clock), the slower of the two, on every tile holding the layer's arrays; `C_in x 2` bytes per
-  active receptive-field pixel;
+- `fetch`: the eDRAM (`bus_bits / 8` bytes per tile clock, for the reads' share of its port's time,
+  `EdramPort`) and the tile bus (`wires / 8` bytes per tile clock), the slower of the two, on every
+  tile holding the layer's arrays; `C_in x 2` bytes per active receptive-field pixel;
 - `readout`: per IMA, the ADCs (`units x gsamples_per_s x cycle_ns` conversions per cycle) and the
   shift-and-add units (`units x gops_per_s x cycle_ns` operations, `shift_passes` per conversion:
   1 unless a FlexPoint shift is wider than `max_shift`), the slower; every array of the IMA gets an
@@ -21,8 +21,10 @@ Nodes that use a tile unit on the same set of tiles share one server of it (`Nod
 which serves their requests in time order (timing-model s12): a digital layer runs on the tiles of
 its first producer, so a residual add shares the shift-and-add units of the convolution feeding
 it. A tile whose unit serves several different sets of tiles (only with `shared` packing) gives
-each set an equal share; its eDRAM and bus (the fetch) are divided equally between the layers
-fetching on it [U]. A crossbar layer's fetch, merge and act servers form `G` groups, the largest
+each set an equal share; the reads' share of its eDRAM port and its bus (the fetch) are divided
+equally between the layers fetching on it [U]. The eDRAM port also writes the transfers arriving
+on the tile (`edram_port`: the edges' write rates bound their transfers in the lowering).
+A crossbar layer's fetch, merge and act servers form `G` groups, the largest
 divisor of its replicas that is at most its tiles (about one group per tile when there are more
 replicas than tiles, one per replica when a replica spans several tiles; a divisor, so that every
 group serves as many replicas), each with `1 / G` of the layer's rate; on a set of tiles with shared
@@ -37,11 +39,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from fractions import Fraction
 
 from isaacsim.network import IMAGE, Network
 from isaacsim.plan import UNLIMITED, Service
 from isaacsim.targets.isaac.arch import Architecture
+from isaacsim.targets.isaac.events import UNIT_READ_BYTES_PER_CHANNEL
 from isaacsim.targets.isaac.mapping import VALUE_BYTES, Mapping
 
 UNIT_OF_KIND = {"pool": "maxpool", "add": "shift_add", "none": None}
@@ -115,13 +119,101 @@ def readout_rate(arch: Architecture, passes: int = 1) -> Fraction:
     return min(adcs, adders / passes)
 
 
-def fetch_rate(arch: Architecture) -> Fraction:
-    """Input bytes one tile moves from its eDRAM into its IMAs per ISAAC cycle."""
-    return min(_tile_rate(arch, Fraction(arch.edram_bus_bits, 8)),
-               _tile_rate(arch, Fraction(arch.tile_bus_wires, 8)))
+def edram_rate(arch: Architecture) -> Fraction:
+    """Bytes one tile's eDRAM port moves per ISAAC cycle (one `bus_bits` access per tile clock)."""
+    return _tile_rate(arch, Fraction(arch.edram_bus_bits, 8))
 
 
-def node_services(network: Network, mapping: Mapping, arch: Architecture) -> list[dict]:
+def fetch_rate(arch: Architecture, read_share: Fraction = Fraction(1)) -> Fraction:
+    """Input bytes one tile moves from its eDRAM into its IMAs per ISAAC cycle, when reads have
+    `read_share` of the eDRAM port's time (`EdramPort`): the slower of that and the tile bus."""
+    return min(edram_rate(arch) * read_share, _tile_rate(arch, Fraction(arch.tile_bus_wires, 8)))
+
+
+def layer_tiles(network: Network, mapping: Mapping) -> dict[str, tuple[int, ...]]:
+    """The tiles each node works on: a crossbar layer's arrays' tiles, a digital layer its first
+    producer's, the image source tile 0 (where it enters the first chip)."""
+    maps = {lm.name: lm for lm in mapping.layers}
+    tiles: dict[str, tuple[int, ...]] = {IMAGE: (0,)}
+    for layer in network.layers:
+        tiles[layer.name] = (tuple(maps[layer.name].tiles) if layer.uses_crossbars
+                             else tiles[layer.inputs[0]])
+    return tiles
+
+
+def _field_pixels(network: Network, layer, source: str) -> int:
+    """Input pixels the ops of `layer` read from `source` over its whole map (receptive fields
+    clipped at the borders)."""
+    geometry = layer.handler.geometry(layer, network.shape_of(source))
+    src, out = network.shape_of(source), layer.out_shape
+    rows = sum(len(geometry.rows(h, src.height)) for h in range(out.height))
+    cols = sum(len(geometry.cols(w, src.width)) for w in range(out.width))
+    return rows * cols
+
+
+@dataclass(frozen=True)
+class EdramPort:
+    """How each tile's eDRAM port serves reads and writes (timing-model s12): a transfer is
+    written at the port's whole rate, shared equally by the edges written into the tile; reads
+    have the fraction of the port's time that is theirs of the bytes it moves per uncropped
+    image."""
+
+    read_share: dict[int, Fraction]
+    """Tile -> the fraction of its port's time left for reads (1 where nothing is written)."""
+    write_rate: dict[tuple[str, str], Fraction]
+    """`(producer, consumer)` -> bytes per cycle the ports of the consumer's tiles write for the
+    edge's transfers (remote edges into an on-chip node only: the writes that are timed)."""
+
+
+def edram_port(network: Network, mapping: Mapping, arch: Architecture,
+               home: dict[str, int]) -> EdramPort:
+    """The eDRAM port of every tile (`EdramPort`). Bytes per uncropped image, spread evenly over
+    the tiles of the node that reads or receives them, as the energy model counts them
+    (isaacsim.targets.isaac.events): a crossbar layer reads `C_in x 2` bytes per receptive-field
+    pixel, an add `C_in` bytes per operand pixel; a pixel is written, `C x 2` bytes, into every
+    crossbar consumer and every consumer on another tile (into the consumer's tiles), and a network
+    output into its own tiles. `home`: node -> home tile (-1: off chip)."""
+    tiles = layer_tiles(network, mapping)
+    read: Counter = Counter()
+    written: Counter = Counter()
+    timed: dict[tuple[str, str], tuple[int, ...]] = {}  # remote edge -> the tiles it writes into
+    for layer in network.layers:
+        where = tiles[layer.name]
+        for source in layer.inputs:
+            c_in = network.shape_of(source).channels
+            if layer.uses_crossbars:
+                per = c_in * VALUE_BYTES if source == layer.inputs[0] else 0
+            else:
+                per = c_in * UNIT_READ_BYTES_PER_CHANNEL.get(layer.handler.unit, 0)
+            if per:
+                share = Fraction(_field_pixels(network, layer, source) * per, len(where))
+                read.update({t: share for t in where})
+            if home[layer.name] < 0:
+                continue  # run by the host: nothing is written on chip
+            remote = home[source] != home[layer.name]
+            if layer.uses_crossbars or remote:
+                src = network.shape_of(source)
+                share = Fraction(src.pixels * src.channels * VALUE_BYTES, len(where))
+                written.update({t: share for t in where})
+                if remote:
+                    timed[source, layer.name] = where
+    consumed = {source for layer in network.layers for source in layer.inputs}
+    for layer in network.layers:
+        if layer.name not in consumed and home[layer.name] >= 0:
+            out = layer.out_shape
+            share = Fraction(out.pixels * out.channels * VALUE_BYTES, len(tiles[layer.name]))
+            written.update({t: share for t in tiles[layer.name]})
+    moved = read + written
+    read_share = {t: Fraction(read[t]) / moved[t] for t in moved}
+    writers = Counter(t for where in timed.values() for t in where)
+    port = edram_rate(arch)
+    write_rate = {edge: sum((port / writers[t] for t in where), Fraction(0))
+                  for edge, where in timed.items()}
+    return EdramPort(read_share, write_rate)
+
+
+def node_services(network: Network, mapping: Mapping, arch: Architecture,
+                  port: EdramPort) -> list[dict]:
     """Per node (the image source first, then the layers), the keyword arguments `fetch`,
     `readout`, `merge`, `act`, `groups` and `pools` of its `Node`.
 
@@ -129,20 +221,18 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture) -> lis
     one server of it, arbitrated in time order (`Node.pools`, timing-model s12): a digital layer
     and the layer whose tiles it runs on, or layers that `shared` packing puts on the same tiles.
     A tile whose unit serves several such sets (`shared` packing: a tile holding the end of one
-    layer and the start of the next) gives each set an equal share of it [U]; so does a tile's
-    eDRAM and bus (the fetch)."""
+    layer and the start of the next) gives each set an equal share of it [U]; so do the reads'
+    share of a tile's eDRAM port (`port`, `edram_port`) and its bus (the fetch)."""
     maps = {lm.name: lm for lm in mapping.layers}
-    tiles: dict[str, tuple[int, ...]] = {IMAGE: (0,)}
+    tiles = layer_tiles(network, mapping)
     uses: dict[str, dict[str, int]] = {}  # layer -> unit -> demand per op (or per pixel, read)
     for layer in network.layers:
         lm = maps[layer.name]
         out_c = layer.out_shape.channels
         if layer.uses_crossbars:
-            tiles[layer.name] = tuple(lm.tiles)
             uses[layer.name] = {"edram": network.shape_of(layer.inputs[0]).channels * VALUE_BYTES,
                                 "shift_add": out_c * (lm.row_blocks - 1), "sigmoid": out_c}
         else:
-            tiles[layer.name] = tiles[layer.inputs[0]]
             unit = UNIT_OF_KIND[layer.handler.unit]
             demand = {unit: layer.handler.unit_ops(layer)} if unit else {}
             if layer.activation != "none":
@@ -219,7 +309,8 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture) -> lis
             lm = maps[layer.name]
             columns = max(lm.cols_per_col_block) + (1 if arch.flip_encoding else 0)
             node.update(
-                fetch=service(_shared_rate(where, sets, "edram", fetch_rate(arch)) / r,
+                fetch=service(sum((fetch_rate(arch, port.read_share.get(t, Fraction(1)))
+                                   / max(sets[t, "edram"], 1) for t in where), Fraction(0)) / r,
                               demand["edram"]),
                 readout=service(readout_rate(arch, lm.shift_passes), columns * arch.arrays_per_ima))
         out.append(node)
