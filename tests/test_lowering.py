@@ -301,6 +301,20 @@ def test_shared_packing_pools_only_tiles_that_are_no_home():
     assert edge(low, "a", "b").capacity_pixels == 2000 // 4 == 500
 
 
+def test_equal_shares_name_the_tiles_left_out_of_time_order():
+    # the shared-packing layout above: a on tile 0, b on tiles 0-1, c and d on tile 2. Tiles 0
+    # and 2 hold arrays of two layers (their eDRAM reads are divided equally); tile 0's units
+    # serve the sets (0,) and (0, 1) (equal shares), tile 2's only the set (2,) (time order).
+    from isaacsim.targets.isaac.servers import equal_shares
+    network = net((4, 4, 2), [conv("a", 2), conv("b", 48), conv("c", 1), conv("d", 1)])
+    arch = small_arch(ima__arrays=2)
+    reads, units = equal_shares(network, map_network(network, arch, replication="none",
+                                                     packing="shared"))
+    assert reads.startswith("2 tiles hold arrays of several layers (e.g. tile 0: a, b)")
+    assert units.startswith("1 tile has a unit used on different sets of tiles (e.g. tile 0)")
+    assert equal_shares(network, map_network(network, arch, replication="none")) == ()
+
+
 def test_replicas_pool_their_tiles():
     # ISAAC replication: a 2x2/2 pool after conv a makes a four copies (4 arrays, tiles 0-3); the
     # last conv b keeps one. a pools 4 x 1,000 bytes: 1000 pixels of 2 channels.

@@ -111,6 +111,19 @@ def report_warnings(warnings, source: str, strict: bool) -> None:
         print(f"warning: {w}", file=sys.stderr)
 
 
+def report_model_notes(workload) -> None:
+    """Print on stderr, as ``note: ...``, where the workload's mapping leaves shared tiles to equal
+    shares rather than time order (`servers.equal_shares`; only `shared` packing makes such
+    tiles)."""
+    import sys
+
+    from isaacsim.targets.isaac.servers import equal_shares
+    if workload.mapping.packing != "shared":
+        return
+    for note in equal_shares(workload.simulated_network(), workload.map()):
+        print(f"note: {note}", file=sys.stderr)
+
+
 def path_text(text: str) -> str:
     """An argparse type for file, folder and name arguments: not empty and without a NUL (which
     the operating system cannot take), so an empty value is never read as "not given" or "."."""

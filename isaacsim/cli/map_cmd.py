@@ -10,6 +10,7 @@ from typing import Any
 from isaacsim.cli.common import (
     at_least,
     json_parent,
+    report_model_notes,
     report_warnings,
     strict_parent,
     workload_argument,
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
             sets[f"mapping.{key}"] = value
     workload = load_workload(args.workload, sets)
     report_warnings(workload.arch.warnings, workload.source, args.strict)
+    report_model_notes(workload)
     mapping = workload.map()
     xbar = (workload.arch.xbar_rows, workload.arch.xbar_cols)
     if args.json:

@@ -10,6 +10,7 @@ from pathlib import Path
 from isaacsim.cli.common import (
     at_least,
     path_text,
+    report_model_notes,
     report_warnings,
     strict_parent,
     workload_argument,
@@ -68,6 +69,7 @@ def register(subparsers, parents: list[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     workload = load_workload(args.workload, parse_sets(args.sets))
     report_warnings(workload.arch.warnings, workload.source, args.strict)
+    report_model_notes(workload)
     n_images = args.images or workload.run.images
     enabled = {"auto": None, "on": True, "off": False}[args.progress]
     out = Path(args.out) if args.out is not None else Path("results") / workload.name

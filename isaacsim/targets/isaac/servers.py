@@ -212,6 +212,76 @@ def edram_port(network: Network, mapping: Mapping, arch: Architecture,
     return EdramPort(read_share, write_rate)
 
 
+def _unit_demand(network: Network, mapping: Mapping) -> dict[str, dict[str, int]]:
+    """Layer -> unit (`edram`, `shift_add`, `sigmoid`, `maxpool`) -> its demand per op (the
+    eDRAM: per receptive-field pixel read)."""
+    maps = {lm.name: lm for lm in mapping.layers}
+    uses: dict[str, dict[str, int]] = {}
+    for layer in network.layers:
+        out_c = layer.out_shape.channels
+        if layer.uses_crossbars:
+            uses[layer.name] = {"edram": network.shape_of(layer.inputs[0]).channels * VALUE_BYTES,
+                                "shift_add": out_c * (maps[layer.name].row_blocks - 1),
+                                "sigmoid": out_c}
+        else:
+            unit = UNIT_OF_KIND[layer.handler.unit]
+            demand = {unit: layer.handler.unit_ops(layer)} if unit else {}
+            if layer.activation != "none":
+                demand["sigmoid"] = out_c
+            uses[layer.name] = demand
+    return uses
+
+
+def _unit_users(network: Network, mapping: Mapping, tiles: dict[str, tuple[int, ...]]):
+    """`_unit_demand`; who uses each unit on each set of tiles, `(unit, tiles) -> [layer]`; and per
+    `(tile, unit)` how many users divide it: the sets of tiles using it there (the eDRAM: the
+    layers)."""
+    uses = _unit_demand(network, mapping)
+    users: dict[tuple[str, tuple[int, ...]], list[str]] = {}
+    for name, demand in uses.items():
+        for unit, per in demand.items():
+            if per:
+                users.setdefault((unit, tiles[name]), []).append(name)
+    sets: Counter = Counter()
+    for (unit, where), who in users.items():
+        for _ in range(len(who) if unit == "edram" else 1):
+            sets.update((t, unit) for t in where)
+    return uses, users, sets
+
+
+def _tiles(n: int, verb: str) -> str:
+    """`n` tiles and a verb that agrees: "1 tile holds", "2 tiles hold"."""
+    if n == 1:
+        return f"1 tile {'has' if verb == 'have' else verb + 's'}"
+    return f"{n} tiles {verb}"
+
+
+def equal_shares(network: Network, mapping: Mapping) -> tuple[str, ...]:
+    """What the mapping leaves to equal shares rather than to time order (timing-model s12), as
+    sentences for the user: tiles whose eDRAM reads and bus several crossbar layers divide, and
+    tiles whose units serve several sets of tiles. Empty with `layer` packing."""
+    tiles = layer_tiles(network, mapping)
+    _, users, sets = _unit_users(network, mapping, tiles)
+    readers: dict[int, list[str]] = {}
+    for (unit, _), who in sorted(users.items()):
+        for t in (t for t in tiles[who[0]] if unit == "edram"):
+            readers.setdefault(t, []).extend(who)
+    shared_reads = sorted(t for t, names in readers.items() if len(names) > 1)
+    shared_units = sorted({t for (t, unit), n in sets.items() if unit != "edram" and n > 1})
+    out = []
+    if shared_reads:
+        t = shared_reads[0]
+        out.append(f"{_tiles(len(shared_reads), 'hold')} arrays of several layers (e.g. tile {t}: "
+                   f"{', '.join(readers[t])}): the reads' share of their eDRAM port and their bus "
+                   f"are divided equally between those layers, not served in time order "
+                   f"(docs/timing-model.md s12)")
+    if shared_units:
+        out.append(f"{_tiles(len(shared_units), 'have')} a unit used on different sets of tiles (e.g. "
+                   f"tile {shared_units[0]}): their tile shift-and-add, max-pool or sigmoid units "
+                   f"give each set an equal share, not time order (docs/timing-model.md s12)")
+    return tuple(out)
+
+
 def node_services(network: Network, mapping: Mapping, arch: Architecture,
                   port: EdramPort) -> list[dict]:
     """Per node (the image source first, then the layers), the keyword arguments `fetch`,
@@ -225,29 +295,7 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture,
     share of a tile's eDRAM port (`port`, `edram_port`) and its bus (the fetch)."""
     maps = {lm.name: lm for lm in mapping.layers}
     tiles = layer_tiles(network, mapping)
-    uses: dict[str, dict[str, int]] = {}  # layer -> unit -> demand per op (or per pixel, read)
-    for layer in network.layers:
-        lm = maps[layer.name]
-        out_c = layer.out_shape.channels
-        if layer.uses_crossbars:
-            uses[layer.name] = {"edram": network.shape_of(layer.inputs[0]).channels * VALUE_BYTES,
-                                "shift_add": out_c * (lm.row_blocks - 1), "sigmoid": out_c}
-        else:
-            unit = UNIT_OF_KIND[layer.handler.unit]
-            demand = {unit: layer.handler.unit_ops(layer)} if unit else {}
-            if layer.activation != "none":
-                demand["sigmoid"] = out_c
-            uses[layer.name] = demand
-    # who uses each unit on each set of tiles; the sets using it on each tile
-    users: dict[tuple[str, tuple[int, ...]], list[str]] = {}
-    for name, demand in uses.items():
-        for unit, per in demand.items():
-            if per:
-                users.setdefault((unit, tiles[name]), []).append(name)
-    sets: Counter = Counter()  # per (tile, unit): the pools using it (eDRAM: the nodes)
-    for (unit, where), who in users.items():
-        for _ in range(len(who) if unit == "edram" else 1):
-            sets.update((t, unit) for t in where)
+    uses, users, sets = _unit_users(network, mapping, tiles)
     # server groups: a crossbar layer's own count, unless it shares a unit with another node on
     # its tiles; then every crossbar layer sharing a unit there takes one count (of the gcd of
     # their replicas), and so does every digital layer that shares a unit with one of them; a
