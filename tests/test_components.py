@@ -2,7 +2,7 @@
 small network, or a ratio the architecture predicts on VGG-16.
 
 One-layer networks are 1 x 32 maps of a 1 x 1 conv with one replica on one tile, fed faster than
-they compute (the image arrives over HyperTransport at 640 bytes per cycle), so every op issues as
+they compute (the image arrives at 320 bytes per cycle, its route's slowest link), so every op issues as
 soon as its replica is free and the hand calculations need only the stage latencies of section 4
 (all 1 cycle at ISAAC-CE). They turn the flip encoding off, so that an array read converts 128
 columns, exactly one cycle of an ADC (with the encoding's unit column, 129, the readout falls one
@@ -81,7 +81,10 @@ def test_single_tile_shift_add_unit_limits_throughput(tmp_path):
     ceil((t0 x 60 + 32 x 1,408) / 60) - 1, t0 = s0 + 16 + 3 (fetch, 16 reads, conversion and IMA
     shift-and-add, section 4); the activation (sigmoid, 8 units: one cycle) is done the cycle
     after and the output ready two cycles later. Two units (11.7 cycles per op) never delay an op
-    beyond the pipeline (no throughput loss: the ops stay 16 cycles apart)."""
+    beyond the pipeline (no throughput loss: the ops stay 16 cycles apart). The eDRAM bus is wide
+    enough that every fetch of 1,536 x 2 bytes takes one cycle: the fetch has about 0.48 of a
+    port of 1,024 bits x 60 tile clocks = 7,680 bytes per cycle (the image's transfers take the
+    rest), 3,686 bytes."""
     net = _one_layer(tmp_path, 1536, 128)
     base = {"tile.clock_ghz": 0.6, "tile.sigmoid.units": 8, "tile.edram.bus_bits": 1024,
             "tile.bus.wires": 768}

@@ -236,7 +236,7 @@ def test_the_edram_port_writes_transfers_and_leaves_the_reads_their_share():
     # the transfers' caps: the port's 120 bytes per cycle, below the mesh port's 320
     for s, d in (("input", "a"), ("p", "b"), ("b", "f")):
         assert edge(low, s, d).cap_bytes_per_cycle == 120, (s, d)
-    # the fetch: the reads' share of the port (the 48-byte tile bus is faster), per pixel read
+    # the fetch: its share of the port (the 48-byte tile bus is faster), per pixel read
     for name, share, pixel_bytes in (("a", Fraction(25, 29), 4), ("b", Fraction(1, 2), 8),
                                      ("f", Fraction(12, 34), 6)):
         fetch = low.plan.nodes[low.node_of[name]].fetch

@@ -133,3 +133,17 @@ def test_stream_static_energy_pays_for_the_run_once():
     makespan_ns = images.completion_cycle.max() * wl.arch.cycle_ns
     expected = wl.arch.energy.chip_static_mw * chips * makespan_ns
     assert images.static_energy_pj.sum() == pytest.approx(expected)
+
+
+def test_run_and_map_note_the_tiles_left_to_equal_shares(tmp_path, capsys):
+    # the tiny network with shared packing puts conv1, conv2 and fc1 on tile 0: their fetch
+    # divides tile 0's eDRAM port equally; with layer packing no tile is shared
+    args = ["--set", "mapping.packing=shared"]
+    assert main(["map", TINY, *args]) == 0
+    err = capsys.readouterr().err
+    assert "note: 1 tile holds arrays of several layers (e.g. tile 0: conv1, conv2, fc1)" in err
+    assert main(["run", TINY, *args, "--images", "1", "--out", str(tmp_path / "r"),
+                 "--progress", "off"]) == 0
+    assert "note: 1 tile holds arrays of several layers" in capsys.readouterr().err
+    assert main(["map", TINY]) == 0
+    assert "note:" not in capsys.readouterr().err

@@ -113,13 +113,10 @@ def report_warnings(warnings, source: str, strict: bool) -> None:
 
 def report_model_notes(workload) -> None:
     """Print on stderr, as ``note: ...``, where the workload's mapping leaves shared tiles to equal
-    shares rather than time order (`servers.equal_shares`; only `shared` packing makes such
-    tiles)."""
+    shares rather than time order (`servers.equal_shares`: mostly with `shared` packing)."""
     import sys
 
     from isaacsim.targets.isaac.servers import equal_shares
-    if workload.mapping.packing != "shared":
-        return
     for note in equal_shares(workload.simulated_network(), workload.map()):
         print(f"note: {note}", file=sys.stderr)
 

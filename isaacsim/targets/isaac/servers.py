@@ -3,7 +3,7 @@
 For every node this gives the four `Service`s of the plan, `fetch`, `readout`, `merge` and `act`, as
 integer (rate, per) pairs, from the architecture's counts and clocks and the mapping's placement:
 
-- `fetch`: the eDRAM (`bus_bits / 8` bytes per tile clock, for the reads' share of its port's time,
+- `fetch`: the eDRAM (`bus_bits / 8` bytes per tile clock, for the fetch's share of its port's time,
   `EdramPort`) and the tile bus (`wires / 8` bytes per tile clock), the slower of the two, on every
   tile holding the layer's arrays; `C_in x 2` bytes per active receptive-field pixel;
 - `readout`: per IMA, the ADCs (`units x gsamples_per_s x cycle_ns` conversions per cycle) and the
@@ -20,8 +20,8 @@ integer (rate, per) pairs, from the architecture's counts and clocks and the map
 Nodes that use a tile unit on the same set of tiles share one server of it (`Node.pools`),
 which serves their requests in time order (timing-model s12): a digital layer runs on the tiles of
 its first producer, so a residual add shares the shift-and-add units of the convolution feeding
-it. A tile whose unit serves several different sets of tiles (only with `shared` packing) gives
-each set an equal share; the reads' share of its eDRAM port and its bus (the fetch) are divided
+it. A tile whose unit serves several different sets of tiles (mostly with `shared` packing) gives
+each set an equal share; the fetch's share of its eDRAM port and its bus are divided
 equally between the layers fetching on it [U]. The eDRAM port also writes the transfers arriving
 on the tile (`edram_port`: the edges' write rates bound their transfers in the lowering).
 A crossbar layer's fetch, merge and act servers form `G` groups, the largest
@@ -159,7 +159,8 @@ class EdramPort:
     image."""
 
     read_share: dict[int, Fraction]
-    """Tile -> the fraction of its port's time left for reads (1 where nothing is written)."""
+    """Tile -> the fraction of its port's time left for the fetch (1 where nothing else is read or
+    written)."""
     write_rate: dict[tuple[str, str], Fraction]
     """`(producer, consumer)` -> bytes per cycle the ports of the consumer's tiles write for the
     edge's transfers (remote edges into an on-chip node only: the writes that are timed)."""
@@ -172,9 +173,12 @@ def edram_port(network: Network, mapping: Mapping, arch: Architecture,
     (isaacsim.targets.isaac.events): a crossbar layer reads `C_in x 2` bytes per receptive-field
     pixel, an add `C_in` bytes per operand pixel; a pixel is written, `C x 2` bytes, into every
     crossbar consumer and every consumer on another tile (into the consumer's tiles), and a network
-    output into its own tiles. `home`: node -> home tile (-1: off chip)."""
+    output into its home tile. Only the crossbar layers' reads (the fetch) get a share: the other
+    reads are not timed, but take their part of the port's time. `home`: node -> home tile (-1: off
+    chip; a transfer to the host is written nowhere on chip)."""
     tiles = layer_tiles(network, mapping)
-    read: Counter = Counter()
+    fetched: Counter = Counter()  # the crossbar layers' reads
+    read: Counter = Counter()  # every read
     written: Counter = Counter()
     timed: dict[tuple[str, str], tuple[int, ...]] = {}  # remote edge -> the tiles it writes into
     for layer in network.layers:
@@ -188,6 +192,8 @@ def edram_port(network: Network, mapping: Mapping, arch: Architecture,
             if per:
                 share = Fraction(_field_pixels(network, layer, source) * per, len(where))
                 read.update({t: share for t in where})
+                if layer.uses_crossbars:
+                    fetched.update({t: share for t in where})
             if home[layer.name] < 0:
                 continue  # run by the host: nothing is written on chip
             remote = home[source] != home[layer.name]
@@ -201,10 +207,9 @@ def edram_port(network: Network, mapping: Mapping, arch: Architecture,
     for layer in network.layers:
         if layer.name not in consumed and home[layer.name] >= 0:
             out = layer.out_shape
-            share = Fraction(out.pixels * out.channels * VALUE_BYTES, len(tiles[layer.name]))
-            written.update({t: share for t in tiles[layer.name]})
+            written[home[layer.name]] += out.pixels * out.channels * VALUE_BYTES
     moved = read + written
-    read_share = {t: Fraction(read[t]) / moved[t] for t in moved}
+    read_share = {t: Fraction(fetched[t]) / moved[t] for t in moved}
     writers = Counter(t for where in timed.values() for t in where)
     port = edram_rate(arch)
     write_rate = {edge: sum((port / writers[t] for t in where), Fraction(0))
@@ -272,7 +277,7 @@ def equal_shares(network: Network, mapping: Mapping) -> tuple[str, ...]:
     if shared_reads:
         t = shared_reads[0]
         out.append(f"{_tiles(len(shared_reads), 'hold')} arrays of several layers (e.g. tile {t}: "
-                   f"{', '.join(readers[t])}): the reads' share of their eDRAM port and their bus "
+                   f"{', '.join(readers[t])}): the fetch's share of their eDRAM port and their bus "
                    f"are divided equally between those layers, not served in time order "
                    f"(docs/timing-model.md s12)")
     if shared_units:
@@ -291,7 +296,7 @@ def node_services(network: Network, mapping: Mapping, arch: Architecture,
     one server of it, arbitrated in time order (`Node.pools`, timing-model s12): a digital layer
     and the layer whose tiles it runs on, or layers that `shared` packing puts on the same tiles.
     A tile whose unit serves several such sets (`shared` packing: a tile holding the end of one
-    layer and the start of the next) gives each set an equal share of it [U]; so do the reads'
+    layer and the start of the next) gives each set an equal share of it [U]; so do the fetch's
     share of a tile's eDRAM port (`port`, `edram_port`) and its bus (the fetch)."""
     maps = {lm.name: lm for lm in mapping.layers}
     tiles = layer_tiles(network, mapping)
