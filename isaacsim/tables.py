@@ -77,17 +77,45 @@ def _server_columns(node, res, n: int) -> dict[str, np.ndarray]:
     return out
 
 
+def _send_busy(lowered, res, n: int) -> list[tuple[str, np.ndarray]]:
+    """Per remote out-edge of node n, the component that sets its rate and the cycles its pipe is
+    busy per image: the bytes sent over `cap_bytes_per_cycle` (docs/timing-model.md s6)."""
+    plan = lowered.plan
+    return [(lowered.edge_components[e], res.edge_bytes[:, e] / plan.edges[e].cap_bytes_per_cycle)
+            for e in plan.nodes[n].outputs if not plan.edges[e].local]
+
+
+def _send_columns(lowered, res, n: int) -> dict[str, np.ndarray]:
+    """`send_busy_cycles` and `send_utilisation` per image: the busiest of node n's transfer
+    pipes (0 without a remote out-edge); transfers' waits are not measured (docs/reports.md)."""
+    span = np.maximum(res.node_end[:, n] - res.node_start[:, n], 1).astype(float)
+    busy = np.zeros(len(res.node_ops), float)
+    for _, b in _send_busy(lowered, res, n):
+        busy = np.maximum(busy, b)
+    return {"send_busy_cycles": busy,
+            "send_utilisation": np.where(res.node_ops[:, n] > 0, busy / span, 0.0)}
+
+
 def _component_load(lowered, res) -> dict[str, dict[str, float]]:
-    """Per energy component that a server models: busy cycles and waits summed over layers and
-    images, and the highest mean utilisation of a layer with the layer's name. Computed a layer
-    at a time, with the same pandas reductions over the same rows as over the whole layers table
-    (so the numbers are those of the table)."""
+    """Per energy component that a server or a transfer pipe models: busy cycles and waits summed
+    over layers and images, and the highest mean utilisation of a layer with the layer's name (a
+    transfer: of one of its pipes, counted for the component that sets the pipe's rate). Computed
+    a layer at a time, with the same pandas reductions over the same rows as over the whole layers
+    table (so the numbers are those of the table)."""
     load: dict[str, dict] = {}
     names = [layer.name for layer in lowered.network.layers]
     for n in range(1, len(lowered.plan.nodes)):
         node = lowered.plan.nodes[n]
         rows = pd.DataFrame({"layer": names[n - 1], **_server_columns(node, res, n)})
         means = rows.groupby("layer", sort=False).mean(numeric_only=True)
+        span = np.maximum(res.node_end[:, n] - res.node_start[:, n], 1).astype(float)
+        for component, busy in _send_busy(lowered, res, n):
+            row = load.setdefault(component, {"busy_cycles": 0.0, "wait_cycles": 0,
+                                              "peak_utilisation": 0.0, "peak_layer": "-"})
+            row["busy_cycles"] += float(busy.sum())
+            u = float(np.where(res.node_ops[:, n] > 0, busy / span, 0.0).mean())
+            if u > row["peak_utilisation"]:
+                row["peak_utilisation"], row["peak_layer"] = u, names[n - 1]
         for name, component in zip(SERVICES, lowered.server_components[n]):
             if component is None or not getattr(node, name).active:
                 continue
@@ -129,6 +157,7 @@ def _layer_rows(lowered, ids: list, sim, start: int, stop: int) -> pd.DataFrame:
         block.update({"start_cycle": res.node_start[:, n], "end_cycle": res.node_end[:, n],
                       "energy_pj": node_energy[:, n]})
         block.update(_server_columns(plan.nodes[n], res, n))
+        block.update(_send_columns(lowered, res, n))
         blocks.append(pd.DataFrame(block))
     layer_major = pd.concat(blocks, ignore_index=True)
     images, layers = stop - start, len(blocks)

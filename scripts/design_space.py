@@ -57,8 +57,9 @@ FACTORS = {  # override key -> (factor, how a value reads)
 SERVER_COLUMNS = {"fetch": "eDRAM/bus fetch", "readout": "readout",
                   "merge": "tile shift-add (merge)", "act": "sigmoid"}
 """layers.csv servers (docs/timing-model.md s12) and how the limit column names them."""
-SERVERS = {"adc": "ADC readout", "edram": "eDRAM/bus fetch", "tile_shift_add": "tile shift-add (merge)",
-           "maxpool": "max-pool", "sigmoid": "sigmoid"}
+SERVERS = {"adc": "ADC readout", "edram": "eDRAM (fetch or writes)",
+           "tile_shift_add": "tile shift-add (merge)", "maxpool": "max-pool", "sigmoid": "sigmoid",
+           "router": "mesh link", "ht": "HT link"}
 WARNINGS = (("ima.adc.bits = ", "ADC bits"), ("each ADC must convert", "ADC rate"),
             ("ima.ir.bytes", "IR size"), ("ima.or.bytes", "OR size"), ("the tile bus", "bus width"))
 

@@ -134,3 +134,32 @@ def test_simpy_clock_ends_at_the_completion_cycle():
         engine = Engine(plan, [image(plan)], [0])
         result = engine.run()
         assert engine.env.now == int(result.completion_cycle[0]) > 0, name
+
+
+def test_a_transfer_pipe_reports_its_busy_cycles_for_the_link_that_sets_its_rate(tmp_path):
+    """conv a (64 -> 64 channels) sends its 32 pixels of 128 bytes to conv b on another tile. With
+    mesh links of 0.32 GB/s (32 bytes per 100 ns cycle) the edge's rate is 32 bytes per cycle,
+    set by a mesh port (`router`): the pipe is busy 32 x 128 / 32 = 128 cycles, which layers.csv
+    gives as a's `send_busy_cycles` and components.csv as the router's busy cycles, with a as the
+    peak layer. b, a network output, sends nothing."""
+    from isaacsim.tables import _component_load, _send_columns
+    path = tmp_path / "two.json"
+    path.write_text(
+        '{"format_version": 1, "name": "two", "input": {"height": 1, "width": %d, "channels": 64},'
+        ' "layers": [{"name": "a", "kind": "conv", "kernel": 1, "out_channels": 64,'
+        ' "activation": "relu"}, {"name": "b", "kind": "conv", "kernel": 1, "out_channels": 16,'
+        ' "activation": "relu"}]}' % OPS)
+    arch = load_arch("isaac-ce", sets={"mesh.link_gbytes_per_s": 0.32})
+    net = load_network(path)
+    lowered = lower(net, map_network(net, arch, replication="none"), arch)
+    (ab,) = [e for e, edge in enumerate(lowered.plan.edges) if (edge.src, edge.dst) == (1, 2)]
+    assert (lowered.plan.edges[ab].cap_bytes_per_cycle, lowered.edge_components[ab]) == \
+        (32, "router")
+    res = simulate(lowered.plan, [image(lowered.plan)])
+    sent = _send_columns(lowered, res, 1)
+    span = int(res.node_end[0, 1] - res.node_start[0, 1])
+    assert (float(sent["send_busy_cycles"][0]), float(sent["send_utilisation"][0])) == \
+        (128.0, 128 / span)
+    assert float(_send_columns(lowered, res, 2)["send_busy_cycles"][0]) == 0.0
+    router = _component_load(lowered, res)["router"]
+    assert (router["busy_cycles"], router["peak_layer"]) == (128.0, "a")

@@ -194,6 +194,12 @@ def test_ht_links_are_shared_and_carry_no_lanes():
     # b -> s: tile 1 to the port (tile 0's router): one hop, then the HT link: 1 + 3 cycles
     assert (bs.mesh_hops, bs.ht_links, bs.latency_cycles) == (1, 1, 4)
     assert ac.cap_bytes_per_cycle == bs.cap_bytes_per_cycle == 640 // 2
+    # the HT link sets both rates (the reports count their pipes' busy cycles for it)
+    e_of = {(ed.src, ed.dst): i for i, ed in enumerate(low.plan.edges)}
+    n = low.node_of
+    assert low.edge_components[e_of[n["a"], n["c"]]] == low.edge_components[e_of[n["b"], n["s"]]] \
+        == "ht"
+    assert low.edge_components[e_of[n["c"], n["s"]]] is None  # local: s sits on c's tile
 
 
 def test_lanes_multiply_mesh_shares_between_multi_tile_layers():

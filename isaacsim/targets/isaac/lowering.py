@@ -68,6 +68,10 @@ class Lowered:
     server_components: tuple = ()
     """Per node, the energy-table component each server of `plan.SERVICES` reports to (None: no
     such server), for the busy, utilisation and wait columns of the reports."""
+    edge_components: tuple = ()
+    """Per edge, the energy-table component whose share sets its transfer rate `cap_bytes_per_cycle`
+    (`ht`, `router` for a mesh link or port, `edram` for the consumer's eDRAM writes; None for a
+    local edge), for the reports' `send` columns."""
 
 
 def _route(arch: Architecture, src_tile: int, dst_tile: int) -> Route:
@@ -190,17 +194,21 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
 
     port = edram_port(network, mapping, arch, dict(zip(names, home)))
     sharing = Counter(link for *_, route in raw_edges if route for link in route.links)
-    edges = []
+    edges: list[Edge] = []
+    limits: list[str | None] = []  # per edge, the component that sets its rate
     for src, dst, geometry, nbytes, capacity, route in raw_edges:
         if route is None:
             edges.append(Edge(src, dst, geometry, True, nbytes, capacity))
+            limits.append(None)
             continue
         lanes = min(spread[names[src]], spread[names[dst]])
-        cap = min(max(int(_link_bytes_per_cycle(arch, link) // sharing[link]), 1)
-                  * (1 if _is_ht(link) else lanes) for link in route.links)
+        cap, limit = min(((max(int(_link_bytes_per_cycle(arch, link) // sharing[link]), 1)
+                           * (1 if _is_ht(link) else lanes), "ht" if _is_ht(link) else "router")
+                          for link in route.links), key=lambda share: share[0])
         write = port.write_rate.get((names[src], names[dst]))
-        if write is not None:  # the consumer's eDRAM writes the transfer as it arrives
-            cap = min(cap, max(int(write), 1))
+        if write is not None and max(int(write), 1) < cap:  # the consumer's eDRAM writes the
+            cap, limit = max(int(write), 1), "edram"  # transfer as it arrives
+        limits.append(limit)
         edges.append(Edge(src, dst, geometry, False, nbytes, capacity,
                           cap_bytes_per_cycle=cap,
                           latency_cycles=_latency_cycles(arch, route.mesh_hops, route.ht_links),
@@ -226,7 +234,7 @@ def lower(network: Network, mapping: Mapping, arch: Architecture) -> Lowered:
     return Lowered(plan, network, mapping, arch, node_of, tuple(home),
                    coefficients(network, mapping, arch, plan, node_of),
                    energy_table(arch, mapping.totals.chips),
-                   tuple(server_components(network)))
+                   tuple(server_components(network)), tuple(limits))
 
 
 def read_cycles(bits: np.ndarray, dac_bits: int) -> np.ndarray:
