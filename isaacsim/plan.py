@@ -423,6 +423,10 @@ class TimingResult:
     """[image, node] sum over ops and input edges of the active input pixels in the receptive field."""
     edge_bytes: np.ndarray
     """[image, edge] bytes sent over the edge's route (0 for local edges)."""
+    edge_wait: np.ndarray
+    """[image, edge] cycles the edge's transfers waited in its pipe, summed over its ops: each
+    transfer's ready cycle minus the one it would have had from an idle pipe (timing-model s6; 0
+    for local edges)."""
     node_wait: np.ndarray
     """[image, node, server] cycles the node's ops waited for each server of `SERVICES`
     (timing-model s12)."""
@@ -441,4 +445,4 @@ class TimingResult:
         return cls(z(n_images), z(n_images), np.full((n_images, n_nodes), -1, np.int64),
                    np.full((n_images, n_nodes), -1, np.int64), z(n_images, n_nodes),
                    z(n_images, n_nodes), z(n_images, n_nodes), z(n_images, n_edges),
-                   z(n_images, n_nodes, len(SERVICES)))
+                   z(n_images, n_edges), z(n_images, n_nodes, len(SERVICES)))

@@ -495,8 +495,15 @@ class _Machine:
                 result.node_start[row, v] = op.issue if start < 0 else min(start, op.issue)
                 result.node_end[row, v] = max(result.node_end[row, v], end)
                 for e in node.outputs:
-                    if not plan.edges[e].local:
-                        result.edge_bytes[row, e] += plan.edges[e].bytes_per_pixel
+                    edge = plan.edges[e]
+                    if not edge.local:
+                        result.edge_bytes[row, e] += edge.bytes_per_pixel
+                        # from an idle pipe the last byte goes in the cycle after done, plus
+                        # ceil(bytes / cap) - 1 (section 6); every op is done by now
+                        sent = (op.done or 0) + 1 + -(-edge.bytes_per_pixel
+                                                      // edge.cap_bytes_per_cycle) - 1
+                        idle = sent + 1 + edge.latency_cycles + plan.stages.write
+                        result.edge_wait[row, e] += op.ready[e] - idle
                 if records is not None:
                     replica = op.rank % node.replicas if node.is_crossbar else -1
                     # every op has issued and is done once the simulation has ended

@@ -77,23 +77,27 @@ def _server_columns(node, res, n: int) -> dict[str, np.ndarray]:
     return out
 
 
-def _send_busy(lowered, res, n: int) -> list[tuple[str, np.ndarray]]:
-    """Per remote out-edge of node n, the component that sets its rate and the cycles its pipe is
-    busy per image: the bytes sent over `cap_bytes_per_cycle` (docs/timing-model.md s6)."""
+def _send_busy(lowered, res, n: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Per remote out-edge of node n, the component that sets its rate, the cycles its pipe is
+    busy per image (the bytes sent over `cap_bytes_per_cycle`, docs/timing-model.md s6) and the
+    cycles its transfers waited in it."""
     plan = lowered.plan
-    return [(lowered.edge_components[e], res.edge_bytes[:, e] / plan.edges[e].cap_bytes_per_cycle)
-            for e in plan.nodes[n].outputs if not plan.edges[e].local]
+    return [(lowered.edge_components[e], res.edge_bytes[:, e] / plan.edges[e].cap_bytes_per_cycle,
+             res.edge_wait[:, e]) for e in plan.nodes[n].outputs if not plan.edges[e].local]
 
 
 def _send_columns(lowered, res, n: int) -> dict[str, np.ndarray]:
-    """`send_busy_cycles` and `send_utilisation` per image: the busiest of node n's transfer
-    pipes (0 without a remote out-edge); transfers' waits are not measured (docs/reports.md)."""
+    """`send_busy_cycles` and `send_utilisation` per image, of the busiest of node n's transfer
+    pipes, and `send_wait_cycles`, summed over them (0 without a remote out-edge)."""
     span = np.maximum(res.node_end[:, n] - res.node_start[:, n], 1).astype(float)
     busy = np.zeros(len(res.node_ops), float)
-    for _, b in _send_busy(lowered, res, n):
+    wait = np.zeros(len(res.node_ops), np.int64)
+    for _, b, w in _send_busy(lowered, res, n):
         busy = np.maximum(busy, b)
+        wait = wait + w
     return {"send_busy_cycles": busy,
-            "send_utilisation": np.where(res.node_ops[:, n] > 0, busy / span, 0.0)}
+            "send_utilisation": np.where(res.node_ops[:, n] > 0, busy / span, 0.0),
+            "send_wait_cycles": wait}
 
 
 def _component_load(lowered, res) -> dict[str, dict[str, float]]:
@@ -109,10 +113,11 @@ def _component_load(lowered, res) -> dict[str, dict[str, float]]:
         rows = pd.DataFrame({"layer": names[n - 1], **_server_columns(node, res, n)})
         means = rows.groupby("layer", sort=False).mean(numeric_only=True)
         span = np.maximum(res.node_end[:, n] - res.node_start[:, n], 1).astype(float)
-        for component, busy in _send_busy(lowered, res, n):
+        for component, busy, wait in _send_busy(lowered, res, n):
             row = load.setdefault(component, {"busy_cycles": 0.0, "wait_cycles": 0,
                                               "peak_utilisation": 0.0, "peak_layer": "-"})
             row["busy_cycles"] += float(busy.sum())
+            row["wait_cycles"] += int(wait.sum())
             u = float(np.where(res.node_ops[:, n] > 0, busy / span, 0.0).mean())
             if u > row["peak_utilisation"]:
                 row["peak_utilisation"], row["peak_layer"] = u, names[n - 1]

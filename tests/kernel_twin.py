@@ -9,7 +9,7 @@ ceiling. Only for small cases in tests. Everything is a dict or a list, updated 
   `<server>_rate` and `<server>_per` (fetch, ro, merge, act), arrival, rank_base, issued, and
   `units`, one dict per replica (free, and the cursors fetch, ro, merge, act, sample);
 - `mine`: `bits` [h][w] (<= 0: skipped), `ready` [e][h][w], `stats` (start, end, ops, bit_cycles,
-  rf_pixels, wait_fetch, wait_ro, wait_merge, wait_act), `edge_bytes` [e];
+  rf_pixels, wait_fetch, wait_ro, wait_merge, wait_act), `edge_bytes` [e], `edge_wait` [e];
 - `inputs`, one dict per input edge: kh, kw, sh, sw, ph, pw, height, width, capacity, rank_base,
   avail, the producer's `active` [y][x] (bools) and `ready` [y][x] maps, and its release `ring`;
 - `outputs`, one dict per output edge: local, write, bytes, cap_bytes, latency, capacity, allowed,
@@ -145,6 +145,9 @@ def twin_advance(pos: int, node: dict, mine: dict, inputs: list[dict], outputs: 
                 last_cycle = ceil_div(out["busy"], out["cap_bytes"]) - 1
                 ready = last_cycle + 1 + out["latency"] + out["write"]
                 mine["edge_bytes"][e] += out["bytes"]
+                # from an idle pipe: bytes slots from (done + 1) x cap
+                idle_last = ceil_div((done + 1) * out["cap_bytes"] + out["bytes"], out["cap_bytes"]) - 1
+                mine["edge_wait"][e] += last_cycle - idle_last
             mine["ready"][e][h][w] = ready
             if out["capacity"]:
                 out["ring"][rank % out["capacity"]] = ready

@@ -136,30 +136,40 @@ def test_simpy_clock_ends_at_the_completion_cycle():
         assert engine.env.now == int(result.completion_cycle[0]) > 0, name
 
 
-def test_a_transfer_pipe_reports_its_busy_cycles_for_the_link_that_sets_its_rate(tmp_path):
-    """conv a (64 -> 64 channels) sends its 32 pixels of 128 bytes to conv b on another tile. With
-    mesh links of 0.32 GB/s (32 bytes per 100 ns cycle) the edge's rate is 32 bytes per cycle,
-    set by a mesh port (`router`): the pipe is busy 32 x 128 / 32 = 128 cycles, which layers.csv
-    gives as a's `send_busy_cycles` and components.csv as the router's busy cycles, with a as the
+def test_a_transfer_pipe_reports_its_busy_cycles_and_waits_for_the_link_that_sets_its_rate(
+        tmp_path):
+    """conv a (64 -> 128 channels) sends its 32 pixels of 256 bytes to conv b on another tile.
+    With mesh links of 0.12 GB/s (12 bytes per 100 ns cycle) every edge's rate is 12 bytes per
+    cycle, set by a mesh port (`router`). The image's pixels of 128 bytes arrive every 10.7
+    cycles, faster than a's ops (16 read cycles each, flip encoding off), so a's op k is done at
+    d_0 + 16k and asks the pipe in cycle t_k = d_0 + 1 + 16k. A transfer takes 256 / 12 = 21.3
+    cycles, so the pipe is busy from the first transfer on: transfer k's last byte is sent in
+    cycle t_0 + ceil(256 (k + 1) / 12) - 1 against t_k + ceil(256 / 12) - 1 from an idle pipe,
+    a wait of ceil(64 (k + 1) / 3) - 16k - 22 cycles. layers.csv gives a's pipe busy for
+    32 x 256 / 12 cycles and the waits' sum; components.csv the same for the router, with a as the
     peak layer. b, a network output, sends nothing."""
     from isaacsim.tables import _component_load, _send_columns
     path = tmp_path / "two.json"
     path.write_text(
         '{"format_version": 1, "name": "two", "input": {"height": 1, "width": %d, "channels": 64},'
-        ' "layers": [{"name": "a", "kind": "conv", "kernel": 1, "out_channels": 64,'
+        ' "layers": [{"name": "a", "kind": "conv", "kernel": 1, "out_channels": 128,'
         ' "activation": "relu"}, {"name": "b", "kind": "conv", "kernel": 1, "out_channels": 16,'
         ' "activation": "relu"}]}' % OPS)
-    arch = load_arch("isaac-ce", sets={"mesh.link_gbytes_per_s": 0.32})
+    arch = load_arch("isaac-ce", sets={"mesh.link_gbytes_per_s": 0.12,
+                                       "ima.xbar.flip_encoding": False})
     net = load_network(path)
     lowered = lower(net, map_network(net, arch, replication="none"), arch)
     (ab,) = [e for e, edge in enumerate(lowered.plan.edges) if (edge.src, edge.dst) == (1, 2)]
     assert (lowered.plan.edges[ab].cap_bytes_per_cycle, lowered.edge_components[ab]) == \
-        (32, "router")
+        (12, "router")
     res = simulate(lowered.plan, [image(lowered.plan)])
     sent = _send_columns(lowered, res, 1)
     span = int(res.node_end[0, 1] - res.node_start[0, 1])
-    assert (float(sent["send_busy_cycles"][0]), float(sent["send_utilisation"][0])) == \
-        (128.0, 128 / span)
+    waits = sum(-(-64 * (k + 1) // 3) - 16 * k - 22 for k in range(OPS))
+    assert waits > 0
+    assert (float(sent["send_busy_cycles"][0]), float(sent["send_utilisation"][0]),
+            int(sent["send_wait_cycles"][0])) == (OPS * 256 / 12, OPS * 256 / 12 / span, waits)
     assert float(_send_columns(lowered, res, 2)["send_busy_cycles"][0]) == 0.0
     router = _component_load(lowered, res)["router"]
-    assert (router["busy_cycles"], router["peak_layer"]) == (128.0, "a")
+    assert (router["busy_cycles"], router["wait_cycles"], router["peak_layer"]) == \
+        (OPS * 256 / 12, waits, "a")

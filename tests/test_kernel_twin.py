@@ -211,7 +211,7 @@ class Pair:
         self.mine = dict(bits=bits, ready=[[[-1] * len(bits[0]) for _ in bits] for _ in range(n_ready)],
                          stats=dict(start=-1, end=-1, ops=0, bit_cycles=0, rf_pixels=0,
                                     wait_fetch=0, wait_ro=0, wait_merge=0, wait_act=0),
-                         edge_bytes=[0] * n_ready)
+                         edge_bytes=[0] * n_ready, edge_wait=[0] * n_ready)
         self.node["arrival"] = self.params[0]["arrival"] = image["arrival"]
         self.node["rank_base"] = self.params[0]["rank_base"] = rank_base
         flat = [np.array(bits, np.int16).reshape(-1)]
@@ -224,7 +224,7 @@ class Pair:
         self.rows = np.concatenate(rows + [np.zeros(1, np.int64)]).reshape(1, -1)
         self.ready = np.full((1, int(self.ready_at[-1])), JUNK, np.int64)
         self.stats = L.new_stats((1, 1))
-        self.edge_bytes = np.zeros((1, max(len(self.outputs), 1)), np.int64)
+        self.sends = np.zeros((1, 2, max(len(self.outputs), 1)), np.int64)
         self.maps = image["maps"]
         for k, (edge, (active, _, _)) in enumerate(zip(self.inputs, self.maps)):
             edge["active"] = active
@@ -252,7 +252,7 @@ class Pair:
 
     def call(self, pos: int) -> tuple[int, int]:
         maps = (self.bits, self.bits_at[:2], self.rows, self.rows_at, self.ready, self.ready_at)
-        got = advance_node(0, pos, 0, self.plan, maps, (self.stats, self.edge_bytes), no_arbiter(),
+        got = advance_node(0, pos, 0, self.plan, maps, (self.stats, self.sends), no_arbiter(),
                            workspace(self.plan))
         want = twin_advance(pos, self.node, self.mine, self.inputs, self.outputs)
         return got, want
@@ -268,8 +268,9 @@ class Pair:
             assert mine[:pos].tolist() == twin[:pos].tolist(), e
             assert (mine[pos:] == JUNK).all(), e
         assert _as_dict(self.stats[0, 0]) == self.mine["stats"]
-        assert self.edge_bytes[0, :len(self.outputs)].tolist() == self.mine["edge_bytes"][:len(self.outputs)]
         n_out = len(self.outputs)
+        assert self.sends[0, 0, :n_out].tolist() == self.mine["edge_bytes"][:n_out]
+        assert self.sends[0, 1, :n_out].tolist() == self.mine["edge_wait"][:n_out]
         for k, edge in enumerate(self.inputs):
             assert self._ring(n_out + k).tolist() == edge["ring"], k
         for j, out in enumerate(self.outputs):

@@ -349,6 +349,9 @@ class Engine:
         self.result = (result if result is not None
                        else TimingResult.empty(n_img, n_nodes, len(plan.edges)))
         self.stats = L.new_stats((n_img, n_nodes))  # STATS per image, node
+        # per image: each edge's bytes sent and its transfers' waits (`kernels.timing`: `sends`),
+        # added to the result's `edge_bytes` and `edge_wait` when the run ends
+        self.sends = np.zeros((n_img, 2, len(plan.edges)), np.int64)
 
     def _load(self, i: int) -> np.ndarray:
         """Put image i's maps into its slot (images load in order) and set its rank bases and
@@ -372,7 +375,7 @@ class Engine:
                  self.out_rows, st.out_at, st.ring_at, self.rings, st.out_edge),
                 (st.in_src, st.out_dst, st.out_in),
                 (self.bits, st.pix_at, self.rows, st.rows_at, self.ready, st.ready_at),
-                (self.stats, self.result.edge_bytes))
+                (self.stats, self.sends))
 
     def _rounds(self):
         """The simpy process: load the images the window reaches, drive, advance the clock."""
@@ -453,6 +456,7 @@ class Engine:
         r.node_bit_cycles[:], r.node_rf_pixels[:] = stats["bit_cycles"], stats["rf_pixels"]
         for k, name in enumerate(("wait_fetch", "wait_ro", "wait_merge", "wait_act")):
             r.node_wait[:, :, k] = stats[name]
+        r.edge_bytes[:], r.edge_wait[:] = self.sends[:, 0], self.sends[:, 1]
         sinks = list(self.plan.sinks)
         if len(self.images):
             ends = r.node_end[:, sinks].max(axis=1)

@@ -26,7 +26,9 @@ there), addressed by field name; every other array is a flat int64 (or int16 for
   comes from `bits` and `rows` (`active_before`), so no per-position table of ranks or ring slots is
   written. Nothing needs clearing between images. The node's active pixels before `pos` are its ops
   so far on the image, `stats[i, n].ops`.
-- `out = (stats, edge_bytes)`: `stats[i, n]` (`STATS`), `edge_bytes[i, edge]`, accumulated.
+- `out = (stats, sends)`: `stats[i, n]` (`STATS`); `sends[i, 0, edge]`, the bytes sent over a
+  remote edge, and `sends[i, 1, edge]`, the cycles its transfers waited in its pipe (ready minus
+  ready from an idle pipe); accumulated. (One array for both: a call passes it as one argument.)
 
 The releases an op makes on a bounded input edge are gathered over the ops of one output row
 (their issue cycles) and applied to the producer's ring (per input pixel, one cycle after the
@@ -166,17 +168,19 @@ def _store(st, p, issued, last_s, start, end, ops, bit_cycles, rf_pixels, wait_f
 
 
 @inline
-def _sent(n_out, out_rows, o0, edge_bytes, i, edge_of, pixels):
-    """Count the bytes of `pixels` pixels sent on each remote out-edge (every op sends one)."""
+def _sent(n_out, out_rows, o0, sends, pipe, i, edge_of, pixels):
+    """Count the bytes of `pixels` pixels sent on each remote out-edge (every op sends one) and
+    the waits of their transfers, gathered in `pipe[e, 4]`."""
     for e in range(n_out):
         o = out_rows[o0 + e]
         if not o["local"]:
-            edge_bytes[i, edge_of[o0 + e]] += pixels * o["bytes"]
+            sends[i, 0, edge_of[o0 + e]] += pixels * o["bytes"]
+            sends[i, 1, edge_of[o0 + e]] += pipe[e, 4]
 
 
 @inline
-def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, i, edge, start,
-            end, ops, ring, slot, g0, last):
+def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, sends, i, edge, start, end,
+            ops, ring, slot, g0, last):
     """`advance_node`'s loop for a node without inputs or servers and with one out-edge (the image
     source): every active pixel issues in cycle max(s, its ring slot's release) (`s` alone when
     the edge is unbounded) and is done `tail` cycles later, then ready (local edge) or sent by the
@@ -189,7 +193,7 @@ def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, 
     local, write, latency = o["local"], o["write"], o["latency"]
     cap_bytes, nbytes, allowed = o["cap_bytes"], o["bytes"], o["allowed"]
     cap = ring.shape[0]
-    sent_bytes = 0
+    sent_bytes, waited = 0, 0
     q = pos
     while q < total:
         if bits[np.uint64(base + q)] <= 0:
@@ -210,6 +214,7 @@ def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, 
             sent, busy, busy_m = _serve(busy, busy_m, done + 1, req, cap_bytes)
             rdy = sent + 1 + latency + write
             sent_bytes += nbytes
+            waited += sent - (done + 1 + req[2])  # later than from an idle pipe
         ready[np.uint64(rbase + q)] = rdy
         if cap > 0:
             ring[np.uint64(slot)] = rdy
@@ -223,7 +228,8 @@ def _source(pos, total, bits, base, ready, rbase, o, pipe, s, tail, edge_bytes, 
         ops += 1
         q += 1
     o["busy"], o["busy_m"] = busy, busy_m
-    edge_bytes[i, edge] += sent_bytes
+    sends[i, 0, edge] += sent_bytes
+    sends[i, 1, edge] += waited
     return q, start, end, ops, last
 
 
@@ -503,7 +509,7 @@ def workspace(plan):
             np.empty(max_in * max_w, np.int64), np.zeros(max_in, np.int64),
             np.empty(max_width, np.int64), np.full((max_in, max_kh, 3), -1, np.int64),
             np.empty(max_in * max_kh * max_w, np.int64), np.zeros(max_out, np.int64),
-            np.zeros((max_out, 4), np.int64), np.empty(max_out, np.int64))
+            np.zeros((max_out, 5), np.int64), np.empty(max_out, np.int64))
 
 
 @jit
@@ -512,11 +518,11 @@ def advance_node(n, pos, i, plan, maps, out, arb, work):
 
     See the module docstring for the arguments (`work`: `workspace(plan)`). Updates in place: the
     ready cycles the node passes, the rings (its out-slots, its producers' releases), its units and
-    out-edge pipes, `issued`, its `STATS` row, `edge_bytes` and why it stopped (`NODE.w_*`).
+    out-edge pipes, `issued`, its `STATS` row, `sends` and why it stopped (`NODE.w_*`).
     """
     params, units, units_at, in_rows, in_at, in_out, out_rows, out_at, ring_at, rings, edge_of = plan
     bits_all, pix_at, rows_all, _, ready_all, ready_at = maps
-    stats, edge_bytes = out
+    stats, sends = out
     ent, heap = arb[1], arb[2]
     k_slot = i % bits_all.shape[0]
     bits, rows, ready = bits_all[k_slot], rows_all[k_slot], ready_all[k_slot]
@@ -593,6 +599,7 @@ def advance_node(n, pos, i, plan, maps, out, arb, work):
             out_slot[e] = (rank_base + ops) % o["capacity"]
             limit = min(limit, o["allowed"])
         pipe[e, 0], pipe[e, 1], pipe[e, 2], pipe[e, 3] = _split(o["bytes"], o["cap_bytes"])
+        pipe[e, 4] = 0  # the call's transfers' waits, added to `sends` by `_sent`
     ops0 = ops
     waiting = False  # an input edge whose producer has not computed the whole map yet
     for k in range(n_in):
@@ -607,7 +614,7 @@ def advance_node(n, pos, i, plan, maps, out, arb, work):
         ring = rings[ring_at[o0]:ring_at[o0] + cap0]
         pos, start, end, ops, last_s = _source(
             pos, total, bits, base, ready, out_ready[0], out_rows[o0], pipe[0],
-            max(arrival + delta, arrival), tail, edge_bytes, i, edge_of[o0], start, end, ops, ring,
+            max(arrival + delta, arrival), tail, sends, i, edge_of[o0], start, end, ops, ring,
             out_slot[0], rank_base, last_s)
         _store(st, p, issued + ops - ops0, last_s, start, end, ops, bit_cycles, rf_total, wait_fetch,
                wait_ro, wait_merge, wait_act)  # (a digital op counts as issued, for its group)
@@ -650,8 +657,8 @@ def advance_node(n, pos, i, plan, maps, out, arb, work):
                     if bounded_in:
                         _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits,
                                  rows, rings, True)
-                    _sent(0 if deferred else n_out, out_rows, o0, edge_bytes, i, edge_of,
-                          ops - ops0)
+                    _sent(0 if deferred else n_out, out_rows, o0, sends, pipe, i,
+                          edge_of, ops - ops0)
                     _store(st, p, issued, last_s, start, end, ops, bit_cycles, rf_total, wait_fetch,
                            wait_ro, wait_merge, wait_act)
                     return pos
@@ -694,7 +701,8 @@ def advance_node(n, pos, i, plan, maps, out, arb, work):
             if bounded_in:
                 _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows,
                          rings, True)
-            _sent(0 if deferred else n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
+            _sent(0 if deferred else n_out, out_rows, o0, sends, pipe, i, edge_of,
+                  ops - ops0)
             _store(st, p, issued, last_s, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
                    wait_merge, wait_act)
             return pos
@@ -810,6 +818,7 @@ def advance_node(n, pos, i, plan, maps, out, arb, work):
                     o["busy"], o["busy_m"], done + 1,
                     (pipe[e, 0], pipe[e, 1], pipe[e, 2], pipe[e, 3]), o["cap_bytes"])
                 rdy = sent + 1 + o["latency"] + o["write"]
+                pipe[e, 4] += sent - (done + 1 + pipe[e, 2])  # later than from an idle pipe
             ready[np.uint64(out_ready[e] + pos)] = rdy
             cap = o["capacity"]
             if cap > 0:
@@ -839,7 +848,8 @@ def advance_node(n, pos, i, plan, maps, out, arb, work):
     if bounded_in:
         _release(n_in, geo, gh, wlo, whi, row_s, read_at, held, acc, max_w, bits, rows, rings,
                  True)
-    _sent(0 if deferred else n_out, out_rows, o0, edge_bytes, i, edge_of, ops - ops0)
+    _sent(0 if deferred else n_out, out_rows, o0, sends, pipe, i, edge_of,
+          ops - ops0)
     _store(st, p, issued, last_s, start, end, ops, bit_cycles, rf_total, wait_fetch, wait_ro,
            wait_merge, wait_act)
     return pos
@@ -860,7 +870,9 @@ of the user whose index is given."""
 def _emit(o, pos, g, done, ready, k, rbase, rings, rslot):
     """A deferred op's pixel on out-edge row `o` (`OUT_EDGE`): its ready cycle (local: after the
     eDRAM write; remote: after its transfer, in rank order), written (image slot k of `ready`)
-    with its ring slot's first release. Returns the ready cycle."""
+    with its ring slot's first release. Returns the ready cycle and the transfer's wait (how much
+    later it was sent than from an idle pipe; 0 on a local edge)."""
+    waited = 0
     if o["local"]:
         rdy = done + 1 + o["write"]
     else:
@@ -868,11 +880,12 @@ def _emit(o, pos, g, done, ready, k, rbase, rings, rslot):
         sent, o["busy"], o["busy_m"] = _serve(o["busy"], o["busy_m"], done + 1, (xq, xm, iq, im),
                                               o["cap_bytes"])
         rdy = sent + 1 + o["latency"] + o["write"]
+        waited = sent - (done + 1 + iq)
     ready[k, np.uint64(rbase + pos)] = rdy
     cap = o["capacity"]
     if cap > 0:
         rings[np.uint64(rslot + g % cap)] = rdy
-    return rdy
+    return rdy, waited
 
 
 @jit
@@ -889,14 +902,14 @@ def _finish(n, row, done, params, out_rows, out_at, ring_at, rings, ready, ready
         o = out_rows[o0 + e]
         if o["local"]:
             last = max(last, _emit(o, pos, g, done, ready, k, ready_at[o0 + e], rings,
-                                   ring_at[o0 + e]))
+                                   ring_at[o0 + e])[0])
     if last > st["end"]:
         st["end"] = last
 
 
 @jit
 def _publish(n, params, out_rows, out_at, ring_at, rings, edge_of, ready, ready_at, stats,
-             edge_bytes, ent):
+             sends, ent):
     """Send the remote out-edges' pixels of node n's done ops in rank order, from the oldest
     pending op, and drop them from the op table. Returns whether any op was dropped."""
     p = params[n]
@@ -914,8 +927,10 @@ def _publish(n, params, out_rows, out_at, ring_at, rings, edge_of, ready, ready_
         for e in range(n_out):
             o = out_rows[o0 + e]
             if not o["local"]:
-                rdy = _emit(o, pos, g, done, ready, k, ready_at[o0 + e], rings, ring_at[o0 + e])
-                edge_bytes[i, edge_of[o0 + e]] += o["bytes"]
+                rdy, waited = _emit(o, pos, g, done, ready, k, ready_at[o0 + e], rings,
+                                    ring_at[o0 + e])
+                sends[i, 0, edge_of[o0 + e]] += o["bytes"]
+                sends[i, 1, edge_of[o0 + e]] += waited
                 if rdy > st["end"]:
                     st["end"] = rdy
         lo += 1
@@ -1072,7 +1087,7 @@ def arbitrate(hi, images, cur, plan, graph, maps, out, arb, arrivals, touched, l
     holds for the whole call; each is worked out only when a request needs it."""
     params, units, units_at, _, in_at, _, out_rows, out_at, ring_at, rings, edge_of = plan
     ready_all, ready_at = maps[4], maps[5]
-    stats, edge_bytes = out
+    stats, sends = out
     pools, ent, heap, q_at, q_user, q_stage, users, lat, dist_d = arb[:9]
     arc_at, arc_to, arc_w = arb[10], arb[11], arb[12]
     in_src = graph[0]
@@ -1177,7 +1192,7 @@ def arbitrate(hi, images, cur, plan, graph, maps, out, arb, arrivals, touched, l
         _finish(n, row, done, params, out_rows, out_at, ring_at, rings, ready_all, ready_at, stats,
                 ent)
         _publish(n, params, out_rows, out_at, ring_at, rings, edge_of, ready_all, ready_at, stats,
-                 edge_bytes, ent)
+                 sends, ent)
         touched[n] = True
         if st["end"] > latest[0]:
             latest[0] = st["end"]
