@@ -100,12 +100,17 @@ def _send_columns(lowered, res, n: int) -> dict[str, np.ndarray]:
             "send_wait_cycles": wait}
 
 
-def _component_load(lowered, res) -> dict[str, dict[str, float]]:
+def _component_load(lowered, res, stream_cycles: float | None = None
+                    ) -> dict[str, dict[str, float]]:
     """Per energy component that a server or a transfer pipe models: busy cycles and waits summed
-    over layers and images, and the highest mean utilisation of a layer with the layer's name (a
-    transfer: of one of its pipes, counted for the component that sets the pipe's rate). Computed
-    a layer at a time, with the same pandas reductions over the same rows as over the whole layers
-    table (so the numbers are those of the table)."""
+    over layers and images, and the highest utilisation of a layer with the layer's name (a
+    transfer: of one of its pipes, counted for the component that sets the pipe's rate). A
+    layer's utilisation is its mean over images of the layers table's (busy over the layer's span
+    for the image) or, in a stream (`stream_cycles`, first arrival to last completion), its busy
+    cycles summed over the stream over the stream's cycles: a stream's layers overlap, and a layer
+    that runs ahead of a bottleneck stretches its own spans. Computed a layer at a time, with the
+    same pandas reductions over the same rows as over the whole layers table (so the numbers are
+    those of the table)."""
     load: dict[str, dict] = {}
     names = [layer.name for layer in lowered.network.layers]
     for n in range(1, len(lowered.plan.nodes)):
@@ -118,7 +123,8 @@ def _component_load(lowered, res) -> dict[str, dict[str, float]]:
                                               "peak_utilisation": 0.0, "peak_layer": "-"})
             row["busy_cycles"] += float(busy.sum())
             row["wait_cycles"] += int(wait.sum())
-            u = float(np.where(res.node_ops[:, n] > 0, busy / span, 0.0).mean())
+            u = (float(busy.sum()) / stream_cycles if stream_cycles else
+                 float(np.where(res.node_ops[:, n] > 0, busy / span, 0.0).mean()))
             if u > row["peak_utilisation"]:
                 row["peak_utilisation"], row["peak_layer"] = u, names[n - 1]
         for name, component in zip(SERVICES, lowered.server_components[n]):
@@ -128,7 +134,8 @@ def _component_load(lowered, res) -> dict[str, dict[str, float]]:
                                               "peak_utilisation": 0.0, "peak_layer": "-"})
             row["busy_cycles"] += float(rows[f"{name}_busy_cycles"].sum())
             row["wait_cycles"] += int(rows[f"{name}_wait_cycles"].sum())
-            u = float(means.loc[names[n - 1], f"{name}_utilisation"])
+            u = (float(rows[f"{name}_busy_cycles"].sum()) / stream_cycles if stream_cycles
+                 else float(means.loc[names[n - 1], f"{name}_utilisation"]))
             if u > row["peak_utilisation"]:
                 row["peak_utilisation"], row["peak_layer"] = u, names[n - 1]
     return load
@@ -233,7 +240,9 @@ def build_tables(workload, lowered, images, cropped, base, mode: str) -> Tables:
 
     res = cropped.result
     comp_rows = []
-    load = _component_load(lowered, res)
+    stream_cycles = (float(res.completion_cycle.max() - int(cropped.facts.arrival.min()))
+                     if mode == "stream" and len(ids) else None)
+    load = _component_load(lowered, res, stream_cycles)
     for k in list(table.names) + [table.static_name]:
         static_row = k == table.static_name
         e = float(static.sum()) if static_row else float(comp[k].sum())

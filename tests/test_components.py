@@ -173,3 +173,22 @@ def test_a_transfer_pipe_reports_its_busy_cycles_and_waits_for_the_link_that_set
     router = _component_load(lowered, res)["router"]
     assert (router["busy_cycles"], router["wait_cycles"], router["peak_layer"]) == \
         (OPS * 256 / 12, waits, "a")
+
+
+def test_a_stream_names_its_bottleneck_link_as_the_most_utilised_unit():
+    """With 4 IMAs per tile VGG-16 spreads over 19 chips and a chip boundary falls right after
+    conv1_1: its 6.4 MB of output per image over one 6.4 GB/s HyperTransport link set the stream's
+    pace (docs/experiments.md, design space). Over the stream, that link is busy nearly all the
+    time, and components.csv says so (its per-image spans would not: conv1_1 runs ahead of its
+    link)."""
+    w = load_workload(ROOT / "workloads" / "vgg16_cropped.json",
+                      {"run.mode": "stream", "run.images": 20, "run.baseline": False,
+                       "arch.tile.imas": 4})
+    tables = run_workload(w).tables
+    comp = tables["components"].set_index("component")
+    top = comp["peak_utilisation"].idxmax()
+    assert (top, comp.loc["ht", "peak_layer"]) == ("ht", "conv1_1")
+    assert comp.loc["ht", "peak_utilisation"] > 0.95
+    layers = tables["layers"]
+    per_image = layers[layers.layer == "conv1_1"].send_utilisation.mean()
+    assert per_image < 0.5 * comp.loc["ht", "peak_utilisation"]
