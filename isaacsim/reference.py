@@ -500,8 +500,9 @@ class _Machine:
                         result.edge_bytes[row, e] += edge.bytes_per_pixel
                         # from an idle pipe the last byte goes in the cycle after done, plus
                         # ceil(bytes / cap) - 1 (section 6); every op is done by now
-                        sent = (op.done or 0) + 1 + -(-edge.bytes_per_pixel
-                                                      // edge.cap_bytes_per_cycle) - 1
+                        assert op.done is not None
+                        sent = op.done + 1 + -(-edge.bytes_per_pixel
+                                               // edge.cap_bytes_per_cycle) - 1
                         idle = sent + 1 + edge.latency_cycles + plan.stages.write
                         result.edge_wait[row, e] += op.ready[e] - idle
                 if records is not None:

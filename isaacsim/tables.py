@@ -108,9 +108,10 @@ def _component_load(lowered, res, stream_cycles: float | None = None
     layer's utilisation is its mean over images of the layers table's (busy over the layer's span
     for the image) or, in a stream (`stream_cycles`, first arrival to last completion), its busy
     cycles summed over the stream over the stream's cycles: a stream's layers overlap, and a layer
-    that runs ahead of a bottleneck stretches its own spans. Computed a layer at a time, with the
-    same pandas reductions over the same rows as over the whole layers table (so the numbers are
-    those of the table)."""
+    that runs ahead of a bottleneck stretches its own spans. Computed a layer at a time: the
+    servers with the same pandas reductions over the same rows as over the whole layers table (so
+    the numbers are those of the table), the pipes one by one (the table shows only a layer's
+    busiest)."""
     load: dict[str, dict] = {}
     names = [layer.name for layer in lowered.network.layers]
     for n in range(1, len(lowered.plan.nodes)):

@@ -10,7 +10,7 @@ the architecture (docs/architecture.md section 7), and the unit that limits it.
 
 The sweep stores each point's images table only, so each point is also run once more directly
 (`isaacsim.runner.run_workload`, the same call a sweep worker makes, with the sweep's own
-settings) for its components.csv (the most-utilised server, docs/reports.md) and layers.csv (the
+settings) for its components.csv (the most-utilised server or link, docs/reports.md) and layers.csv (the
 HyperTransport traffic); the script checks that this run's throughput equals the sweep's.
 
     python scripts/design_space.py [--out DIR] [--work DIR] [--jobs N] [--quick]
@@ -108,7 +108,7 @@ def run_design_sweep(work: Path, *, jobs: int, images: int | None):
 def analyse(workload_path: str, sets: dict) -> dict:
     """Run one point as a sweep worker does and summarise its components and layers tables.
 
-    Besides the most-utilised server of components.csv, it returns lower bounds of the cycles per
+    Besides the most-utilised server or link of components.csv, it returns lower bounds of the cycles per
     image in the stream, each the busiest layer's per-image work of one resource: the crossbar
     reads of its busiest replica (one per cycle), the busy cycles of each server (layers.csv
     `<server>_busy_cycles`, docs/reports.md) and the bytes it sends over one HyperTransport link.

@@ -53,6 +53,17 @@ def test_engine_equals_reference_with_servers_shared_between_nodes(case):
         assert_same(simulate(plan, images, mode), reference.simulate(plan, images, mode))
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st_plans(servers_prob=1.0, pools_prob=1.0, max_cap=3, remote_prob=0.8))
+def test_shared_servers_feeding_slow_pipes(case):
+    """Deferred nodes (with a shared server) whose transfers queue in slow pipes (1 to 3 bytes
+    per cycle): the arbiter's output step sends them, and their waits (`edge_wait`) must be the
+    reference model's."""
+    plan, images = case
+    for mode in ("single", "stream"):
+        assert_same(simulate(plan, images, mode), reference.simulate(plan, images, mode))
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st_plans(max_images=6, servers_prob=1.0, pools_prob=1.0))
 def test_shared_servers_with_a_window_of_one_or_two_image_slots(case):

@@ -239,9 +239,13 @@ def test_the_edram_port_writes_transfers_and_leaves_the_reads_their_share():
     assert port.read_share == {0: Fraction(25, 29), 1: Fraction(1, 2), 2: Fraction(12, 34)}
     assert port.write_rate == {(IMAGE, "a"): 120, ("p", "b"): 120, ("b", "f"): 120}
     low = lower(network, mapping, arch)
-    # the transfers' caps: the port's 120 bytes per cycle, below the mesh port's 320
+    # the transfers' caps: the port's 120 bytes per cycle, below the mesh port's 320 (so the
+    # reports count these pipes for the eDRAM)
+    e_of = {(low.plan.nodes[ed.src].name, low.plan.nodes[ed.dst].name): i
+            for i, ed in enumerate(low.plan.edges)}
     for s, d in (("input", "a"), ("p", "b"), ("b", "f")):
         assert edge(low, s, d).cap_bytes_per_cycle == 120, (s, d)
+        assert low.edge_components[e_of[s, d]] == "edram", (s, d)
     # the fetch: its share of the port (the 48-byte tile bus is faster), per pixel read
     for name, share, pixel_bytes in (("a", Fraction(25, 29), 4), ("b", Fraction(1, 2), 8),
                                      ("f", Fraction(12, 34), 6)):
@@ -250,6 +254,7 @@ def test_the_edram_port_writes_transfers_and_leaves_the_reads_their_share():
     # a wide bus: no write binds (the mesh ports' 320 bytes per cycle do)
     low = lowered(network, small_arch())
     assert edge(low, "input", "a").cap_bytes_per_cycle == 320
+    assert low.edge_components[e_of["input", "a"]] == "router"
 
 
 def test_transfers_written_into_one_tile_share_its_port():
