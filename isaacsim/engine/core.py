@@ -346,12 +346,14 @@ class Engine:
         self.cur = np.zeros(n_nodes, np.int64)
         self.pos = np.zeros(n_nodes, np.int64)
         self.rounds = 0  # driver rounds, one simpy step each
-        self.result = (result if result is not None
-                       else TimingResult.empty(n_img, n_nodes, len(plan.edges)))
-        self.stats = L.new_stats((n_img, n_nodes))  # STATS per image, node
-        # per image: each edge's bytes sent and its transfers' waits (`kernels.timing`: `sends`),
-        # added to the result's `edge_bytes` and `edge_wait` when the run ends
+        # per image: each edge's bytes sent and its transfers' waits (`kernels.timing`: `sends`);
+        # a result of the engine's own holds views of it, a given one gets a copy when it ends
         self.sends = np.zeros((n_img, 2, len(plan.edges)), np.int64)
+        if result is None:
+            result = TimingResult.empty(n_img, n_nodes, len(plan.edges))
+            result.edge_bytes, result.edge_wait = self.sends[:, 0], self.sends[:, 1]
+        self.result = result
+        self.stats = L.new_stats((n_img, n_nodes))  # STATS per image, node
 
     def _load(self, i: int) -> np.ndarray:
         """Put image i's maps into its slot (images load in order) and set its rank bases and
@@ -456,7 +458,8 @@ class Engine:
         r.node_bit_cycles[:], r.node_rf_pixels[:] = stats["bit_cycles"], stats["rf_pixels"]
         for k, name in enumerate(("wait_fetch", "wait_ro", "wait_merge", "wait_act")):
             r.node_wait[:, :, k] = stats[name]
-        r.edge_bytes[:], r.edge_wait[:] = self.sends[:, 0], self.sends[:, 1]
+        if not np.shares_memory(r.edge_bytes, self.sends):
+            r.edge_bytes[:], r.edge_wait[:] = self.sends[:, 0], self.sends[:, 1]
         sinks = list(self.plan.sinks)
         if len(self.images):
             ends = r.node_end[:, sinks].max(axis=1)
