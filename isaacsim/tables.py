@@ -64,10 +64,15 @@ def server_busy(node, res, n: int, name: str) -> np.ndarray:
     return basis * service.per / (service.rate * count)
 
 
+def _span(res, n: int) -> np.ndarray:
+    """Per image, node n's span (first issue to last ready cycle, at least 1), as floats."""
+    return np.maximum(res.node_end[:, n] - res.node_start[:, n], 1).astype(float)
+
+
 def _server_columns(node, res, n: int) -> dict[str, np.ndarray]:
     """`<server>_busy_cycles`, `<server>_utilisation` (busy over the layer's span, start to end)
     and `<server>_wait_cycles` (summed over its ops) per image (docs/reports.md)."""
-    span = np.maximum(res.node_end[:, n] - res.node_start[:, n], 1).astype(float)
+    span = _span(res, n)
     out = {}
     for k, name in enumerate(SERVICES):
         busy = server_busy(node, res, n, name)
@@ -89,7 +94,7 @@ def _send_busy(lowered, res, n: int) -> list[tuple[str, np.ndarray, np.ndarray]]
 def _send_columns(lowered, res, n: int) -> dict[str, np.ndarray]:
     """`send_busy_cycles` and `send_utilisation` per image, of the busiest of node n's transfer
     pipes, and `send_wait_cycles`, summed over them (0 without a remote out-edge)."""
-    span = np.maximum(res.node_end[:, n] - res.node_start[:, n], 1).astype(float)
+    span = _span(res, n)
     busy = np.zeros(len(res.node_ops), float)
     wait = np.zeros(len(res.node_ops), np.int64)
     for _, b, w in _send_busy(lowered, res, n):
@@ -118,27 +123,25 @@ def _component_load(lowered, res, stream_cycles: float | None = None
         node = lowered.plan.nodes[n]
         rows = pd.DataFrame({"layer": names[n - 1], **_server_columns(node, res, n)})
         means = rows.groupby("layer", sort=False).mean(numeric_only=True)
-        span = np.maximum(res.node_end[:, n] - res.node_start[:, n], 1).astype(float)
+        span = _span(res, n)
+
+        def add(component: str, busy: float, wait: int, mean_utilisation: float) -> None:
+            row = load.setdefault(component, {"busy_cycles": 0.0, "wait_cycles": 0,
+                                              "peak_utilisation": 0.0, "peak_layer": "-"})
+            row["busy_cycles"] += busy
+            row["wait_cycles"] += wait
+            u = busy / stream_cycles if stream_cycles else mean_utilisation
+            if u > row["peak_utilisation"]:
+                row["peak_utilisation"], row["peak_layer"] = u, names[n - 1]
+
         for component, busy, wait in _send_busy(lowered, res, n):
-            row = load.setdefault(component, {"busy_cycles": 0.0, "wait_cycles": 0,
-                                              "peak_utilisation": 0.0, "peak_layer": "-"})
-            row["busy_cycles"] += float(busy.sum())
-            row["wait_cycles"] += int(wait.sum())
-            u = (float(busy.sum()) / stream_cycles if stream_cycles else
-                 float(np.where(res.node_ops[:, n] > 0, busy / span, 0.0).mean()))
-            if u > row["peak_utilisation"]:
-                row["peak_utilisation"], row["peak_layer"] = u, names[n - 1]
+            add(component, float(busy.sum()), int(wait.sum()),
+                float(np.where(res.node_ops[:, n] > 0, busy / span, 0.0).mean()))
         for name, component in zip(SERVICES, lowered.server_components[n]):
-            if component is None or not getattr(node, name).active:
-                continue
-            row = load.setdefault(component, {"busy_cycles": 0.0, "wait_cycles": 0,
-                                              "peak_utilisation": 0.0, "peak_layer": "-"})
-            row["busy_cycles"] += float(rows[f"{name}_busy_cycles"].sum())
-            row["wait_cycles"] += int(rows[f"{name}_wait_cycles"].sum())
-            u = (float(rows[f"{name}_busy_cycles"].sum()) / stream_cycles if stream_cycles
-                 else float(means.loc[names[n - 1], f"{name}_utilisation"]))
-            if u > row["peak_utilisation"]:
-                row["peak_utilisation"], row["peak_layer"] = u, names[n - 1]
+            if component is not None and getattr(node, name).active:
+                add(component, float(rows[f"{name}_busy_cycles"].sum()),
+                    int(rows[f"{name}_wait_cycles"].sum()),
+                    float(means.loc[names[n - 1], f"{name}_utilisation"]))
     return load
 
 
