@@ -177,6 +177,7 @@ def edram_port(network: Network, mapping: Mapping, arch: Architecture,
     reads are not timed, but take their part of the port's time. `home`: node -> home tile (-1: off
     chip; a transfer to the host is written nowhere on chip)."""
     tiles = layer_tiles(network, mapping)
+    uses = _unit_demand(network, mapping)
     fetched: Counter = Counter()  # the crossbar layers' reads
     read: Counter = Counter()  # every read
     written: Counter = Counter()
@@ -184,11 +185,11 @@ def edram_port(network: Network, mapping: Mapping, arch: Architecture,
     for layer in network.layers:
         where = tiles[layer.name]
         for source in layer.inputs:
-            c_in = network.shape_of(source).channels
-            if layer.uses_crossbars:
-                per = c_in * VALUE_BYTES if source == layer.inputs[0] else 0
+            if layer.uses_crossbars:  # its fetch (one input)
+                per = uses[layer.name]["edram"] if source == layer.inputs[0] else 0
             else:
-                per = c_in * UNIT_READ_BYTES_PER_CHANNEL.get(layer.handler.unit, 0)
+                per = (network.shape_of(source).channels
+                       * UNIT_READ_BYTES_PER_CHANNEL.get(layer.handler.unit, 0))
             if per:
                 share = Fraction(_field_pixels(network, layer, source) * per, len(where))
                 read.update({t: share for t in where})
@@ -267,10 +268,11 @@ def equal_shares(network: Network, mapping: Mapping) -> tuple[str, ...]:
     tiles whose units serve several sets of tiles. Empty with `layer` packing."""
     tiles = layer_tiles(network, mapping)
     _, users, sets = _unit_users(network, mapping, tiles)
-    readers: dict[int, list[str]] = {}
-    for (unit, _), who in sorted(users.items()):
-        for t in (t for t in tiles[who[0]] if unit == "edram"):
-            readers.setdefault(t, []).extend(who)
+    readers: dict[int, list[str]] = {}  # tile -> the crossbar layers fetching there
+    for (unit, where), who in sorted(users.items()):
+        if unit == "edram":
+            for t in where:
+                readers.setdefault(t, []).extend(who)
     shared_reads = sorted(t for t, names in readers.items() if len(names) > 1)
     shared_units = sorted({t for (t, unit), n in sets.items() if unit != "edram" and n > 1})
     out = []
